@@ -1,0 +1,89 @@
+# linky: a Lua module with a C core. `make help` lists the targets.
+LUA_VERSION ?= 5.4
+LUA         ?= lua$(LUA_VERSION)
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+LDFLAGS     ?=
+BUSTED      ?= /usr/bin/busted
+PKG_CONFIG  ?= pkg-config
+
+LUA_PC      := $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
+# Flags the build needs whatever the user's CFLAGS: kept apart so `make CFLAGS=...` keeps -I.
+REQ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
+               $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl 2>/dev/null)
+REQ_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+
+SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
+               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c
+HEADERS     := $(wildcard csrc/*.h)
+LUA_FILES   := $(wildcard lua/linky/*.lua)
+
+# Each variant of the C module has its own folder, so a stale one is never picked up.
+BUILD_DIR   ?= build
+MODULE      := $(BUILD_DIR)/linky/core.so
+
+LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_VERSION)
+LUA_SHARE   := $(PREFIX)/share/lua/$(LUA_VERSION)
+
+# Specs find the module under test through these paths (sanitizer builds override BUILD_DIR).
+SPEC_ENV     = LUA_PATH="./lua/?.lua;./lua/?/init.lua;./?.lua;;" LUA_CPATH="./$(BUILD_DIR)/?.so;;"
+
+.PHONY: all deps test demo lint valgrind asan rock install uninstall clean help
+
+all: $(MODULE)
+
+$(MODULE): $(SOURCES) $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -shared -o $@ $(SOURCES) $(LDFLAGS) $(REQ_LIBS)
+
+deps:
+	@sh .ci/deps.sh
+
+test: deps all
+	$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS)
+
+demo: deps all
+	@$(SPEC_ENV) $(LUA) examples/demo.lua
+
+lint: deps
+	luacheck lua spec bin examples
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --std=c99 --inline-suppr $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) libcurl) csrc
+
+valgrind: deps
+	$(MAKE) all
+	LINKY_SPEC_SLOWDOWN=10 $(SPEC_ENV) valgrind --leak-check=full --errors-for-leak-kinds=definite \
+	  --error-exitcode=99 --keep-debuginfo=yes --suppressions=spec/support/valgrind.supp \
+	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
+
+# The interpreter is not instrumented: the ASan runtime is preloaded into it.
+asan: deps
+	$(MAKE) all BUILD_DIR=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined"
+	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=build/asan/linky/core.so \
+	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  $(MAKE) --no-print-directory test-only BUILD_DIR=build/asan
+
+test-only:
+	$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS)
+
+rock: deps
+	sh .ci/rock.sh
+
+install: all
+	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
+	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
+	install -m 0644 $(LUA_FILES) $(DESTDIR)$(LUA_SHARE)/linky/
+
+uninstall:
+	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
+	rm -f $(addprefix $(DESTDIR)$(LUA_SHARE)/linky/,$(notdir $(LUA_FILES)))
+	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
+
+clean:
+	rm -rf build linky/core.so csrc/*.o
+
+help:
+	@echo "all demo test lint valgrind asan rock install uninstall clean"

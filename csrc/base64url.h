@@ -1,0 +1,11 @@
+/* base64url.h: decoding of the JWT segments (RFC 4648 section 5, padding optional). */
+#ifndef LINKY_BASE64URL_H
+#define LINKY_BASE64URL_H
+
+#include <stddef.h>
+
+/* Decodes n characters of s into out, which must hold (n / 4 + 1) * 3 bytes.
+ * Returns the decoded length, or -1 on a character or length that is not base64url. */
+long linky_base64url_decode(const char *s, size_t n, unsigned char *out);
+
+#endif

@@ -1,0 +1,248 @@
+/* connection.c: authenticated HTTPS GETs through one reused libcurl handle.
+ * The userdata owns every C resource, so a Lua error at any point leaks nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <lauxlib.h>
+
+#include "buffer.h"
+#include "connection.h"
+#include "transport_errors.h"
+
+typedef struct {
+  CURL *curl;                  /* NULL once closed */
+  struct curl_slist *headers;  /* holds the Authorization header */
+  linky_buffer body;
+  int body_status;             /* LINKY_BUF_* of the last append */
+  char *base;                  /* base URL, ending in "/" */
+  long requests;
+  long connects;               /* new TCP connections libcurl opened */
+  char errbuf[CURL_ERROR_SIZE];
+} linky_connection;
+
+/* Overwrites a secret before its memory is released; volatile so it is not elided. */
+static void wipe(char *p, size_t n) {
+  volatile char *v = p;
+  while (n--) *v++ = 0;
+}
+
+static int connection_close(lua_State *L) {
+  linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
+  struct curl_slist *h;
+  if (c->curl) {
+    curl_easy_cleanup(c->curl);
+    c->curl = NULL;
+  }
+  for (h = c->headers; h; h = h->next) wipe(h->data, strlen(h->data));
+  curl_slist_free_all(c->headers);
+  c->headers = NULL;
+  linky_buffer_free(&c->body);
+  free(c->base);
+  c->base = NULL;
+  return 0;
+}
+
+static linky_connection *check_open(lua_State *L) {
+  linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
+  if (c->curl == NULL) luaL_error(L, "attempt to use a closed " LINKY_CONNECTION);
+  return c;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+  linky_connection *c = userdata;
+  size_t n = size * nmemb;
+  c->body_status = linky_buffer_append(&c->body, ptr, n);
+  return c->body_status == LINKY_BUF_OK ? n : 0; /* 0 aborts the transfer */
+}
+
+static const char *opt_string(lua_State *L, const char *key, int required) {
+  const char *s;
+  int t = lua_getfield(L, 1, key);
+  if (t == LUA_TNIL && !required) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (t != LUA_TSTRING) luaL_error(L, "bad option '%s' (string expected, got %s)", key, luaL_typename(L, -1));
+  s = lua_tostring(L, -1);
+  lua_pop(L, 1); /* the options table keeps it alive */
+  return s;
+}
+
+static double opt_number(lua_State *L, const char *key, double def) {
+  double v = def;
+  int t = lua_getfield(L, 1, key);
+  if (t == LUA_TNUMBER) v = lua_tonumber(L, -1);
+  else if (t != LUA_TNIL) luaL_error(L, "bad option '%s' (number expected, got %s)", key, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Appends "<head><value>" to the header list; the temporary copy is wiped
+ * because it may hold the token. Raises only after freeing it. */
+static void append_header(lua_State *L, linky_connection *c, const char *head, const char *value) {
+  size_t n = strlen(head) + strlen(value) + 1;
+  char *line = malloc(n);
+  struct curl_slist *grown = NULL;
+  if (line != NULL) {
+    strcpy(line, head);
+    strcat(line, value);
+    grown = curl_slist_append(c->headers, line);
+    wipe(line, n);
+    free(line);
+  }
+  if (grown == NULL) luaL_error(L, "not enough memory");
+  c->headers = grown;
+}
+
+/* core.connect{ base_url, token, user_agent [, from, timeout, connect_timeout,
+ *   cainfo, proxy, max_body, insecure] } -> connection */
+int linky_connect(lua_State *L) {
+  linky_connection *c;
+  const char *base, *token, *agent, *from, *cainfo, *proxy;
+  double timeout, connect_timeout, max_body;
+  size_t base_len;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  base = opt_string(L, "base_url", 1);
+  token = opt_string(L, "token", 1);
+  agent = opt_string(L, "user_agent", 1);
+  from = opt_string(L, "from", 0);
+  cainfo = opt_string(L, "cainfo", 0);
+  proxy = opt_string(L, "proxy", 0);
+  timeout = opt_number(L, "timeout", 30);
+  connect_timeout = opt_number(L, "connect_timeout", 10);
+  max_body = opt_number(L, "max_body", 32.0 * 1024 * 1024);
+  lua_getfield(L, 1, "insecure");
+  if (!(timeout > 0 && connect_timeout > 0 && max_body >= 1))
+    luaL_error(L, "bad option values (timeouts and max_body must be positive)");
+
+  c = lua_newuserdatauv(L, sizeof *c, 0);
+  memset(c, 0, sizeof *c);
+  luaL_setmetatable(L, LINKY_CONNECTION);
+  c->body.limit = max_body >= (double)((size_t)-1) ? (size_t)-1 : (size_t)max_body;
+  base_len = strlen(base);
+  c->base = malloc(base_len + 2);
+  if (c->base == NULL) return luaL_error(L, "not enough memory");
+  memcpy(c->base, base, base_len);
+  if (base_len == 0 || base[base_len - 1] != '/') c->base[base_len++] = '/';
+  c->base[base_len] = '\0';
+
+  c->curl = curl_easy_init();
+  if (c->curl == NULL) return luaL_error(L, "curl_easy_init failed");
+  append_header(L, c, "Authorization: Bearer ", token);
+  append_header(L, c, "Accept: ", "application/json");
+  if (from) append_header(L, c, "From: ", from);
+
+  curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+  curl_easy_setopt(c->curl, CURLOPT_USERAGENT, agent);
+  curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+  curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_timeout * 1000));
+  curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes */
+  curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  if (lua_toboolean(L, -2)) { /* insecure: an explicit choice the Lua side warns about */
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else {
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  }
+  if (cainfo) curl_easy_setopt(c->curl, CURLOPT_CAINFO, cainfo);
+  if (proxy) curl_easy_setopt(c->curl, CURLOPT_PROXY, proxy);
+  return 1;
+}
+
+/* connection:get(path_and_query) -> status, body, content_type | nil, kind, message */
+static int connection_get(lua_State *L) {
+  linky_connection *c = check_open(L);
+  const char *path = luaL_checkstring(L, 2);
+  CURLcode rc;
+  long status = 0, connects = 0;
+  char *ctype = NULL;
+  lua_pushstring(L, c->base);
+  lua_pushstring(L, path);
+  lua_concat(L, 2);
+  curl_easy_setopt(c->curl, CURLOPT_URL, lua_tostring(L, -1)); /* libcurl copies it */
+  lua_pop(L, 1);
+  linky_buffer_reset(&c->body);
+  c->body_status = LINKY_BUF_OK;
+  c->errbuf[0] = '\0';
+
+  rc = curl_easy_perform(c->curl);
+  c->requests++;
+  if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
+    c->connects += connects;
+  if (rc != CURLE_OK) {
+    const char *kind = linky_curl_kind(rc);
+    if (c->body_status == LINKY_BUF_TOO_LARGE) {
+      lua_pushnil(L);
+      lua_pushliteral(L, "invalid_response");
+      lua_pushfstring(L, "response body larger than max_body (%I bytes)", (lua_Integer)c->body.limit);
+    } else if (c->body_status == LINKY_BUF_NOMEM || kind == NULL) {
+      linky_buffer_reset(&c->body);
+      return luaL_error(L, "not enough memory");
+    } else {
+      lua_pushnil(L);
+      lua_pushstring(L, kind);
+      lua_pushstring(L, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    }
+    linky_buffer_reset(&c->body);
+    return 3;
+  }
+  curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ctype);
+  lua_pushinteger(L, status);
+  lua_pushlstring(L, c->body.data ? c->body.data : "", c->body.len);
+  if (ctype) lua_pushstring(L, ctype); else lua_pushnil(L);
+  linky_buffer_reset(&c->body);
+  return 3;
+}
+
+/* connection:stats() -> { requests =, connects = } */
+static int connection_stats(lua_State *L) {
+  linky_connection *c = check_open(L);
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, c->requests);
+  lua_setfield(L, -2, "requests");
+  lua_pushinteger(L, c->connects);
+  lua_setfield(L, -2, "connects");
+  return 1;
+}
+
+static int connection_tostring(lua_State *L) {
+  linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
+  if (c->curl == NULL) lua_pushliteral(L, LINKY_CONNECTION ": closed");
+  else lua_pushfstring(L, LINKY_CONNECTION ": %p", (void *)c);
+  return 1;
+}
+
+void linky_connection_createmeta(lua_State *L) {
+  static const luaL_Reg methods[] = {
+    {"get", connection_get},
+    {"stats", connection_stats},
+    {"close", connection_close},
+    {NULL, NULL}
+  };
+  static const luaL_Reg metamethods[] = {
+    {"__gc", connection_close},
+    {"__close", connection_close},
+    {"__tostring", connection_tostring},
+    {"__index", NULL},
+    {NULL, NULL}
+  };
+  luaL_newmetatable(L, LINKY_CONNECTION);
+  luaL_setfuncs(L, metamethods, 0);
+  luaL_newlibtable(L, methods);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}

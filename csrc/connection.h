@@ -1,0 +1,15 @@
+/* connection.h: the linky.Connection userdata, one reused libcurl easy handle. */
+#ifndef LINKY_CONNECTION_H
+#define LINKY_CONNECTION_H
+
+#include <lua.h>
+
+#define LINKY_CONNECTION "linky.Connection"
+
+/* Builds the metatable; leaves nothing on the stack. */
+void linky_connection_createmeta(lua_State *L);
+
+/* core.connect(opts) -> connection */
+int linky_connect(lua_State *L);
+
+#endif

@@ -1,0 +1,158 @@
+/* core.c: the linky.core module entry and its small pure functions
+ * (calendar and token helpers the Lua side calls). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <lauxlib.h>
+
+#include "base64url.h"
+#include "calendar.h"
+#include "connection.h"
+#include "normalise.h"
+
+#define LINKY_CORE_VERSION "0.1.0"
+
+/* core.day_number("YYYY-MM-DD") -> days since 1970-01-01 | nil */
+static int core_day_number(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  linky_stamp st;
+  if (!linky_parse_stamp(s, len, &st) || st.has_time) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushinteger(L, (lua_Integer)(st.local / 86400));
+  return 1;
+}
+
+/* core.date_of_day(days) -> "YYYY-MM-DD" */
+static int core_date_of_day(lua_State *L) {
+  lua_Integer days = luaL_checkinteger(L, 1);
+  int64_t y;
+  int m, d;
+  char out[32];
+  luaL_argcheck(L, days > -1000000000 && days < 1000000000, 1, "day out of range");
+  linky_civil_from_days((int64_t)days, &y, &m, &d);
+  snprintf(out, sizeof out, "%04lld-%02d-%02d", (long long)y, m, d);
+  lua_pushstring(L, out);
+  return 1;
+}
+
+/* core.paris_day(epoch) -> day number of the Europe/Paris date at that instant */
+static int core_paris_day(lua_State *L) {
+  lua_Number t = luaL_checknumber(L, 1);
+  int64_t utc, local;
+  luaL_argcheck(L, t > -1e12 && t < 1e12, 1, "time out of range");
+  utc = (int64_t)t;
+  if ((lua_Number)utc > t) utc--; /* floor for negative fractions */
+  local = utc + linky_paris_offset(utc);
+  lua_pushinteger(L, (lua_Integer)(local >= 0 ? local / 86400 : -((-local + 86399) / 86400)));
+  return 1;
+}
+
+/* core.to_epoch(stamp) -> epoch seconds (Paris time unless an offset is written) | nil */
+static int core_to_epoch(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  linky_stamp st;
+  if (!linky_parse_stamp(s, len, &st)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushinteger(L, (lua_Integer)linky_stamp_to_utc(&st, 0, 0));
+  return 1;
+}
+
+/* core.duration("PT30M") -> seconds | nil */
+static int core_duration(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int64_t v = linky_parse_duration(s, len);
+  if (v < 0) lua_pushnil(L);
+  else lua_pushinteger(L, (lua_Integer)v);
+  return 1;
+}
+
+/* core.base64url_decode(s) -> bytes | nil */
+static int core_base64url_decode(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  luaL_Buffer b;
+  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (len / 4 + 1) * 3);
+  long n = linky_base64url_decode(s, len, out);
+  if (n < 0) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
+/* core.now() -> epoch seconds with sub-second precision (the default clock) */
+static int core_now(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+/* core.sleep(seconds): the default sleep, resumed after signals */
+static int core_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  struct timespec ts;
+  if (!(s > 0)) return 0;
+  if (s > 1e6) s = 1e6;
+  ts.tv_sec = (time_t)s;
+  ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+  return 0;
+}
+
+static void load_json_decoder(lua_State *L) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "cjson.safe");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "new"); /* a private instance: the user's cjson settings don't apply */
+  lua_call(L, 0, 1);
+  lua_getfield(L, -1, "decode");
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+}
+
+int luaopen_linky_core(lua_State *L) {
+  static int curl_ready = 0;
+  static const luaL_Reg functions[] = {
+    {"connect", linky_connect},
+    {"decode", linky_decode},
+    {"day_number", core_day_number},
+    {"date_of_day", core_date_of_day},
+    {"paris_day", core_paris_day},
+    {"to_epoch", core_to_epoch},
+    {"duration", core_duration},
+    {"base64url_decode", core_base64url_decode},
+    {"now", core_now},
+    {"sleep", core_sleep},
+    {NULL, NULL}
+  };
+  /* libcurl's global state is set up once and never torn down: other modules
+   * in the same process may still use it. */
+  if (!curl_ready) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      return luaL_error(L, "curl_global_init failed");
+    curl_ready = 1;
+  }
+  linky_connection_createmeta(L);
+  luaL_newlibtable(L, functions);
+  load_json_decoder(L);
+  luaL_setfuncs(L, functions, 1);
+  lua_pushliteral(L, LINKY_CORE_VERSION);
+  lua_setfield(L, -2, "_VERSION");
+  lua_pushstring(L, curl_version());
+  lua_setfield(L, -2, "curl_version");
+  return 1;
+}

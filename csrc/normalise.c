@@ -1,0 +1,483 @@
+/* normalise.c: one C pass from a response body to linky's result table.
+ * Both API generations and the index shape end in the same `points` builder. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "calendar.h"
+#include "normalise.h"
+
+typedef struct {
+  char msg[256];
+} decode_ctx;
+
+/* Field names of one point in a given shape. */
+typedef struct {
+  const char *value, *date, *step, *nature;
+  int curve; /* load curve: a missing step is inferred from the neighbours */
+} point_keys;
+
+static const point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type", 0};
+static const point_keys V2026_KEYS = {"v", "d", "p", "n", 0};
+
+typedef struct {
+  int64_t time;
+  int index;          /* position in document order, 1-based */
+  int step_missing;
+} point_slot;
+
+static int fail(decode_ctx *c, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+  va_end(ap);
+  return 0;
+}
+
+/* A short, printable excerpt of a bad value for messages. */
+static const char *excerpt(lua_State *L, int idx, char *buf, size_t size) {
+  size_t len, i, o = 0;
+  const char *s;
+  if (lua_type(L, idx) != LUA_TSTRING) return luaL_typename(L, idx);
+  s = lua_tolstring(L, idx, &len);
+  buf[o++] = '"';
+  for (i = 0; i < len && o + 5 < size; i++)
+    buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+  if (i < len) { buf[o++] = '.'; buf[o++] = '.'; buf[o++] = '.'; }
+  buf[o++] = '"';
+  buf[o] = '\0';
+  return buf;
+}
+
+static int is_null(lua_State *L, int idx) {
+  return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == NULL;
+}
+
+/* The API writes values as decimal strings: "^-?%d+$" within int64. */
+static int parse_int64(const char *s, size_t len, lua_Integer *out) {
+  size_t i = 0;
+  int neg = 0;
+  unsigned long long acc = 0, limit;
+  if (len > 0 && s[0] == '-') { neg = 1; i = 1; }
+  if (i == len) return 0;
+  limit = neg ? 9223372036854775808ULL : 9223372036854775807ULL;
+  for (; i < len; i++) {
+    unsigned d;
+    if (s[i] < '0' || s[i] > '9') return 0;
+    d = (unsigned)(s[i] - '0');
+    if (acc > (limit - d) / 10) return 0;
+    acc = acc * 10 + d;
+  }
+  /* two's complement negation of acc, written without signed overflow */
+  *out = neg ? (lua_Integer)(0 - acc) : (lua_Integer)acc;
+  return 1;
+}
+
+/* Reads the value at the top of the stack into an integer; sets *present. */
+static int read_value(lua_State *L, lua_Integer *out, int *present) {
+  *present = 1;
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      size_t len;
+      const char *s = lua_tolstring(L, -1, &len);
+      return parse_int64(s, len, out);
+    }
+    case LUA_TNUMBER: {
+      int ok;
+      *out = lua_tointegerx(L, -1, &ok);
+      return ok;
+    }
+    case LUA_TLIGHTUSERDATA:
+      if (is_null(L, -1)) { *present = 0; return 1; }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+static int compare_slots(const void *a, const void *b) {
+  const point_slot *x = a, *y = b;
+  if (x->time != y->time) return x->time < y->time ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* A missing step is the distance to the previous point, else the next point's step. */
+static void infer_steps(lua_State *L, int points, point_slot *slots, int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    int64_t step = -1;
+    if (!slots[i].step_missing) continue;
+    if (i > 0 && slots[i].time > slots[i - 1].time) {
+      step = slots[i].time - slots[i - 1].time;
+    } else if (i + 1 < n && !slots[i + 1].step_missing) {
+      lua_rawgeti(L, points, slots[i + 1].index);
+      lua_getfield(L, -1, "step");
+      if (lua_isinteger(L, -1)) step = lua_tointeger(L, -1);
+      lua_pop(L, 2);
+    } else if (i + 1 < n && slots[i + 1].time > slots[i].time) {
+      step = slots[i + 1].time - slots[i].time;
+    }
+    if (step > 0) {
+      lua_rawgeti(L, points, slots[i].index);
+      lua_pushinteger(L, step);
+      lua_setfield(L, -2, "step");
+      lua_pop(L, 1);
+    }
+  }
+}
+
+/* Pushes the normalised points of the array at `arr`, in time order without
+ * duplicate times. `where` names the array in messages. */
+static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *k,
+                        const char *where) {
+  int n, i, sorted = 1, points;
+  point_slot *slots;
+  char bad[64];
+  if (!lua_istable(L, arr)) return fail(c, "%s is not an array", where);
+  n = (int)lua_rawlen(L, arr);
+  /* scratch owned by the GC, so a memory error while building leaks nothing */
+  slots = lua_newuserdatauv(L, (n > 0 ? (size_t)n : 1) * sizeof *slots, 0);
+  lua_createtable(L, n, 0);
+  points = lua_gettop(L);
+  for (i = 1; i <= n; i++) {
+    linky_stamp st;
+    size_t dlen;
+    const char *date;
+    lua_Integer value;
+    int present;
+    point_slot *slot = &slots[i - 1];
+    if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
+      return fail(c, "%s[%d] is not an object", where, i);
+    lua_createtable(L, 0, 5);                           /* point */
+    if (lua_getfield(L, -2, k->date) != LUA_TSTRING)
+      return fail(c, "%s[%d].%s is missing or not a string", where, i, k->date);
+    date = lua_tolstring(L, -1, &dlen);
+    if (!linky_parse_stamp(date, dlen, &st))
+      return fail(c, "%s[%d].%s: %s is not a date", where, i, k->date,
+                  excerpt(L, -1, bad, sizeof bad));
+    slot->time = linky_stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0);
+    slot->index = i;
+    if (i > 1 && slot->time <= slots[i - 2].time) sorted = 0;
+    lua_setfield(L, -2, "date");
+    lua_pushinteger(L, (lua_Integer)slot->time);
+    lua_setfield(L, -2, "time");
+    lua_getfield(L, -2, k->value);
+    if (lua_isnil(L, -1))
+      return fail(c, "%s[%d].%s is missing", where, i, k->value);
+    if (!read_value(L, &value, &present))
+      return fail(c, "%s[%d].%s: %s is not an integer", where, i, k->value,
+                  excerpt(L, -1, bad, sizeof bad));
+    lua_pop(L, 1);
+    if (present) {
+      lua_pushinteger(L, value);
+      lua_setfield(L, -2, "value");
+    }
+    slot->step_missing = 0;
+    if (k->step) {
+      int t = lua_getfield(L, -2, k->step);
+      if (t == LUA_TSTRING) {
+        size_t slen;
+        const char *s = lua_tolstring(L, -1, &slen);
+        int64_t step = linky_parse_duration(s, slen);
+        if (step <= 0)
+          return fail(c, "%s[%d].%s: %s is not a duration", where, i, k->step,
+                      excerpt(L, -1, bad, sizeof bad));
+        lua_pushinteger(L, (lua_Integer)step);
+        lua_setfield(L, -3, "step");
+      } else if (t == LUA_TNIL || is_null(L, -1)) {
+        slot->step_missing = k->curve;
+      } else {
+        return fail(c, "%s[%d].%s is not a string", where, i, k->step);
+      }
+      lua_pop(L, 1);
+    }
+    if (k->nature) {
+      if (lua_getfield(L, -2, k->nature) == LUA_TSTRING)
+        lua_setfield(L, -2, "nature");
+      else
+        lua_pop(L, 1);
+    }
+    lua_rawseti(L, points, i);
+    lua_pop(L, 1);                                      /* source point */
+  }
+  if (k->curve) infer_steps(L, points, slots, n);
+  if (!sorted) { /* rare: reorder by time and keep the first of equal times */
+    int j, out = 0;
+    qsort(slots, (size_t)n, sizeof *slots, compare_slots);
+    lua_createtable(L, n, 0);
+    for (j = 0; j < n; j++) {
+      if (j > 0 && slots[j].time == slots[j - 1].time) continue;
+      lua_rawgeti(L, points, slots[j].index);
+      lua_rawseti(L, -2, ++out);
+    }
+    lua_replace(L, points);
+  }
+  lua_remove(L, points - 1);                            /* scratch */
+  return 1;
+}
+
+/* Pushes t[key] if it is a string, else fails naming it. */
+static int need_string(lua_State *L, decode_ctx *c, int t, const char *key,
+                       const char *where) {
+  if (lua_getfield(L, t, key) != LUA_TSTRING)
+    return fail(c, "%s%s is missing or not a string", where, key);
+  return 1;
+}
+
+/* Copies an optional string field of t into result[rkey]. */
+static void copy_string(lua_State *L, int t, const char *key, int result, const char *rkey) {
+  if (lua_getfield(L, t, key) == LUA_TSTRING)
+    lua_setfield(L, result, rkey);
+  else
+    lua_pop(L, 1);
+}
+
+static int decode_legacy(lua_State *L, decode_ctx *c, int body, int result, int curve) {
+  point_keys k = LEGACY_KEYS;
+  k.curve = curve;
+  if (lua_getfield(L, body, "reading_type") != LUA_TTABLE)
+    return fail(c, "reading_type is missing or not an object");
+  if (!need_string(L, c, -1, "unit", "reading_type.")) return 0;
+  lua_setfield(L, result, "unit");
+  lua_pop(L, 1);
+  copy_string(L, body, "quality", result, "quality");
+  lua_getfield(L, body, "interval_reading");
+  if (lua_isnil(L, -1)) return fail(c, "interval_reading is missing");
+  if (!build_points(L, c, lua_gettop(L), &k, "interval_reading")) return 0;
+  lua_setfield(L, result, "points");
+  lua_pop(L, 1);
+  return 1;
+}
+
+static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int curve,
+                        const char *metier, const char *measure) {
+  point_keys k = V2026_KEYS;
+  int grandeurs, n, i, found = 0;
+  char where[64];
+  k.curve = curve;
+  copy_string(L, body, "etapeMetier", result, "quality");
+  if (lua_getfield(L, body, "grandeur") != LUA_TTABLE)
+    return fail(c, "grandeur is missing or not an array");
+  grandeurs = lua_gettop(L);
+  n = (int)lua_rawlen(L, grandeurs);
+  for (i = 1; i <= n; i++) {
+    int g, main;
+    const char *gm, *gp;
+    snprintf(where, sizeof where, "grandeur[%d].", i);
+    if (lua_rawgeti(L, grandeurs, i) != LUA_TTABLE)
+      return fail(c, "grandeur[%d] is not an object", i);
+    g = lua_gettop(L);
+    if (!need_string(L, c, g, "grandeurMetier", where)) return 0;
+    gm = lua_tostring(L, -1);
+    if (!need_string(L, c, g, "grandeurPhysique", where)) return 0;
+    gp = lua_tostring(L, -1);
+    if (strcmp(gm, metier) != 0) { lua_settop(L, grandeurs); continue; }
+    main = !found && (measure == NULL || strcmp(gp, measure) == 0);
+    if (!need_string(L, c, g, "unite", where)) return 0;
+    lua_getfield(L, g, "points");
+    snprintf(where, sizeof where, "grandeur[%d].points", i);
+    if (!build_points(L, c, lua_gettop(L), &k, where)) return 0;
+    if (main) {
+      found = 1;
+      lua_setfield(L, result, "points");
+      lua_pop(L, 1);                                    /* source points */
+      lua_setfield(L, result, "unit");
+    } else { /* another physical measure, e.g. one phase of a three-phase meter */
+      lua_remove(L, -2);                                /* unite, points */
+      lua_createtable(L, 0, 2);
+      lua_insert(L, -3);                                /* entry, unite, points */
+      lua_setfield(L, -3, "points");
+      lua_setfield(L, -2, "unit");
+      if (lua_getfield(L, result, "series") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, result, "series");
+      }
+      lua_insert(L, -2);                                /* series, entry */
+      lua_setfield(L, -2, gp);                          /* gp is still anchored at g */
+    }
+    lua_settop(L, grandeurs);
+  }
+  if (!found)
+    return fail(c, "no grandeur with grandeurMetier %s and grandeurPhysique %s",
+                metier, measure ? measure : "(any)");
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* Appends every element of the array at the top of the stack to the array at dst. */
+static void append_all(lua_State *L, int dst) {
+  int n = (int)lua_rawlen(L, -1), i, base = (int)lua_rawlen(L, dst);
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    lua_rawseti(L, dst, base + i);
+  }
+}
+
+/* Index bodies (shape unconfirmed upstream): values are gathered from every
+ * contexte/grandeur of the kind's metier, the totaliser into `points` and each
+ * time class into `classes`, then go through the same points builder. */
+static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const char *metier) {
+  int contexts, gathered, by_class, nc, i, found = 0;
+  point_keys k = V2026_KEYS;
+  k.step = NULL;
+  k.nature = NULL;
+  copy_string(L, body, "etapeMetier", result, "quality");
+  if (lua_getfield(L, body, "contexte") != LUA_TTABLE)
+    return fail(c, "contexte is missing or not an array");
+  contexts = lua_gettop(L);
+  lua_newtable(L);
+  gathered = lua_gettop(L);
+  lua_newtable(L);
+  by_class = lua_gettop(L);
+  nc = (int)lua_rawlen(L, contexts);
+  for (i = 1; i <= nc; i++) {
+    int ng, j, ctx;
+    if (lua_rawgeti(L, contexts, i) != LUA_TTABLE)
+      return fail(c, "contexte[%d] is not an object", i);
+    ctx = lua_gettop(L);
+    copy_string(L, ctx, "etapeMetier", result, "quality");
+    if (lua_getfield(L, ctx, "grandeur") != LUA_TTABLE)
+      return fail(c, "contexte[%d].grandeur is missing or not an array", i);
+    ng = (int)lua_rawlen(L, -1);
+    for (j = 1; j <= ng; j++) {
+      int g, nk, m;
+      if (lua_rawgeti(L, ctx + 1, j) != LUA_TTABLE)
+        return fail(c, "contexte[%d].grandeur[%d] is not an object", i, j);
+      g = lua_gettop(L);
+      if (lua_getfield(L, g, "grandeurMetier") != LUA_TSTRING ||
+          strcmp(lua_tostring(L, -1), metier) != 0) {
+        lua_settop(L, g - 1);
+        continue;
+      }
+      if (lua_getfield(L, g, "unite") != LUA_TSTRING)
+        return fail(c, "contexte[%d].grandeur[%d].unite is missing or not a string", i, j);
+      lua_setfield(L, result, "unit");
+      if (lua_getfield(L, g, "cadranTotalisateur") != LUA_TTABLE ||
+          lua_getfield(L, -1, "valeur") != LUA_TTABLE)
+        return fail(c, "contexte[%d].grandeur[%d].cadranTotalisateur.valeur is missing", i, j);
+      found = 1;
+      append_all(L, gathered);
+      lua_settop(L, g);
+      if (lua_getfield(L, g, "calendrier") == LUA_TTABLE) {
+        int cal = lua_gettop(L), ncal = (int)lua_rawlen(L, cal);
+        for (m = 1; m <= ncal; m++) {
+          if (lua_rawgeti(L, cal, m) != LUA_TTABLE ||
+              lua_getfield(L, -1, "classeTemporelle") != LUA_TTABLE)
+            return fail(c, "contexte[%d].grandeur[%d].calendrier[%d].classeTemporelle is missing",
+                        i, j, m);
+          nk = (int)lua_rawlen(L, -1);
+          for (int q = 1; q <= nk; q++) {
+            if (lua_rawgeti(L, -1, q) != LUA_TTABLE) return fail(c, "classeTemporelle[%d] is not an object", q);
+            if (lua_getfield(L, -1, "libelleClasseTemporelle") != LUA_TSTRING) {
+              lua_pop(L, 1);
+              if (lua_getfield(L, -1, "idClasseTemporelle") != LUA_TSTRING)
+                return fail(c, "classeTemporelle[%d] has no libelleClasseTemporelle", q);
+            }
+            if (lua_getfield(L, -2, "valeur") != LUA_TTABLE)
+              return fail(c, "classeTemporelle[%d].valeur is missing", q);
+            lua_pushvalue(L, -2);                       /* label */
+            if (lua_rawget(L, by_class) != LUA_TTABLE) {
+              lua_pop(L, 1);
+              lua_newtable(L);
+              lua_pushvalue(L, -3);
+              lua_pushvalue(L, -2);
+              lua_rawset(L, by_class);
+            }
+            lua_insert(L, -2);                          /* list, valeur */
+            append_all(L, lua_gettop(L) - 1);
+            lua_pop(L, 4);                              /* valeur, list, label, class */
+          }
+          lua_pop(L, 2);
+        }
+      }
+      lua_settop(L, g - 1);
+    }
+    lua_settop(L, contexts + 2);
+  }
+  if (!found) return fail(c, "no %s index grandeur in contexte", metier);
+  if (!build_points(L, c, gathered, &k, "cadranTotalisateur.valeur")) return 0;
+  lua_setfield(L, result, "points");
+  lua_newtable(L);                                      /* classes */
+  lua_pushnil(L);
+  while (lua_next(L, by_class) != 0) {
+    if (!build_points(L, c, lua_gettop(L), &k, "classeTemporelle.valeur")) return 0;
+    lua_remove(L, -2);
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_setfield(L, result, "classes");
+  return 1;
+}
+
+/* Reads an optional string field of the spec table. */
+static const char *spec_string(lua_State *L, const char *key, const char *def) {
+  const char *s;
+  lua_getfield(L, 2, key);
+  s = luaL_optstring(L, -1, def);
+  lua_pop(L, 1); /* the spec table keeps the string alive */
+  return s;
+}
+
+/* core.decode(body, spec) -> result[, decoded] | nil, message
+ * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
+int linky_decode(lua_State *L) {
+  decode_ctx c;
+  const char *shape, *metier, *measure;
+  int curve, keep, body, result, ok;
+  luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  shape = spec_string(L, "shape", "2026");
+  metier = spec_string(L, "metier", "CONS");
+  measure = spec_string(L, "measure", NULL);
+  lua_getfield(L, 2, "curve");
+  curve = lua_toboolean(L, -1);
+  lua_getfield(L, 2, "keep");
+  keep = lua_toboolean(L, -1);
+  lua_settop(L, 2);
+  c.msg[0] = '\0';
+
+  lua_pushvalue(L, lua_upvalueindex(1));                /* cjson.safe decode */
+  lua_pushvalue(L, 1);
+  if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "body is not JSON: %s", lua_tostring(L, -2));
+    return 2;
+  }
+  if (lua_isnil(L, -2)) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "body is not JSON: %s",
+                    lua_isstring(L, -2) ? lua_tostring(L, -2) : "invalid");
+    return 2;
+  }
+  lua_pop(L, 1);
+  body = lua_gettop(L);
+  if (!lua_istable(L, body)) {
+    lua_pushnil(L);
+    lua_pushstring(L, "body is not a JSON object");
+    return 2;
+  }
+  lua_createtable(L, 0, 6);
+  result = lua_gettop(L);
+  if (strcmp(shape, "legacy") == 0)
+    ok = decode_legacy(L, &c, body, result, curve);
+  else if (strcmp(shape, "index") == 0)
+    ok = decode_index(L, &c, body, result, metier);
+  else
+    ok = decode_v2026(L, &c, body, result, curve, metier, measure);
+  if (!ok) {
+    lua_pushnil(L);
+    lua_pushstring(L, c.msg);
+    return 2;
+  }
+  lua_settop(L, result);
+  if (!keep) return 1;
+  lua_pushvalue(L, body);
+  return 2;
+}
