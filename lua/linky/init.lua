@@ -1,0 +1,295 @@
+--- linky: Linky smart-meter data from Conso API, for Lua.
+--
+--     local linky = require "linky"
+--     local client = assert(linky.new{ token = os.getenv("LINKY_TOKEN") })
+--     local res, err = client:daily_consumption("2026-04-01", "2026-04-04")
+--
+-- Every run-time failure is `nil, err` with an error object (`err.kind`);
+-- wrong argument types raise. The C core (`linky.core`) does the HTTP calls
+-- and the decoding; this module holds options, validation and range splitting.
+-- @module linky
+local core = require "linky.core"
+local dates = require "linky.dates"
+local errors = require "linky.errors"
+local kinds = require "linky.kinds"
+local options = require "linky.options"
+local result = require "linky.result"
+local token = require "linky.token"
+
+local M = {}
+
+M._VERSION = "0.1.0"
+
+--- The seven data kinds: `linky.kinds[k] = { legacy =, v2026 =, unit =, max_days =, load_curve = }`.
+M.kinds = kinds
+
+--- Is `x` a linky error object?
+-- @function is_error
+M.is_error = errors.is_error
+
+local function invalid(message, fields)
+  return nil, errors.new("invalid_argument", message, fields)
+end
+
+--- Decodes a Conso API token locally (no signature check).
+-- @tparam string tok the token
+-- @treturn table|nil `{ prms = {...}, iat =, exp = }`
+-- @treturn table an `invalid_argument` error
+function M.decode_token(tok)
+  if type(tok) ~= "string" then
+    error(("bad argument #1 to 'decode_token' (string expected, got %s)"):format(type(tok)), 2)
+  end
+  local info, why = token.decode(tok)
+  if not info then return invalid(why, { reason = "token_malformed" }) end
+  return info
+end
+
+local function default_log(level, message)
+  io.stderr:write("linky: ", level, ": ", message, "\n")
+end
+
+-- Per-call options and their types.
+local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string" }
+local STEPS = { P1D = true, P1M = true }
+local MEASURES = { PMA = true, TOUT = true }
+
+local Client = { __name = "linky.Client" }
+local methods = {}
+
+-- Private state of each client, out of reach of the user and of `pairs`.
+local private = setmetatable({}, { __mode = "k" })
+
+local function open_state(self)
+  local st = private[self]
+  if not st or not st.conn then
+    error("attempt to use a closed linky.Client", 3)
+  end
+  return st
+end
+
+Client.__index = methods
+
+function Client.__tostring(self)
+  local st = private[self]
+  if not st or not st.conn then return "linky.Client: closed" end
+  return ("linky.Client: %s (%s)"):format(self.prm, self.api)
+end
+
+--- Creates a client.
+-- @tparam table opts options: `token` (required), `prm`, `api` ("2026" or "legacy"),
+-- `base_url`, `user_agent`, `from`, `timeout`, `connect_timeout`, `cainfo`, `proxy`,
+-- `min_interval`, `max_body`, `insecure`, `log`, `clock`, `sleep`
+-- @treturn linky.Client|nil the client
+-- @treturn table an `invalid_argument` error
+function M.new(opts)
+  if type(opts) ~= "table" then
+    error(("bad argument #1 to 'new' (table expected, got %s)"):format(type(opts)), 2)
+  end
+  local o, err = options.check(opts)
+  if not o then return nil, err end
+  local info, why = token.decode(o.token)
+  if not info then return invalid(why, { reason = "token_malformed" }) end
+  local clock = o.clock or core.now
+  if info.exp and info.exp <= clock() then
+    return invalid("token expired on " .. os.date("!%Y-%m-%d", math.floor(info.exp)) ..
+      ": get a new one from the Conso API site", { reason = "token_expired" })
+  end
+  local prm = o.prm or info.prms[1]
+  if not prm:match("^%d+$") or #prm ~= 14 then return invalid("option 'prm' must be 14 digits") end
+  local granted = false
+  for _, p in ipairs(info.prms) do granted = granted or p == prm end
+  if not granted then return invalid("PRM " .. prm .. " is not granted by this token") end
+
+  local log = o.log or default_log
+  if o.insecure then log("warning", "TLS certificate verification is disabled (insecure = true)") end
+  local agent = "linky-lua/" .. M._VERSION
+  local conn = core.connect {
+    base_url = o.base_url, token = o.token,
+    user_agent = o.user_agent and (o.user_agent .. " " .. agent) or agent,
+    from = o.from, timeout = o.timeout, connect_timeout = o.connect_timeout,
+    cainfo = o.cainfo, proxy = o.proxy, max_body = o.max_body, insecure = o.insecure,
+  }
+  local self = setmetatable({ prm = prm, prms = info.prms, api = o.api }, Client)
+  private[self] = {
+    conn = conn, log = log, clock = clock, sleep = o.sleep or core.sleep,
+    min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
+  }
+  return self
+end
+
+--- Closes the client and its connection; closing twice is harmless.
+-- Clients also close when collected and with `<close>`.
+function methods.close(self)
+  local st = private[self]
+  if st and st.conn then
+    st.conn:close()
+    st.conn = nil
+  end
+end
+Client.__close = methods.close
+
+-- Resolves a kind given as our name or as a raw type of the client's generation.
+local function resolve_kind(api, name)
+  if kinds[name] then return name, kinds[name] end
+  local field = api == "legacy" and "legacy" or "v2026"
+  for k, spec in pairs(kinds) do
+    if spec[field] == name then return k, spec end
+  end
+  return nil
+end
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+
+local function query_string(pairs_list)
+  local parts = {}
+  for i = 1, #pairs_list, 2 do
+    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
+  end
+  return table.concat(parts, "&")
+end
+
+-- Waits so that two requests of one client are at least `min_interval` apart.
+local function pace(st)
+  if st.last_request and st.min_interval > 0 then
+    local wait = st.min_interval - (st.clock() - st.last_request)
+    if wait > 0 then st.sleep(wait) end
+  end
+  st.last_request = st.clock()
+end
+
+local function check_call_options(kind, api, copts, fname)
+  if copts == nil then return {} end
+  if type(copts) ~= "table" then
+    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 4)
+  end
+  local unknown = options.check_types(copts, CALL_OPTIONS, 4)
+  if unknown then return nil, ("unknown call option '%s'"):format(unknown) end
+  if copts.step or copts.measure then
+    if kind ~= "consumption_max_power" or api ~= "2026" then
+      return nil, "options 'step' and 'measure' apply to consumption_max_power in 2026 mode"
+    end
+    if copts.step and not STEPS[copts.step] then return nil, "option 'step' must be \"P1D\" or \"P1M\"" end
+    if copts.measure and not MEASURES[copts.measure] then
+      return nil, "option 'measure' must be \"PMA\" or \"TOUT\""
+    end
+  end
+  return copts
+end
+
+local function check_date(v, position, fname)
+  local t = type(v)
+  if t ~= "string" and t ~= "table" then
+    error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 4)
+  end
+  return dates.day(v)
+end
+
+-- One HTTP request for days [first, stop): decoded part | nil, err.
+local function request_range(st, call, first, stop)
+  local q
+  if call.api == "legacy" then
+    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
+  else
+    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
+    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
+    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
+  end
+  local path = call.type .. "?" .. query_string(q)
+  local request = "GET " .. st.base_path .. "/" .. path
+  pace(st)
+  local status, body, kind_or_msg = st.conn:get(path)
+  if not status then
+    return nil, errors.new(body, kind_or_msg, { request = request })
+  end
+  if status < 200 or status > 299 then
+    return nil, errors.from_response(status, body, request)
+  end
+  local part, decoded = core.decode(body, call.decode_spec)
+  if not part then
+    return nil, errors.new("invalid_response", decoded, {
+      status = status, body = body:sub(1, 4096), request = request,
+    })
+  end
+  part.decoded = decoded
+  return part
+end
+
+--- Fetches one kind of data over a range of days.
+-- The range is split by the per-request limit (7 days for load curves, 365
+-- otherwise); sub-ranges are fetched in order and merged.
+-- @tparam string kind one of `linky.kinds`, or a raw Conso API type of the client's generation
+-- @param start first day, `"YYYY-MM-DD"` or `{year=, month=, day=}`
+-- @param stop day after the last one (excluded), same forms
+-- @tparam[opt] table opts `prm`, `keep_responses`, and for max power in 2026 mode
+-- `step` ("P1D"/"P1M") and `measure` ("PMA"/"TOUT")
+-- @treturn table|nil the result: `prm, kind, api, type, start, end, unit, quality,
+-- requests, points[, series, classes, responses]`
+-- @treturn table the error; `err.partial` holds what earlier sub-ranges returned
+function methods.fetch(self, kind, start, stop, copts)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
+  end
+  return self:_fetch("fetch", kind, start, stop, copts)
+end
+
+function methods._fetch(self, fname, name, start, stop, copts)
+  local st = open_state(self)
+  local first, why = check_date(start, 1, fname)
+  local last, why2 = check_date(stop, 2, fname)
+  local kind, spec = resolve_kind(self.api, name)
+  local call_opts, why3 = check_call_options(kind, self.api, copts, fname)
+  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
+  if self.api == "legacy" and not spec.legacy then
+    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
+  end
+  if not call_opts then return invalid(why3) end
+  if not first then return invalid("start: " .. why) end
+  if not last then return invalid("end: " .. why2) end
+  if first >= last then return invalid("start must be before end (end is excluded)") end
+  local today = dates.paris_day(st.clock())
+  if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
+  local prm = call_opts.prm or self.prm
+  local granted = false
+  for _, p in ipairs(self.prms) do granted = granted or p == prm end
+  if not granted then return invalid("PRM " .. prm:sub(1, 20) .. " is not granted by this token") end
+
+  local call = {
+    api = self.api, prm = prm, step = call_opts.step, measure = call_opts.measure,
+    type = self.api == "legacy" and spec.legacy or spec.v2026,
+    decode_spec = {
+      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
+      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
+      keep = call_opts.keep_responses,
+    },
+  }
+  local res = {
+    prm = prm, kind = kind, api = self.api, type = call.type,
+    start = dates.format(first), ["end"] = dates.format(last),
+    requests = 0, points = {},
+    responses = call_opts.keep_responses and {} or nil,
+  }
+  local succeeded = 0
+  for _, range in ipairs(dates.split(first, last, spec.max_days)) do
+    local part, err = request_range(st, call, range[1], range[2])
+    res.requests = res.requests + 1
+    if not part then
+      if succeeded > 0 then err.partial = res end
+      return nil, err
+    end
+    succeeded = succeeded + 1
+    if res.responses then res.responses[#res.responses + 1] = part.decoded end
+    result.add(res, part)
+  end
+  res.unit = res.unit or spec.unit
+  return res
+end
+
+for name in pairs(kinds) do
+  methods[name] = function(self, start, stop, copts)
+    return self:_fetch(name, name, start, stop, copts)
+  end
+end
+
+return M
