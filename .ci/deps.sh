@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages linky needs to build, test and lint.
+# As root it installs what is missing; otherwise it prints the exact command.
+set -e
+PACKAGES="lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-busted luarocks
+lua-socket lua-sec lua-check pkg-config gcc make cppcheck valgrind openssl"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+  echo "missing Debian packages; run:" >&2
+  echo "  sudo apt-get install$missing" >&2
+  exit 1
+fi
