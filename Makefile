@@ -83,7 +83,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 
 clean:
-	rm -rf build linky/core.so csrc/*.o
+	rm -rf build linky csrc/*.o
 
 help:
 	@echo "all demo test lint valgrind asan rock install uninstall clean"

@@ -1,0 +1,52 @@
+rockspec_format = "3.0"
+package = "linky"
+version = "scm-1"
+-- `luarocks make` builds from the checkout; this URL is only read by `luarocks pack`.
+source = {
+  url = "git+file:///usr/src/linky",
+}
+description = {
+  summary = "Linky smart-meter data from Conso API, for Lua, with a C core",
+  detailed = [[
+linky gives Lua programs their Linky smart-meter data through Conso API:
+daily consumption and production, load curves, max power and the 2026 index
+types, in both API generations, with one error object per failure.
+The C core makes the HTTPS calls with libcurl and decodes with lua-cjson.
+]],
+  license = "MIT",
+  labels = { "energy", "linky", "enedis", "http" },
+}
+-- lua-cjson is required at run time but not listed: Debian's package provides it
+-- outside any rocks tree (see README, "LuaRocks").
+dependencies = {
+  "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h", library = "curl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["linky.core"] = {
+      sources = {
+        "csrc/core.c", "csrc/connection.c", "csrc/normalise.c", "csrc/calendar.c",
+        "csrc/base64url.c", "csrc/buffer.c", "csrc/transport_errors.c",
+      },
+      defines = { "_POSIX_C_SOURCE=200809L" },
+      libraries = { "curl" },
+      incdirs = { "$(CURL_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)" },
+    },
+    linky = "lua/linky/init.lua",
+    ["linky.dates"] = "lua/linky/dates.lua",
+    ["linky.errors"] = "lua/linky/errors.lua",
+    ["linky.kinds"] = "lua/linky/kinds.lua",
+    ["linky.options"] = "lua/linky/options.lua",
+    ["linky.result"] = "lua/linky/result.lua",
+    ["linky.token"] = "lua/linky/token.lua",
+  },
+}
+test = {
+  type = "command",
+  command = "make test",
+}
