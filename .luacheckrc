@@ -1,4 +1,5 @@
 std = "lua54"
 max_line_length = 110
-files["spec"] = { std = "+busted" }
+-- Specs embed whole JSON bodies on one line, as the API sends them.
+files["spec"] = { std = "+busted", max_line_length = false }
 exclude_files = { "build", "bench/node_modules" }

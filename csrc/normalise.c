@@ -139,6 +139,10 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
   char bad[64];
   if (!lua_istable(L, arr)) return fail(c, "%s is not an array", where);
   n = (int)lua_rawlen(L, arr);
+  if (n == 0) { /* cjson decodes {} and [] alike: an object has some key */
+    lua_pushnil(L);
+    if (lua_next(L, arr) != 0) return fail(c, "%s is not an array", where);
+  }
   /* scratch owned by the GC, so a memory error while building leaks nothing */
   slots = lua_newuserdatauv(L, (n > 0 ? (size_t)n : 1) * sizeof *slots, 0);
   lua_createtable(L, n, 0);
