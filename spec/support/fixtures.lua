@@ -1,18 +1,12 @@
--- Recorded Conso API bodies from ../shared/fixtures/recorded, read as raw bytes.
+-- Recorded Conso API bodies (../shared/fixtures/recorded), and their raw points
+-- decoded by cjson alone, independently of linky's decoder.
 local cjson = require "cjson"
+local emu = require "spec.support.emulator_spec_helper"
 
 local M = {}
 
-M.dir = os.getenv("LINKY_FIXTURES") or "../shared/fixtures/recorded"
+M.read = emu.fixture
 
-function M.read(relative)
-  local f = assert(io.open(M.dir .. "/" .. relative, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
--- The raw recorded points, decoded by cjson alone (independent of linky's decoder).
 function M.raw_points(relative)
   local t = cjson.decode(M.read(relative))
   if t.interval_reading then return t.interval_reading, "value", "date" end
