@@ -50,7 +50,7 @@ demo: deps all
 	@$(SPEC_ENV) $(LUA) examples/demo.lua
 
 lint: deps
-	luacheck lua spec bin examples
+	luacheck $(wildcard lua spec bin examples)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
 
 valgrind: deps
