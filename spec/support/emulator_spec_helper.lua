@@ -46,6 +46,22 @@ local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+--- A throwaway self-signed certificate (its own CA) made with the openssl command.
+-- @tparam[opt] table opts `names`: subjectAltName entries (default localhost and 127.0.0.1)
+-- @treturn table `{ dir =, cert =, key =, remove = function }`
+function M.certificate(opts)
+  local names = opts and opts.names or "DNS:localhost,IP:127.0.0.1"
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. quote(dir)))
+  local cert, key = dir .. "/cert.pem", dir .. "/key.pem"
+  assert(os.execute("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=linky-spec -days 2"
+    .. " -addext subjectAltName=" .. quote(names) .. " -addext basicConstraints=critical,CA:TRUE"
+    .. " -keyout " .. quote(key) .. " -out " .. quote(cert) .. " 2>/dev/null"), "openssl failed")
+  return { dir = dir, cert = cert, key = key,
+           remove = function() os.execute("rm -rf " .. quote(dir)) end }
+end
+
 local function read_all(path)
   local f = io.open(path, "rb")
   if not f then return nil end
