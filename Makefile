@@ -20,8 +20,9 @@ SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
 HEADERS     := $(wildcard csrc/*.h)
 LUA_FILES   := $(wildcard lua/linky/*.lua)
 
-# Each variant of the C module has its own folder, so a stale one is never picked up.
-BUILD_DIR   ?= build
+# Each variant of the C module has its own folder, so a stale one is never picked up:
+# build/ for Lua 5.4, build/5.3/ for Lua 5.3, build/asan/ for the sanitizer build.
+BUILD_DIR   ?= $(if $(filter 5.4,$(LUA_VERSION)),build,build/$(LUA_VERSION))
 MODULE      := $(BUILD_DIR)/linky/core.so
 
 LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_VERSION)

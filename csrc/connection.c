@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include "buffer.h"
+#include "compat.h"
 #include "connection.h"
 #include "transport_errors.h"
 

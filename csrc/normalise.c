@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 
 #include "calendar.h"
+#include "compat.h"
 #include "normalise.h"
 
 typedef struct {

@@ -19,7 +19,7 @@ The C core makes the HTTPS calls with libcurl and decodes with lua-cjson.
 -- lua-cjson is required at run time but not listed: Debian's package provides it
 -- outside any rocks tree (see README, "LuaRocks").
 dependencies = {
-  "lua >= 5.4, < 5.5",
+  "lua >= 5.3, < 5.5",
 }
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },

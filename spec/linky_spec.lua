@@ -643,15 +643,6 @@ describe("linky", function()
         "attempt to use a closed linky.Client")
     end)
 
-    it("closes at the end of a <close> block", function()
-      local c = client()
-      do
-        local scoped <close> = c
-        assert(scoped:daily_consumption("2026-04-01", "2026-04-04"))
-      end
-      assert.equal("linky.Client: closed", tostring(c))
-    end)
-
     it("is collected without close", function()
       local weak = setmetatable({}, { __mode = "v" })
       do
