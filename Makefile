@@ -72,7 +72,7 @@ asan: deps
 	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
 
 rock: deps
-	sh .ci/rock.sh
+	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh
 
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky

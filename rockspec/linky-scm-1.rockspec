@@ -16,10 +16,11 @@ The C core makes the HTTPS calls with libcurl and decodes with lua-cjson.
   license = "MIT",
   labels = { "energy", "linky", "enedis", "http" },
 }
--- lua-cjson is required at run time but not listed: Debian's package provides it
--- outside any rocks tree (see README, "LuaRocks").
+-- Offline on Debian, rockspec/luarocks-config.lua declares the system lua-cjson
+-- as provided (see README, "LuaRocks").
 dependencies = {
   "lua >= 5.3, < 5.5",
+  "lua-cjson >= 2.1.0",
 }
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },

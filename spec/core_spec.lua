@@ -234,6 +234,19 @@ describe("linky.core", function()
   end)
 end)
 
+-- Under `make rock`, prove the suite runs against the installed rocks tree.
+local expected_tree = os.getenv("LINKY_EXPECT_TREE")
+if expected_tree then
+  describe("linky installed rock", function()
+    it("resolves linky and linky.core inside the rocks tree", function()
+      for _, name in ipairs { "linky", "linky.errors", "linky.core" } do
+        local where = package.searchpath(name, package.path) or package.searchpath(name, package.cpath)
+        assert.equal(expected_tree, where and where:sub(1, #expected_tree), name)
+      end
+    end)
+  end)
+end
+
 -- Under `make asan`, prove the sanitized build is the module under test.
 local expected_module = os.getenv("LINKY_EXPECT_MODULE")
 if expected_module then
