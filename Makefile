@@ -33,7 +33,11 @@ spec_env     = LUA_PATH="./lua/?.lua;./lua/?/init.lua;./?.lua;;" LUA_CPATH="./$(
 SPEC_ENV     = $(call spec_env,$(BUILD_DIR))
 ASAN_DIR     = build/asan
 
-.PHONY: all deps test demo lint valgrind asan rock install uninstall clean help
+STATIC_DIR  := build/static
+STATIC_LIB  := build/liblinky.a
+CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null || echo -llua$(LUA_VERSION)-cjson)
+
+.PHONY: all deps test demo lint valgrind asan rock install uninstall clean help static embed doc
 
 all: $(MODULE)
 
@@ -70,6 +74,29 @@ asan: deps
 	  $(call spec_env,$(ASAN_DIR)) \
 	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
+
+# Embedding: the C core, linky_openlibs and the Lua sources in one static library.
+static: $(STATIC_LIB)
+
+$(STATIC_LIB): $(SOURCES) csrc/embed.c $(HEADERS) $(LUA_FILES) tools/embed_lua.lua Makefile
+	@mkdir -p $(STATIC_DIR)
+	$(LUA) tools/embed_lua.lua $(STATIC_DIR)/lua_sources.c $(LUA_FILES)
+	cd $(STATIC_DIR) && $(CC) $(REQ_CFLAGS) -I../../csrc $(CFLAGS) -c \
+	  $(addprefix ../../,$(SOURCES) csrc/embed.c) lua_sources.c
+	rm -f $@
+	ar rcs $@ $(STATIC_DIR)/*.o
+
+build/embed/host: examples/embed/host.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) -Icsrc $(CFLAGS) -o $@ $< $(STATIC_LIB) $(CJSON_LIBS) \
+	  $(shell $(PKG_CONFIG) --libs $(LUA_PC)) $(REQ_LIBS) -lm -ldl
+
+embed: deps build/embed/host
+	@$(SPEC_ENV) $(LUA) examples/embed/check.lua build/embed/host
+
+# API reference from the LDoc comments: build/doc/index.html.
+doc: deps
+	ldoc --fatalwarnings .
 
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh

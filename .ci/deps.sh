@@ -2,8 +2,9 @@
 # Installs the Debian packages linky needs to build, test and lint.
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
-PACKAGES="lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-busted luarocks
-lua-socket lua-sec lua-check pkg-config gcc make cppcheck valgrind openssl"
+PACKAGES="lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-cjson-dev lua-busted luarocks
+lua-socket lua-sec lua-check lua-ldoc lua5.3 liblua5.3-dev pkg-config gcc make cppcheck valgrind
+openssl git"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
