@@ -19,8 +19,10 @@ for i = 2, #arg do
   f:close()
   local bytes = {}
   for j = 1, #src do bytes[#bytes + 1] = tostring(src:byte(j)) end
-  parts[#parts + 1] = ("static const char source_%d[] = {\n%s\n};\n"):format(i, table.concat(bytes, ","):gsub(("[^,]*,"):rep(24), "%0\n"))
-  entries[#entries + 1] = ('  {"%s", source_%d, sizeof source_%d},\n'):format(module_name(arg[i]), i, i)
+  local body = table.concat(bytes, ","):gsub(("[^,]*,"):rep(24), "%0\n")
+  parts[#parts + 1] = ("static const char source_%d[] = {\n%s\n};\n"):format(i, body)
+  entries[#entries + 1] = ('  {"%s", source_%d, sizeof source_%d},\n')
+    :format(module_name(arg[i]), i, i)
 end
 parts[#parts + 1] = "\nconst linky_lua_module linky_lua_modules[] = {\n" .. table.concat(entries) .. "  {NULL, NULL, 0}\n};\n"
 local out = assert(io.open(out_path, "wb"))
