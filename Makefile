@@ -55,7 +55,7 @@ demo: deps all
 	@$(SPEC_ENV) $(LUA) examples/demo.lua
 
 lint: deps
-	luacheck $(wildcard lua spec bin examples)
+	luacheck $(wildcard lua spec bin examples tools bench)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
 
 valgrind: deps

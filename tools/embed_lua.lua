@@ -24,7 +24,8 @@ for i = 2, #arg do
   entries[#entries + 1] = ('  {"%s", source_%d, sizeof source_%d},\n')
     :format(module_name(arg[i]), i, i)
 end
-parts[#parts + 1] = "\nconst linky_lua_module linky_lua_modules[] = {\n" .. table.concat(entries) .. "  {NULL, NULL, 0}\n};\n"
+parts[#parts + 1] = "\nconst linky_lua_module linky_lua_modules[] = {\n"
+  .. table.concat(entries) .. "  {NULL, NULL, 0}\n};\n"
 local out = assert(io.open(out_path, "wb"))
 out:write(table.concat(parts))
 out:close()
