@@ -101,14 +101,19 @@ doc: deps
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh
 
+BIN_FILES   := $(wildcard bin/*)
+BINDIR      := $(PREFIX)/bin
+
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
 	install -m 0644 $(LUA_FILES) $(DESTDIR)$(LUA_SHARE)/linky/
+	$(if $(BIN_FILES),install -d $(DESTDIR)$(BINDIR) && install -m 0755 $(BIN_FILES) $(DESTDIR)$(BINDIR)/)
 
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
 	rm -f $(addprefix $(DESTDIR)$(LUA_SHARE)/linky/,$(notdir $(LUA_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_FILES)))
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 
 clean:
