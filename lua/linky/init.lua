@@ -119,7 +119,7 @@ end
 
 --- Closes the client and its connection; closing twice is harmless.
 -- Clients also close when collected and with `<close>`.
-function methods.close(self)
+function methods:close()
   local st = private[self]
   if st and st.conn then
     st.conn:close()
@@ -222,12 +222,12 @@ end
 -- @tparam string kind one of `linky.kinds`, or a raw Conso API type of the client's generation
 -- @param start first day, `"YYYY-MM-DD"` or `{year=, month=, day=}`
 -- @param stop day after the last one (excluded), same forms
--- @tparam[opt] table opts `prm`, `keep_responses`, and for max power in 2026 mode
+-- @tparam[opt] table copts per-call options: `prm`, `keep_responses`, and for max power in 2026 mode
 -- `step` ("P1D"/"P1M") and `measure` ("PMA"/"TOUT")
 -- @treturn table|nil the result: `prm, kind, api, type, start, end, unit, quality,
 -- requests, points[, series, classes, responses]`
 -- @treturn table the error; `err.partial` holds what earlier sub-ranges returned
-function methods.fetch(self, kind, start, stop, copts)
+function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
   end
