@@ -735,6 +735,7 @@ end
 ---------------------------------------------------------------------------------------------
 -- Requests to /api/<type>.
 
+--- A whole file's bytes, or nil when it cannot be read.
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -742,6 +743,7 @@ local function read_file(path)
   f:close()
   return data
 end
+M.read_file = read_file
 
 local fixture_ranges = {} -- path -> {start, end} | false, read once
 

@@ -10,6 +10,8 @@ local cjson = require "cjson.safe"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local ok_hs, hs256 = pcall(require, "spec.support.hs256")
 if not ok_hs then hs256 = dofile(HERE .. "/hs256.lua") end
+local emulator = dofile(HERE .. "/emulator.lua") -- as a module: its pure helpers only
+local read_all = emulator.read_file
 
 M.EMULATOR = HERE .. "/emulator.lua"
 M.FIXTURES = HERE .. "/../../../shared/fixtures/recorded"
@@ -36,10 +38,7 @@ end
 -- @tparam string relative e.g. "v2026/consommation_quotidienne.json"
 -- @treturn string the file's bytes
 function M.fixture(relative)
-  local f = assert(io.open(M.FIXTURES .. "/" .. relative, "rb"))
-  local data = f:read("a")
-  f:close()
-  return data
+  return (assert(read_all(M.FIXTURES .. "/" .. relative), "cannot read fixture " .. relative))
 end
 
 local function quote(s)
@@ -60,14 +59,6 @@ function M.certificate(opts)
     .. " -keyout " .. quote(key) .. " -out " .. quote(cert) .. " 2>/dev/null"), "openssl failed")
   return { dir = dir, cert = cert, key = key,
            remove = function() os.execute("rm -rf " .. quote(dir)) end }
-end
-
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data = f:read("a")
-  f:close()
-  return data
 end
 
 --- Whether a process is still running. A zombie counts as gone: the emulator is reparented
