@@ -22,6 +22,44 @@ M.status_kinds = {
   [504] = "server_error",
 }
 
+--- The fields of an error object.
+-- @table Error
+-- @field kind one of the kinds below
+-- @field message what went wrong, for people
+-- @field retryable the same request may succeed later (linky does not retry it by itself)
+-- @field status the HTTP status, nil when no response came
+-- @field api_message the body's `message`
+-- @field upstream_code the wrapped Enedis code (`ADAM-ERR0123`, `no_data_found`, `900807`...)
+-- @field upstream_description the wrapped Enedis description
+-- @field next_access_time raw `nextAccessTime` of a 429 body that carries one
+-- @field body the first 4 KiB of the raw body
+-- @field request `"GET /api/<type>?<query>"` (never the token)
+-- @field partial the result of the sub-ranges fetched before the failure
+-- @field reason `"token_expired"` or `"token_malformed"` for token errors
+
+--- The error kinds.
+-- @table kinds
+-- @field invalid_argument bad option or date, start >= end, start after today, PRM not granted,
+-- kind not in this generation, malformed or expired token: no request is sent
+-- @field bad_request HTTP 400
+-- @field unauthorized HTTP 401
+-- @field forbidden HTTP 403 with a JSON body (no consent)
+-- @field banned HTTP 403 with a non-JSON body: the service blocked this IP address
+-- @field not_found HTTP 404 (`no_data_found`: data can arrive days late), retryable
+-- @field method_not_allowed HTTP 405
+-- @field rate_limited HTTP 429, retryable
+-- @field server_error HTTP 500, 502, 503, 504, retryable
+-- @field http_error any other non-2xx status, including 3xx (redirects are never followed)
+-- @field timeout connect or total timeout, retryable
+-- @field network DNS, refused, reset, truncated transfer, proxy, retryable
+-- @field tls certificate or handshake failure
+-- @field invalid_response a 2xx body that is empty, not JSON, not the expected shape, or over max_body
+M.kinds = {
+  "invalid_argument", "bad_request", "unauthorized", "forbidden", "banned", "not_found",
+  "method_not_allowed", "rate_limited", "server_error", "http_error", "timeout", "network",
+  "tls", "invalid_response",
+}
+
 local BODY_LIMIT = 4096
 
 local Error = { __name = "linky.Error" }

@@ -292,4 +292,70 @@ for name in pairs(kinds) do
   end
 end
 
+--- Client fields.
+-- @table Client
+-- @field prm the meter this client reads by default (14 digits)
+-- @field prms every PRM the token grants, in the token's order
+-- @field api `"2026"` or `"legacy"`
+
+--- One method per kind, each `client:<kind>(start, stop [, copts])`, the same as
+-- `client:fetch("<kind>", start, stop [, copts])`.
+-- @section kinds
+
+--- Daily consumption, Wh per day (at most 365 days a request).
+-- @function Client:daily_consumption
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Consumption load curve: average W over each step; `date` ends the interval (7 days a request).
+-- @function Client:consumption_load_curve
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Daily maximum power, VA, dated at the peak; 2026 options `step` and `measure`.
+-- @function Client:consumption_max_power
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Daily production, Wh per day.
+-- @function Client:daily_production
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Production load curve, average W over each step.
+-- @function Client:production_load_curve
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Consumption meter index, Wh (2026 only): the totaliser in `points`, time classes in `classes`.
+-- @function Client:consumption_index
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
+--- Production meter index, Wh (2026 only).
+-- @function Client:production_index
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts per-call options
+-- @treturn table|nil result
+-- @treturn table error
+
 return M
