@@ -4,8 +4,16 @@
 
 #include <stddef.h>
 
+#if defined(__GNUC__) /* internal to the module: only luaopen_linky_core is exported */
+#pragma GCC visibility push(hidden)
+#endif
+
 /* Decodes n characters of s into out, which must hold (n / 4 + 1) * 3 bytes.
  * Returns the decoded length, or -1 on a character or length that is not base64url. */
 long linky_base64url_decode(const char *s, size_t n, unsigned char *out);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#if defined(__GNUC__) /* internal to the module: only luaopen_linky_core is exported */
+#pragma GCC visibility push(hidden)
+#endif
+
 typedef struct {
   char *data;
   size_t len;
@@ -17,5 +21,9 @@ enum { LINKY_BUF_OK = 0, LINKY_BUF_NOMEM, LINKY_BUF_TOO_LARGE };
 void linky_buffer_reset(linky_buffer *b);
 int linky_buffer_append(linky_buffer *b, const char *p, size_t n);
 void linky_buffer_free(linky_buffer *b);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

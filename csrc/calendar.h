@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__GNUC__) /* internal to the module: only luaopen_linky_core is exported */
+#pragma GCC visibility push(hidden)
+#endif
+
 typedef struct {
   int64_t local;     /* seconds since 1970-01-01 00:00 of the written wall-clock time */
   int has_offset;    /* an explicit UTC offset ("Z", "+01:00") was written */
@@ -34,5 +38,9 @@ int64_t linky_stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev);
 /* ISO 8601 durations as the API writes steps: "PT30M", "PT1H", "P1D"...
  * Returns seconds, or -1 if not understood. */
 int64_t linky_parse_duration(const char *s, size_t len);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

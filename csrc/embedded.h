@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#if defined(__GNUC__) /* internal to the module: only luaopen_linky_core is exported */
+#pragma GCC visibility push(hidden)
+#endif
+
 typedef struct {
   const char *name;    /* module name, e.g. "linky.errors"; NULL ends the table */
   const char *source;
@@ -12,5 +16,9 @@ typedef struct {
 } linky_lua_module;
 
 extern const linky_lua_module linky_lua_modules[];
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -4,7 +4,15 @@
 
 #include <curl/curl.h>
 
+#if defined(__GNUC__) /* internal to the module: only luaopen_linky_core is exported */
+#pragma GCC visibility push(hidden)
+#endif
+
 /* "timeout", "network", "tls", "invalid_argument" or NULL for out of memory. */
 const char *linky_curl_kind(CURLcode code);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

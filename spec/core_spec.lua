@@ -234,6 +234,20 @@ describe("linky.core", function()
   end)
 end)
 
+describe("linky.core module", function()
+  it("exports luaopen_linky_core and nothing else", function()
+    local path = assert(package.searchpath("linky.core", package.cpath))
+    local nm = assert(io.popen("nm -D --defined-only " .. path .. " 2>/dev/null"))
+    local exported = {}
+    for line in nm:lines() do
+      local name = line:match("^%x+ T (%S+)$")
+      if name then exported[#exported + 1] = name end
+    end
+    nm:close()
+    assert.same({ "luaopen_linky_core" }, exported)
+  end)
+end)
+
 -- Under `make rock`, prove the suite runs against the installed rocks tree.
 local expected_tree = os.getenv("LINKY_EXPECT_TREE")
 if expected_tree then
