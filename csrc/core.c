@@ -55,6 +55,17 @@ static int core_paris_day(lua_State *L) {
   return 1;
 }
 
+/* core.paris_offset(epoch) -> UTC offset of Europe/Paris at that instant, seconds (3600 or 7200) */
+static int core_paris_offset(lua_State *L) {
+  lua_Number t = luaL_checknumber(L, 1);
+  int64_t utc;
+  luaL_argcheck(L, t > -1e12 && t < 1e12, 1, "time out of range");
+  utc = (int64_t)t;
+  if ((lua_Number)utc > t) utc--;
+  lua_pushinteger(L, (lua_Integer)linky_paris_offset(utc));
+  return 1;
+}
+
 /* core.to_epoch(stamp) -> epoch seconds (Paris time unless an offset is written) | nil */
 static int core_to_epoch(lua_State *L) {
   size_t len;
@@ -132,6 +143,7 @@ int luaopen_linky_core(lua_State *L) {
     {"day_number", core_day_number},
     {"date_of_day", core_date_of_day},
     {"paris_day", core_paris_day},
+    {"paris_offset", core_paris_offset},
     {"to_epoch", core_to_epoch},
     {"duration", core_duration},
     {"base64url_decode", core_base64url_decode},

@@ -37,6 +37,15 @@ describe("linky.core", function()
       assert.equal(core.day_number("2026-01-01"), core.paris_day(1767222000))
     end)
 
+    it("gives the Paris UTC offset of an instant, switching at 01:00 UTC", function()
+      assert.equal(3600, core.paris_offset(1767222000))
+      assert.equal(3600, core.paris_offset(1774745999))                -- 2026-03-29 00:59:59 UTC
+      assert.equal(7200, core.paris_offset(1774746000))                -- 01:00 UTC: summer time
+      assert.equal(7200, core.paris_offset(1792889999))                -- 2026-10-25 00:59:59 UTC
+      assert.equal(3600, core.paris_offset(1792890000))                -- 01:00 UTC: winter time
+      assert.has_error(function() core.paris_offset("x") end)
+    end)
+
     it("parses ISO 8601 steps", function()
       assert.equal(1800, core.duration("PT30M"))
       assert.equal(300, core.duration("PT5M"))
