@@ -39,6 +39,7 @@ build = {
       libdirs = { "$(CURL_LIBDIR)" },
     },
     linky = "lua/linky/init.lua",
+    ["linky.analysis"] = "lua/linky/analysis.lua",
     ["linky.dates"] = "lua/linky/dates.lua",
     ["linky.errors"] = "lua/linky/errors.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",

@@ -8,6 +8,7 @@
 -- wrong argument types raise. The C core (`linky.core`) does the HTTP calls
 -- and the decoding; this module holds options, validation and range splitting.
 -- @module linky
+local analysis = require "linky.analysis"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
@@ -30,6 +31,12 @@ M.is_error = errors.is_error
 local function invalid(message, fields)
   return nil, errors.new("invalid_argument", message, fields)
 end
+
+--- Analysis helpers (see `linky.analysis`): energy of load curves, totals per period
+-- of the Paris calendar, peak/off-peak split.
+M.energy = analysis.energy
+M.aggregate = analysis.aggregate
+M.split_offpeak = analysis.split_offpeak
 
 --- Decodes a Conso API token locally (no signature check).
 -- @tparam string tok the token

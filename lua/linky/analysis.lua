@@ -1,0 +1,221 @@
+--- Analysis helpers: energy of load curves, totals per period, peak/off-peak split.
+-- Pure functions on the results of a `linky.Client`; the Paris calendar comes
+-- from the C core, so the process time zone never matters.
+-- @module linky.analysis
+local core = require "linky.core"
+local errors = require "linky.errors"
+local kinds = require "linky.kinds"
+
+local M = {}
+
+local function invalid(message)
+  return nil, errors.new("invalid_argument", message)
+end
+
+local function check_result(res, fname)
+  if type(res) ~= "table" or type(res.points) ~= "table" then
+    error(("bad argument #1 to '%s' (linky result expected, got %s)"):format(fname, type(res)), 3)
+  end
+end
+
+--- Whether a result is a load curve (values are average watts over a step).
+-- @tparam table res a result
+-- @treturn boolean
+function M.is_load_curve(res)
+  local spec = kinds[res.kind]
+  if spec then return spec.load_curve end
+  local p = res.points[1]
+  return p ~= nil and p.step ~= nil
+end
+
+-- A copy of `res` with new points and unit.
+local function with_points(res, points, unit)
+  local out = {}
+  for k, v in pairs(res) do out[k] = v end
+  out.points, out.unit, out.responses = points, unit, nil
+  return out
+end
+
+--- Energy in Wh per interval of a load curve.
+-- Each value becomes `W * step / 3600` rounded half up; nil values stay nil.
+-- A result that already holds energy (unit `Wh`, not a load curve) is returned as a copy.
+-- @tparam table res a result
+-- @treturn table|nil a result whose points are Wh per interval, `unit = "Wh"`
+-- @treturn table an `invalid_argument` error (a point without step, a power result)
+function M.energy(res)
+  check_result(res, "energy")
+  if not M.is_load_curve(res) then
+    if res.unit == "Wh" then return with_points(res, res.points, "Wh") end
+    return invalid(("%s values are in %s, not energy"):format(res.kind or "these", res.unit or "?"))
+  end
+  local points = {}
+  for i, p in ipairs(res.points) do
+    local q = {}
+    for k, v in pairs(p) do q[k] = v end
+    local step = math.tointeger(p.step)
+    if not step or step <= 0 then
+      return invalid(("point %d (%s) has no step: its energy is unknown"):format(i, tostring(p.date)))
+    end
+    if p.value ~= nil then q.value = (2 * p.value * step + 3600) // 7200 end
+    points[i] = q
+  end
+  return with_points(res, points, "Wh")
+end
+
+-- Start of a point's interval: load-curve dates end their interval.
+local function interval_start(p)
+  return p.time - (p.step or 0)
+end
+
+local function day_start(day)
+  return core.to_epoch(core.date_of_day(day))
+end
+
+-- period -> function(epoch) -> key epoch, label
+local PERIODS = {
+  hour = function(t)
+    local u = t - t % 3600 -- Paris offsets are whole hours
+    local local_t = u + core.paris_offset(u)
+    local day = local_t // 86400
+    local hh = local_t % 86400 // 3600
+    return u, ("%s %02d:00:00"):format(core.date_of_day(day), hh)
+  end,
+  day = function(t)
+    local day = core.paris_day(t)
+    return day_start(day), core.date_of_day(day)
+  end,
+  week = function(t) -- ISO weeks start on Monday; day 0 (1970-01-01) was a Thursday
+    local day = core.paris_day(t)
+    local monday = day - (day + 3) % 7
+    return day_start(monday), core.date_of_day(monday)
+  end,
+  month = function(t)
+    local first = core.date_of_day(core.paris_day(t)):sub(1, 8) .. "01"
+    return core.to_epoch(first), first
+  end,
+}
+
+-- How values of a period combine: energy adds up, power keeps its peak,
+-- a totaliser index keeps its last reading.
+local function combine_mode(res)
+  local spec = kinds[res.kind]
+  if spec and spec.shape == "index" then return "last" end
+  if res.unit == "Wh" then return "sum" end
+  return "max"
+end
+
+--- Totals per period of the Paris calendar.
+-- Load curves are converted to energy first; an interval belongs to the period of its start
+-- (`time - step`). `value` is the sum for energy, the maximum for power (VA) and the last
+-- reading for index kinds; nil values are skipped (`count` counts the others).
+-- @tparam table res a result
+-- @tparam string period `"hour"`, `"day"`, `"week"` or `"month"`
+-- @treturn table|nil list of `{ start = "YYYY-MM-DD[ HH:MM:SS]", time =, value =, count =, min =, max = }`
+-- in time order
+-- @treturn table an `invalid_argument` error
+function M.aggregate(res, period)
+  check_result(res, "aggregate")
+  local key_of = PERIODS[period]
+  if not key_of then
+    return invalid(("period must be \"hour\", \"day\", \"week\" or \"month\", not %q")
+      :format(tostring(period):sub(1, 20)))
+  end
+  if M.is_load_curve(res) then
+    local err
+    res, err = M.energy(res)
+    if not res then return nil, err end
+  end
+  local mode = combine_mode(res)
+  local out, by_key = {}, {}
+  for _, p in ipairs(res.points) do
+    local key, label = key_of(interval_start(p))
+    local agg = by_key[key]
+    if not agg then
+      agg = { start = label, time = key, count = 0 }
+      by_key[key] = agg
+      out[#out + 1] = agg
+    end
+    local v = p.value
+    if v ~= nil then
+      agg.count = agg.count + 1
+      agg.min = agg.min and math.min(agg.min, v) or v
+      agg.max = agg.max and math.max(agg.max, v) or v
+      if mode == "sum" then agg.value = (agg.value or 0) + v
+      elseif mode == "max" then agg.value = agg.max
+      else agg.value = v end
+    end
+  end
+  table.sort(out, function(a, b) return a.time < b.time end)
+  return out
+end
+
+-- "HH:MM-HH:MM" -> minute of day of both ends, or nil.
+local function parse_range(s)
+  if type(s) ~= "string" then return nil end
+  local h1, m1, h2, m2 = s:match("^(%d%d?):(%d%d)%-(%d%d?):(%d%d)$")
+  if not h1 then return nil end
+  local a, b = tonumber(h1) * 60 + tonumber(m1), tonumber(h2) * 60 + tonumber(m2)
+  if tonumber(m1) > 59 or tonumber(m2) > 59 or a > 1440 or b > 1440 or a == b then return nil end
+  return a, b
+end
+
+--- Parses off-peak ranges.
+-- @tparam {string,...} ranges e.g. `{"22:00-06:00"}` or `{"01:30-07:30", "12:30-14:30"}`
+-- @treturn table|nil list of `{from, to}` minutes of the day (a range may wrap past midnight)
+-- @treturn table an `invalid_argument` error
+function M.parse_ranges(ranges)
+  if type(ranges) ~= "table" or ranges[1] == nil then
+    return invalid("off-peak ranges must be a non-empty list like {\"22:00-06:00\"}")
+  end
+  local out = {}
+  for i, s in ipairs(ranges) do
+    local a, b = parse_range(s)
+    if not a then
+      return invalid(("off-peak range %d must be \"HH:MM-HH:MM\", not %q"):format(i, tostring(s):sub(1, 20)))
+    end
+    out[i] = { a, b }
+  end
+  return out
+end
+
+local function in_ranges(minute, ranges)
+  for _, r in ipairs(ranges) do
+    local a, b = r[1], r[2]
+    if a < b then
+      if minute >= a and minute < b then return true end
+    elseif minute >= a or minute < b then
+      return true
+    end
+  end
+  return false
+end
+
+--- Peak and off-peak energy of a load curve.
+-- An interval counts by the Paris wall-clock time of its start.
+-- @tparam table res a load-curve result
+-- @tparam {string,...} ranges off-peak ranges, e.g. `{"22:00-06:00"}`
+-- @treturn table|nil `{ peak =, offpeak =, unit = "Wh" }` (nil values skipped)
+-- @treturn table an `invalid_argument` error
+function M.split_offpeak(res, ranges)
+  check_result(res, "split_offpeak")
+  if not M.is_load_curve(res) then
+    return invalid("split_offpeak needs a load curve, not " .. tostring(res.kind))
+  end
+  local parsed, err = M.parse_ranges(ranges)
+  if not parsed then return nil, err end
+  local wh
+  wh, err = M.energy(res)
+  if not wh then return nil, err end
+  local totals = { peak = 0, offpeak = 0, unit = "Wh" }
+  for _, p in ipairs(wh.points) do
+    if p.value ~= nil then
+      local t = interval_start(p)
+      local minute = (t + core.paris_offset(t)) % 86400 // 60
+      local k = in_ranges(minute, parsed) and "offpeak" or "peak"
+      totals[k] = totals[k] + p.value
+    end
+  end
+  return totals
+end
+
+return M
