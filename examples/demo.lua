@@ -1,51 +1,42 @@
--- make demo: the main job against the bundled Conso API emulator.
--- Prints the last 14 days of daily consumption with units and a total, then one
--- day of load curve turned into energy. No real token or network is needed.
-local linky = require "linky"
+-- make demo: the `linky` command against the bundled Conso API emulator.
+-- Stores the emulator's test token with `linky auth` in a temporary config folder, then shows
+-- the last 14 days of daily consumption as a table, and yesterday's load curve as a chart with
+-- its peak/off-peak split. No real token or network is needed.
 local emu = require "spec.support.emulator_spec_helper"
 
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local home = os.tmpname()
+os.remove(home)
+assert(os.execute("mkdir -p " .. quote(home .. "/config") .. " " .. quote(home .. "/state")))
 local server = emu.start()
-local ok, failure = pcall(function()
-  local client <close> = assert(linky.new {
-    token = emu.TOKEN1, base_url = server.url, user_agent = "linky-demo",
-  })
-  local today = os.time()
-  local function day(offset) return os.date("%Y-%m-%d", today + offset * 86400) end
 
-  local res, err = client:daily_consumption(day(-14), day(0))
-  if not res then error(tostring(err), 0) end
-  print(("Daily consumption of PRM %s, %s to %s (%s API, emulator at %s)")
-    :format(res.prm, res.start, day(-1), res.api, server.base))
+local env = ("env XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s LINKY_TOKEN= "):format(quote(home .. "/config"),
+  quote(home .. "/state"))
+local program = "lua5.4 bin/linky"
+
+-- Shows a command as a user would type it, then runs it against the emulator.
+local function run(shown, args, stdin)
+  print("$ linky " .. shown)
+  local cmd = env .. program .. " " .. args .. " --base-url " .. quote(server.url) .. " 2>&1"
+  if stdin then
+    cmd = "printf '%s\\n' " .. quote(stdin) .. " | " .. env .. program .. " " .. args .. " 2>&1"
+  end
+  local ok = os.execute(cmd)
   print()
-  local max, total = 0, 0
-  for _, p in ipairs(res.points) do
-    max = math.max(max, p.value or 0)
-    total = total + (p.value or 0)
-  end
-  local function weekday(date) -- from the date itself: p.time is Paris midnight, not local midnight
-    local y, m, d = date:match("^(%d+)-(%d+)-(%d+)")
-    return os.date("%a", os.time { year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
-  end
-  for _, p in ipairs(res.points) do
-    local v = p.value or 0
-    print(("  %s %s  %9.3f kWh  %s"):format(p.date, weekday(p.date), v / 1000,
-      ("#"):rep(math.floor(v / max * 40 + 0.5))))
-  end
-  print(("  %s\n  %-14s  %9.3f kWh   (%d days, mean %.3f kWh/day, %d request)")
-    :format(("-"):rep(40), "total", total / 1000, #res.points, total / 1000 / #res.points, res.requests))
+  return ok
+end
 
-  local curve = assert(client:consumption_load_curve(day(-1), day(0)))
-  -- Load-curve values are average watts over each step: energy = W x step / 3600.
-  local wh, peak = 0, curve.points[1]
-  for _, p in ipairs(curve.points) do
-    wh = wh + (p.value or 0) * (p.step or 1800) / 3600
-    if (p.value or 0) > (peak.value or 0) then peak = p end
-  end
-  print(("\nLoad curve of %s: %d points, %.3f kWh, peak %d %s in the interval ending %s")
-    :format(curve.start, #curve.points, wh / 1000, peak.value, curve.unit, peak.date:sub(12, 16)))
-end)
+print(("The linky command, against the Conso API emulator at %s (--base-url).\n"):format(server.base))
+local ok = run("auth < token.txt", "auth", emu.TOKEN1)
+  and run("daily --last 14d", "daily --last 14d")
+  and run("loadcurve --last 1d --format chart --offpeak 22:00-06:00",
+    "loadcurve --last 1d --format chart --offpeak 22:00-06:00")
 server:stop()
+os.execute("rm -rf " .. quote(home))
 if not ok then
-  io.stderr:write("demo failed: ", tostring(failure), "\n")
+  io.stderr:write("demo failed\n")
   os.exit(1)
 end

@@ -40,12 +40,17 @@ build = {
     },
     linky = "lua/linky/init.lua",
     ["linky.analysis"] = "lua/linky/analysis.lua",
+    ["linky.cli"] = "lua/linky/cli.lua",
     ["linky.dates"] = "lua/linky/dates.lua",
     ["linky.errors"] = "lua/linky/errors.lua",
+    ["linky.format"] = "lua/linky/format.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",
     ["linky.options"] = "lua/linky/options.lua",
     ["linky.result"] = "lua/linky/result.lua",
     ["linky.token"] = "lua/linky/token.lua",
+  },
+  install = {
+    bin = { linky = "bin/linky" },
   },
 }
 test = {

@@ -1,0 +1,773 @@
+--- The `linky` command: every data kind from the shell, in table, CSV, JSON or chart form.
+-- `bin/linky` calls `main`; everything here returns exit codes instead of exiting.
+-- @module linky.cli
+local linky = require "linky"
+local analysis = require "linky.analysis"
+local core = require "linky.core"
+local dates = require "linky.dates"
+local format = require "linky.format"
+local options = require "linky.options"
+local result = require "linky.result"
+
+local M = {}
+
+--- Exit codes per error kind (others: 1).
+M.EXIT = {
+  invalid_argument = 2,
+  unauthorized = 3, forbidden = 3,
+  not_found = 4,
+  rate_limited = 5, budget_exhausted = 5, banned = 5, state_unavailable = 5,
+  server_error = 6, timeout = 6, network = 6, tls = 6,
+  bad_request = 7, method_not_allowed = 7, http_error = 7, invalid_response = 7,
+}
+local USAGE, TOKEN, FILE = 2, 3, 8
+
+local ALIASES = {
+  daily = "daily_consumption", loadcurve = "consumption_load_curve", maxpower = "consumption_max_power",
+  dailyprod = "daily_production", loadcurveprod = "production_load_curve",
+}
+local KIND_ORDER = {
+  "daily_consumption", "consumption_load_curve", "consumption_max_power", "daily_production",
+  "production_load_curve", "consumption_index", "production_index" }
+local SHORT = {}
+for short, kind in pairs(ALIASES) do SHORT[kind] = short end
+
+-- Options taking a value, and switches.
+local VALUE_FLAGS = {
+  start = true, ["end"] = true, last = true, prm = true, api = true, ["base-url"] = true,
+  ["user-agent"] = true, from = true, timeout = true, cainfo = true, proxy = true, state = true,
+  ["token-file"] = true, token = true, format = true, by = true, output = true, offpeak = true,
+}
+local SWITCHES = { ["no-cache"] = true, energy = true, quiet = true, help = true, version = true }
+
+local FORMATS = { table = true, csv = true, json = true, chart = true }
+local PERIODS = { hour = true, day = true, week = true, month = true }
+
+local NEEDS_STATE = "needs the state store (not built in this version of linky)"
+
+-------------------------------------------------------------------------------------------------
+-- Help
+
+local PROGRAM_HELP = [[
+linky: your Linky smart-meter data from Conso API, in the terminal.
+
+Usage: linky COMMAND [options]
+
+Data commands (the reference client's short names work too):
+  daily_consumption       daily      energy consumed per day, Wh
+  consumption_load_curve  loadcurve  mean power consumed per interval (30 min), W
+  consumption_max_power   maxpower   peak apparent power of each day, VA
+  daily_production        dailyprod  energy produced per day, Wh
+  production_load_curve   loadcurveprod  mean power produced per interval, W
+  consumption_index                  meter index readings (2026 API only), Wh
+  production_index                   meter index readings (2026 API only), Wh
+Other commands:
+  prms      the token's PRMs and its expiry date (no request)
+  auth      stores the token, read from standard input, in the config file
+  update    fetches what is new into the state store (for cron)
+  status    request budget, ban and cool-down state, token expiry
+  cron      prints a crontab line running `linky update` once a day
+  help [COMMAND]
+
+Range (Paris dates, end excluded; default: yesterday):
+  --start YYYY-MM-DD --end YYYY-MM-DD
+  --last N{d,w,m}         the last N days, weeks or months before today
+Output:
+  --format table|csv|json|chart   default table
+  --by hour|day|week|month        totals per period (load curves become energy)
+  --energy                        load curves: energy per interval (Wh) as well
+  --offpeak HH:MM-HH:MM[,...]     load curves: peak/off-peak split (table, chart)
+  --output FILE                   written atomically, folders created
+  --quiet                         no progress line
+Connection:
+  --prm PRM  --api 2026|legacy  --base-url URL  --user-agent TEXT  --from EMAIL
+  --timeout SECONDS  --cainfo FILE  --proxy URL  --state PATH  --no-cache
+Token (never printed), first found:
+  --token-file FILE       a file holding the token
+  LINKY_TOKEN             environment variable
+  the config file         ${XDG_CONFIG_HOME:-~/.config}/linky/config, written by `linky auth`
+  --token TOKEN           works, but lands in your shell history and in `ps`: prefer the others
+
+Environment: NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is
+that Paris date). Colours and the progress line only appear on a terminal.
+
+Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired or missing;
+4 no data (not_found); 5 rate limited, budget exhausted, banned; 6 server error, timeout,
+network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...); 8 local file
+error (--output, config, token file).
+
+Examples:
+  linky auth < token.txt
+  linky daily --last 14d
+  linky loadcurve --start 2026-04-01 --end 2026-04-02 --format chart --offpeak 22:00-06:00
+  linky daily --last 12m --by month --format csv --output ~/linky/2026.csv
+  linky maxpower --last 1w --format json
+
+`linky help COMMAND` shows a command's options and examples.
+]]
+
+local DATA_HELP = [[
+%s%s: %s
+
+Usage: linky %s [--start DATE --end DATE | --last N{d,w,m}] [--format table|csv|json|chart]
+         [--by hour|day|week|month]%s [--output FILE] [connection and token options]
+
+Dates are Paris days; the end is excluded; the default range is yesterday.
+Long ranges are split into several requests (%d days each at most).
+
+Examples:
+  linky %s --last 7d
+  linky %s --start %s --end %s --format csv%s
+  linky %s --last 1m --by week --format chart
+]]
+
+local DESCRIPTIONS = {
+  daily_consumption = "energy consumed per day, in Wh",
+  consumption_load_curve = "mean power consumed per interval (usually 30 min), in W",
+  consumption_max_power = "peak apparent power of each day, in VA",
+  daily_production = "energy produced per day, in Wh",
+  production_load_curve = "mean power produced per interval (usually 30 min), in W",
+  consumption_index = "meter index readings (total and per time class), in Wh (2026 API only)",
+  production_index = "meter index readings, in Wh (2026 API only)",
+}
+
+local OTHER_HELP = {
+  prms = [[
+prms: the token's PRMs (meters) and its expiry date. Reads the token only: no request.
+
+Usage: linky prms [--format table|csv|json] [token options]
+
+Example:
+  linky prms --token-file ~/.conso-token
+]],
+  auth = [[
+auth: stores the Conso API token in ${XDG_CONFIG_HOME:-~/.config}/linky/config (mode 0600).
+The token is read from standard input (without echo on a terminal), so it never lands in the
+shell history; it is checked locally (PRM list, expiry) and never printed.
+
+Usage: linky auth
+
+Examples:
+  linky auth               (paste the token, then Enter)
+  linky auth < token.txt
+]],
+  update = [[
+update: fetches what is new for the given kinds into the state store and prints what was added.
+Made for cron: see `linky cron`. Needs the state store.
+
+Usage: linky update [KIND...] [--state PATH] [--no-cache] [--quiet] [connection and token options]
+KIND defaults to daily_consumption.
+
+Examples:
+  linky update
+  linky update daily loadcurve --state ~/.local/state/linky
+]],
+  status = [[
+status: the request budget, ban and cool-down state of the state store, and the token's expiry.
+
+Usage: linky status [--state PATH] [token options]
+
+Example:
+  linky status
+]],
+  cron = [[
+cron: prints a crontab line that runs `linky update` once a day at a random minute between
+6:00 and 10:00, as the Conso API maintainer asks (spreading everyone's requests).
+
+Usage: linky cron [KIND...] [--prm PRM] [--state PATH]
+
+Example:
+  (crontab -l; linky cron daily loadcurve) | crontab -
+]],
+}
+
+local function data_help(kind)
+  local short = SHORT[kind]
+  local curve = linky.kinds[kind].load_curve
+  return DATA_HELP:format(kind, short and (" (alias " .. short .. ")") or "", DESCRIPTIONS[kind],
+    short or kind, curve and "\n         [--energy] [--offpeak HH:MM-HH:MM,...]" or "",
+    linky.kinds[kind].max_days,
+    short or kind, short or kind, "2026-04-01", curve and "2026-04-02" or "2026-05-01",
+    curve and " --energy" or "", short or kind)
+end
+
+-------------------------------------------------------------------------------------------------
+-- Small helpers
+
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function is_tty(fd)
+  return os.execute("test -t " .. fd) == true
+end
+
+local function one_line(s)
+  return (tostring(s):gsub("[\r\n]+", " "))
+end
+
+local Ctx = {}
+Ctx.__index = Ctx
+
+function Ctx.fail(_, code, message)
+  io.stderr:write("linky: ", one_line(message), "\n")
+  return code
+end
+
+function Ctx.usage(_, message)
+  io.stderr:write("linky: usage: ", one_line(message), " (see linky --help)\n")
+  return USAGE
+end
+
+function Ctx.error(_, err)
+  local code = M.EXIT[err.kind] or 1
+  local token_problem = err.reason == "token_expired" or err.reason == "token_malformed"
+  if err.kind == "invalid_argument" and token_problem then
+    code = TOKEN
+  end
+  io.stderr:write(one_line(tostring(err)), "\n")
+  return code
+end
+
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local data, rerr = f:read("a")
+  f:close()
+  if not data then return nil, rerr end
+  return data
+end
+
+--- Writes a file atomically: a temporary file in the same folder, then a rename. Creates the
+-- parent folders. With `private`, the file is created with mode 0600 before any byte is written.
+-- @tparam string path the file
+-- @tparam string data its new content
+-- @tparam[opt] boolean private mode 0600
+-- @treturn true|nil
+-- @treturn string why it failed
+function M.write_atomic(path, data, private)
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir and dir ~= "" and os.execute("test -d " .. quote(dir)) ~= true then
+    if os.execute("mkdir -p -- " .. quote(dir) .. " 2>/dev/null") ~= true then
+      return nil, "cannot create the folder " .. dir
+    end
+  end
+  local tmp = ("%s.%d.tmp"):format(path, math.random(1, 999999999))
+  if private and os.execute("umask 077 && : > " .. quote(tmp) .. " 2>/dev/null") ~= true then
+    return nil, "cannot create " .. tmp
+  end
+  local f, err = io.open(tmp, "wb")
+  if not f then return nil, err end
+  local ok, werr = f:write(data)
+  local closed, cerr = f:close()
+  if not ok or not closed then
+    os.remove(tmp)
+    return nil, "cannot write " .. tmp .. ": " .. tostring(werr or cerr)
+  end
+  local renamed, rerr = os.rename(tmp, path)
+  if not renamed then
+    os.remove(tmp)
+    return nil, rerr
+  end
+  return true
+end
+
+--- The config file of `linky auth`.
+-- @treturn string its path
+function M.config_path()
+  local base = os.getenv("XDG_CONFIG_HOME")
+  if not base or base == "" then base = (os.getenv("HOME") or ".") .. "/.config" end
+  return base .. "/linky/config"
+end
+
+local function default_state_path()
+  local base = os.getenv("XDG_STATE_HOME")
+  if not base or base == "" then base = (os.getenv("HOME") or ".") .. "/.local/state" end
+  return base .. "/linky"
+end
+
+-------------------------------------------------------------------------------------------------
+-- Arguments
+
+--- Parses the command line: `--name value`, `--name=value`, switches, positional words.
+-- @tparam {string,...} argv the arguments
+-- @treturn table|nil `{ command =, words = {...}, flags = {...} }`
+-- @treturn string a usage message
+function M.parse(argv)
+  local out = { words = {}, flags = {} }
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    if a == "-h" then a = "--help" end
+    if a == "--" then
+      for j = i + 1, #argv do out.words[#out.words + 1] = argv[j] end
+      break
+    elseif a:sub(1, 2) == "--" then
+      local name, value = a:match("^%-%-([^=]+)=(.*)$")
+      name = name or a:sub(3)
+      if VALUE_FLAGS[name] then
+        if value == nil then
+          i = i + 1
+          value = argv[i]
+          if value == nil then return nil, "--" .. name .. " needs a value" end
+        end
+        if out.flags[name] ~= nil then return nil, "--" .. name .. " given twice" end
+        out.flags[name] = value
+      elseif SWITCHES[name] then
+        if value ~= nil then return nil, "--" .. name .. " takes no value" end
+        out.flags[name] = true
+      else
+        return nil, "unknown option --" .. name:sub(1, 40)
+      end
+    elseif a:sub(1, 1) == "-" and #a > 1 then
+      return nil, "unknown option " .. a:sub(1, 40)
+    else
+      out.words[#out.words + 1] = a
+    end
+    i = i + 1
+  end
+  out.command = table.remove(out.words, 1)
+  return out
+end
+
+local function resolve_kind(name)
+  name = ALIASES[name] or name
+  if linky.kinds[name] then return name end
+  return nil
+end
+
+-- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.
+local function today_and_clock()
+  local forced = os.getenv("LINKY_TODAY")
+  if not forced or forced == "" then
+    return dates.paris_day(core.now()), core.now
+  end
+  local day = dates.day(forced)
+  if not day then return nil, "LINKY_TODAY must be a date YYYY-MM-DD" end
+  local shift = core.to_epoch(forced .. " 12:00:00") - core.now()
+  return day, function() return core.now() + shift end
+end
+
+local function months_before(day, n)
+  local y, m, d = dates.format(day):match("^(%d+)-(%d+)-(%d+)$")
+  y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
+  while m < 1 do m, y = m + 12, y - 1 end
+  local first = dates.day(("%04d-%02d-01"):format(y, m))
+  local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
+  local length = dates.day(next_month) - first
+  return first + math.min(d, length) - 1
+end
+
+--- The range of a data command: `--start/--end`, `--last N{d,w,m}`, or yesterday.
+-- @tparam table flags parsed flags
+-- @tparam integer today today's day number
+-- @treturn string|nil start
+-- @treturn string end, or the usage message
+function M.range(flags, today)
+  if flags.last then
+    if flags.start or flags["end"] then return nil, "--last cannot be used with --start or --end" end
+    local n, unit = flags.last:match("^(%d+)([dwm])$")
+    n = tonumber(n)
+    if not n or n < 1 or n > 120000 then
+      return nil, "--last takes N{d,w,m} with N >= 1, like 14d, 2w or 1m"
+    end
+    local first = unit == "d" and today - n or unit == "w" and today - 7 * n or months_before(today, n)
+    return dates.format(first), dates.format(today)
+  end
+  local first, stop = flags.start, flags["end"]
+  if stop == nil then
+    stop = first and dates.day(first) and dates.format(dates.day(first) + 1) or dates.format(today)
+  end
+  first = first or dates.format(dates.day(stop) and dates.day(stop) - 1 or today - 1)
+  return first, stop
+end
+
+-------------------------------------------------------------------------------------------------
+-- Token and client
+
+local function read_config(path)
+  local data, err = read_file(path)
+  if not data then
+    if os.execute("test -e " .. quote(path)) == true then return nil, err end
+    return false
+  end
+  return data:match("\ntoken%s*=%s*(%S+)") or ("\n" .. data):match("\ntoken%s*=%s*(%S+)") or false
+end
+
+-- The token: --token, --token-file, LINKY_TOKEN, then the config file.
+function Ctx:token()
+  local f = self.flags
+  if f.token then return f.token end
+  if f["token-file"] then
+    local data, err = read_file(f["token-file"])
+    if not data then return nil, self:fail(FILE, "cannot read the token file: " .. tostring(err)) end
+    local tok = data:match("^%s*(%S+)%s*$")
+    if not tok then
+      return nil, self:fail(TOKEN, "the token file " .. f["token-file"] .. " holds no token")
+    end
+    return tok
+  end
+  local env = os.getenv("LINKY_TOKEN")
+  if env and env:match("%S") then return (env:match("^%s*(.-)%s*$")) end
+  local path = M.config_path()
+  local tok, err = read_config(path)
+  if tok == nil then return nil, self:fail(FILE, "cannot read the config file: " .. tostring(err)) end
+  if not tok then
+    return nil, self:fail(TOKEN, "no token: run `linky auth`, or use --token-file or LINKY_TOKEN")
+  end
+  return tok
+end
+
+-- Warns on stderr within 30 days of the token's expiry.
+function Ctx:warn_expiry(info)
+  if not info.exp then return end
+  local left = info.exp - self.clock()
+  if left > 0 and left <= 30 * 86400 then
+    io.stderr:write(("linky: warning: the token expires on %s (in %d days): "
+      .. "get a new one from the Conso API site\n")
+      :format(os.date("!%Y-%m-%d", math.floor(info.exp)), math.ceil(left / 86400)))
+  end
+end
+
+local function has_state_store()
+  return options.types.state ~= nil
+end
+
+-- A client from the flags, or nil and an exit code.
+function Ctx:client()
+  local tok, code = self:token()
+  if not tok then return nil, code end
+  local info, err = linky.decode_token(tok)
+  if not info then return nil, self:error(err) end
+  self:warn_expiry(info)
+  local f = self.flags
+  local timeout
+  if f.timeout then
+    timeout = tonumber(f.timeout)
+    if not timeout or timeout <= 0 then return nil, self:usage("--timeout takes a number of seconds > 0") end
+  end
+  local opts = {
+    token = tok, prm = f.prm, api = f.api, base_url = f["base-url"], from = f.from, timeout = timeout,
+    cainfo = f.cainfo, proxy = f.proxy, clock = self.clock,
+    user_agent = f["user-agent"] or ("linky-cli/" .. linky._VERSION),
+  }
+  if has_state_store() then
+    opts.state = f.state or default_state_path()
+    if f["no-cache"] then opts.cache = false end
+  elseif f.state or f["no-cache"] then
+    return nil, self:fail(USAGE, (f.state and "--state" or "--no-cache") .. " " .. NEEDS_STATE)
+  end
+  local client
+  client, err = linky.new(opts)
+  if not client then return nil, self:error(err) end
+  return client, info
+end
+
+-------------------------------------------------------------------------------------------------
+-- Output
+
+function Ctx:write(text)
+  local path = self.flags.output
+  if not path then
+    io.stdout:write(text)
+    io.stdout:flush()
+    return true
+  end
+  local ok, err = M.write_atomic(path, text)
+  if not ok then return nil, self:fail(FILE, "cannot write " .. path .. ": " .. tostring(err)) end
+  return true
+end
+
+local function parse_offpeak(value)
+  local ranges = {}
+  for r in value:gmatch("[^,]+") do ranges[#ranges + 1] = r end
+  local ok, err = analysis.parse_ranges(ranges)
+  if not ok then return nil, err.message end
+  return ranges
+end
+
+-- Fetches, reporting progress on a terminal: then sub-range by sub-range, merged here.
+function Ctx:fetch(client, kind, first, stop)
+  local spec = linky.kinds[kind]
+  local a, b = dates.day(first), dates.day(stop)
+  local ranges = a and b and a < b and dates.split(a, b, spec.max_days) or {}
+  if #ranges < 2 or self.flags.quiet or not is_tty(2) then
+    return client:fetch(kind, first, stop)
+  end
+  local acc
+  local function merge(part)
+    if not acc then
+      acc = {}
+      for k, v in pairs(part) do acc[k] = v end
+      acc.points, acc.series, acc.classes, acc.unit, acc.quality = {}, nil, nil, nil, nil
+      acc.start, acc["end"], acc.requests = first, stop, 0
+    end
+    result.add(acc, part)
+    acc.requests = acc.requests + part.requests
+  end
+  for i, r in ipairs(ranges) do
+    io.stderr:write(("\rlinky: request %d of %d "):format(i, #ranges))
+    local part, err = client:fetch(kind, dates.format(r[1]), dates.format(r[2]))
+    if not part then
+      io.stderr:write("\r\27[K")
+      if err.partial then merge(err.partial) end
+      err.partial = acc
+      return nil, err
+    end
+    merge(part)
+  end
+  io.stderr:write("\r\27[K")
+  return acc
+end
+
+local function render(res, flags, color)
+  local v, err = format.view(res, { by = flags.by, energy = flags.energy })
+  if not v then return nil, err end
+  local fmt = flags.format or "table"
+  if fmt == "csv" then return format.csv(v) end
+  if fmt == "json" then return format.json(v) end
+  local opts = { color = color, offpeak = flags.offpeak_ranges }
+  if fmt == "chart" then return format.chart(v, opts) end
+  return format.table(v, opts)
+end
+
+-------------------------------------------------------------------------------------------------
+-- Commands
+
+local commands = {}
+
+function Ctx:data_command(kind)
+  local f = self.flags
+  if #self.words > 0 then return self:usage("unexpected argument " .. self.words[1]:sub(1, 40)) end
+  if f.format and not FORMATS[f.format] then return self:usage("--format is table, csv, json or chart") end
+  if f.by and not PERIODS[f.by] then return self:usage("--by is hour, day, week or month") end
+  local curve = linky.kinds[kind].load_curve
+  if (f.energy or f.offpeak) and not curve then
+    return self:usage((f.energy and "--energy" or "--offpeak") .. " applies to load curves only")
+  end
+  if f.energy and f.by then
+    return self:usage("--energy and --by cannot be combined (--by already gives energy)")
+  end
+  if f.offpeak then
+    local ranges, why = parse_offpeak(f.offpeak)
+    if not ranges then return self:usage(why) end
+    f.offpeak_ranges = ranges
+  end
+  local first, stop = M.range(f, self.today)
+  if not first then return self:usage(stop) end
+  local client, code = self:client()
+  if not client then return code end
+  local res, err = self:fetch(client, kind, first, stop)
+  client:close()
+  local data = res or err.partial
+  if data then
+    local text, rerr = render(data, f, self.color)
+    if not text then return self:error(rerr) end
+    local ok, wcode = self:write(text)
+    if not ok then return wcode end
+  end
+  if not res then return self:error(err) end
+  return 0
+end
+
+function commands.prms(self)
+  local f = self.flags
+  local fmt = f.format or "table"
+  if fmt == "chart" or not FORMATS[fmt] then
+    return self:usage("prms supports --format table, csv or json")
+  end
+  local tok, code = self:token()
+  if not tok then return code end
+  local info, err = linky.decode_token(tok)
+  if not info then return self:error(err) end
+  self:warn_expiry(info)
+  local expires = info.exp and os.date("!%Y-%m-%d", math.floor(info.exp))
+  local out = {}
+  if fmt == "json" then
+    local list = {}
+    for i, p in ipairs(info.prms) do list[i] = '"' .. p .. '"' end
+    out[1] = ('{"prms": [%s], "expires": %s}'):format(table.concat(list, ", "),
+      expires and ('"' .. expires .. '"') or "null")
+  elseif fmt == "csv" then
+    out[1] = "prm,expires"
+    for _, p in ipairs(info.prms) do out[#out + 1] = p .. "," .. (expires or "") end
+  else
+    for _, p in ipairs(info.prms) do out[#out + 1] = p end
+    if expires then
+      local days = (info.exp - self.clock()) // 86400
+      out[#out + 1] = ("token expires %s (%s)"):format(expires,
+        days >= 0 and ("in %d days"):format(days) or "expired")
+    else
+      out[#out + 1] = "token has no expiry date"
+    end
+  end
+  local ok, wcode = self:write(table.concat(out, "\n") .. "\n")
+  if not ok then return wcode end
+  return 0
+end
+
+function commands.auth(self)
+  if #self.words > 0 then
+    return self:usage("auth reads the token from standard input, not from the command line")
+  end
+  local tok
+  if is_tty(0) then
+    io.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
+    io.stderr:flush()
+    os.execute("stty -echo 2>/dev/null")
+    tok = io.stdin:read("l")
+    os.execute("stty echo 2>/dev/null")
+    io.stderr:write("\n")
+  else
+    tok = io.stdin:read("a")
+  end
+  tok = tok and tok:match("^%s*(%S+)%s*$")
+  if not tok then return self:fail(TOKEN, "no token on standard input") end
+  local info, err = linky.decode_token(tok)
+  if not info then return self:error(err) end
+  if info.exp and info.exp <= self.clock() then
+    return self:fail(TOKEN, "this token expired on " .. os.date("!%Y-%m-%d", math.floor(info.exp)))
+  end
+  self:warn_expiry(info)
+  local path = M.config_path()
+  local config = "# linky configuration, written by `linky auth`\ntoken=" .. tok .. "\n"
+  local ok, werr = M.write_atomic(path, config, true)
+  if not ok then return self:fail(FILE, "cannot write " .. path .. ": " .. tostring(werr)) end
+  io.stderr:write(("linky: token saved to %s (PRM %s%s)\n"):format(path, table.concat(info.prms, ", "),
+    info.exp and (", expires " .. os.date("!%Y-%m-%d", math.floor(info.exp))) or ""))
+  return 0
+end
+
+local function stamp(epoch)
+  if not epoch then return "-" end
+  return os.date("!%Y-%m-%d %H:%M:%S UTC", math.floor(epoch))
+end
+
+function commands.update(self)
+  local kinds = {}
+  for i, w in ipairs(self.words) do
+    kinds[i] = resolve_kind(w)
+    if not kinds[i] then return self:usage("unknown kind " .. w:sub(1, 40)) end
+  end
+  if #kinds == 0 then kinds[1] = "daily_consumption" end
+  local client, code = self:client()
+  if not client then return code end
+  if type(client.update) ~= "function" then
+    client:close()
+    return self:fail(USAGE, "update " .. NEEDS_STATE)
+  end
+  local lines = {}
+  for _, kind in ipairs(kinds) do
+    local res, err = client:update(kind, { prm = self.flags.prm })
+    if not res then
+      client:close()
+      if #lines > 0 then self:write(table.concat(lines, "\n") .. "\n") end
+      return self:error(err)
+    end
+    local added = res.added or (res.points and #res.points) or 0
+    lines[#lines + 1] = ("%-24s %d new point%s%s"):format(kind, added, added == 1 and "" or "s",
+      res["end"] and (" (through " .. tostring(res["end"]) .. ")") or "")
+  end
+  client:close()
+  if self.flags.quiet then return 0 end
+  local ok, wcode = self:write(table.concat(lines, "\n") .. "\n")
+  if not ok then return wcode end
+  return 0
+end
+
+function commands.status(self)
+  local client, info = self:client()
+  if not client then return info end
+  if type(client.budget) ~= "function" then
+    client:close()
+    return self:fail(USAGE, "status " .. NEEDS_STATE)
+  end
+  local b = client:budget()
+  client:close()
+  local lines = {
+    ("requests   %s of %s in the last %s s"):format(tostring(b.used), tostring(b.limit), tostring(b.window)),
+    ("retry at   %s"):format(stamp(b.retry_at)),
+    ("banned     %s"):format(b.banned_until and ("until " .. stamp(b.banned_until)) or "no"),
+    ("cool-down  %s"):format(b.cooldown_until and ("until " .. stamp(b.cooldown_until)) or "no"),
+    ("token      expires %s"):format(info.exp and os.date("!%Y-%m-%d", math.floor(info.exp)) or "never"),
+  }
+  local ok, wcode = self:write(table.concat(lines, "\n") .. "\n")
+  if not ok then return wcode end
+  return 0
+end
+
+function commands.cron(self)
+  local extra = {}
+  for _, w in ipairs(self.words) do
+    local kind = resolve_kind(w)
+    if not kind then return self:usage("unknown kind " .. w:sub(1, 40)) end
+    extra[#extra + 1] = SHORT[kind] or kind
+  end
+  for _, name in ipairs { "prm", "api", "state" } do
+    if self.flags[name] then extra[#extra + 1] = "--" .. name .. " " .. quote(self.flags[name]) end
+  end
+  local program = self.program
+  if program:find("/", 1, true) and program:sub(1, 1) ~= "/" then
+    program = (os.getenv("PWD") or ".") .. "/" .. program:gsub("^%./", "")
+  end
+  local minute = math.random(0, 4 * 60 - 1) -- from 6:00 to 9:59
+  local words = { program, "update", "--quiet" }
+  for _, w in ipairs(extra) do words[#words + 1] = w end
+  local line = ("%d %d * * * %s\n"):format(minute % 60, 6 + minute // 60, table.concat(words, " "))
+  local ok, code = self:write(line)
+  return ok and 0 or code
+end
+
+-------------------------------------------------------------------------------------------------
+
+local function help_of(name)
+  local kind = resolve_kind(name)
+  if kind then return data_help(kind) end
+  return OTHER_HELP[name]
+end
+
+--- Runs the command.
+-- @tparam {string,...} argv the arguments (without the program name)
+-- @tparam[opt="linky"] string program the program's path, for `cron`
+-- @treturn integer the exit code
+function M.main(argv, program)
+  local self = setmetatable({ program = program or "linky" }, Ctx)
+  local parsed, why = M.parse(argv)
+  if not parsed then return self:usage(why) end
+  self.flags, self.words = parsed.flags, parsed.words
+  local name = parsed.command
+  if self.flags.version then
+    io.stdout:write("linky ", linky._VERSION, "\n")
+    return 0
+  end
+  if name == "help" or (name == nil and self.flags.help) then
+    local topic = self.words[1]
+    local text = topic and help_of(topic) or (not topic and PROGRAM_HELP)
+    if not text then return self:usage("no help for " .. topic:sub(1, 40)) end
+    io.stdout:write(text)
+    return 0
+  end
+  if name == nil then
+    io.stderr:write(PROGRAM_HELP)
+    return USAGE
+  end
+  if self.flags.help then
+    local text = help_of(name)
+    if not text then return self:usage("unknown command " .. name:sub(1, 40)) end
+    io.stdout:write(text)
+    return 0
+  end
+  local today, clock = today_and_clock()
+  if not today then return self:usage(clock) end
+  self.today, self.clock = today, clock
+  local no_color = os.getenv("NO_COLOR")
+  self.color = not self.flags.output and (no_color == nil or no_color == "") and is_tty(1)
+  local kind = resolve_kind(name)
+  if kind then return self:data_command(kind) end
+  if commands[name] then return commands[name](self) end
+  return self:usage("unknown command " .. name:sub(1, 40))
+end
+
+M.KINDS = KIND_ORDER
+
+return M
