@@ -124,6 +124,23 @@ describe("linky command", function()
     return r
   end
 
+  -- Runs a shell command on a pseudo-terminal (script(1)); returns what the terminal showed.
+  -- With `typing`, waits (up to 10 s) for `typing.prompt` to appear, then types `typing.input`.
+  local function in_terminal(command, env, typing)
+    local typescript = dir .. "/typescript"
+    os.remove(typescript)
+    local vars = {}
+    for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. quote(v) end
+    local feed = "true"
+    if typing then
+      feed = ("i=0; while ! grep -qF %s %s 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;"
+        .. " printf '%%s\\n' %s"):format(quote(typing.prompt), quote(typescript), quote(typing.input))
+    end
+    os.execute(("(%s) | env %s script -qfec %s %s >/dev/null 2>&1"):format(feed, table.concat(vars, " "),
+      quote(command), quote(typescript)))
+    return read(typescript) or ""
+  end
+
   local function data(args, opts)
     local full = { "--base-url", server.url, "--token-file", token_file }
     for _, a in ipairs(args) do full[#full + 1] = a end
@@ -459,11 +476,8 @@ date,value,unit
     it("does not echo the token typed on a terminal", function()
       os.execute("rm -rf " .. quote(dir .. "/config/linky"))
       -- script(1) gives the command a pseudo-terminal; the token is typed into it after the prompt
-      local typescript = dir .. "/typescript"
-      local cmd = ("(sleep 0.5; printf '%%s\\n' %s) | env XDG_CONFIG_HOME=%s script -qfec 'lua5.4 bin/linky auth' %s"
-        .. " >/dev/null 2>&1"):format(quote(emu.TOKEN1), quote(dir .. "/config"), quote(typescript))
-      os.execute(cmd)
-      local seen = read(typescript) or ""
+      local seen = in_terminal("lua5.4 bin/linky auth", { XDG_CONFIG_HOME = dir .. "/config" },
+        { prompt = "will not be shown", input = emu.TOKEN1 })
       assert.truthy(seen:find("will not be shown", 1, true), seen)
       assert.is_nil(seen:find(emu.TOKEN1, 1, true))
       assert.truthy((read(dir .. "/config/linky/config") or ""):find(emu.TOKEN1, 1, true))
@@ -496,6 +510,35 @@ date,value,unit
       r = data { "daily", "--format", "csv", "--output", dir }
       assert.equal(8, r.code)
       assert.equal("x", read(dir .. "/file"))
+    end)
+  end)
+
+  describe("on a terminal", function()
+    local function command(args)
+      local words = { "lua5.4 bin/linky --base-url", quote(server.url), "--token-file", quote(token_file) }
+      for _, a in ipairs(args) do words[#words + 1] = quote(a) end
+      return table.concat(words, " ")
+    end
+
+    it("shows request i of n when several requests are needed, unless --quiet", function()
+      local args = { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-11", "--format", "csv",
+        "--output", dir .. "/curve.csv" }
+      local seen = in_terminal(command(args), { LINKY_TODAY = "2026-04-04" })
+      assert.truthy(seen:find("request 1 of 2", 1, true), seen)
+      assert.truthy(seen:find("request 2 of 2", 1, true), seen)
+      local _, rows = read(dir .. "/curve.csv"):gsub("\n", "")
+      assert.equal(1 + 10 * 48, rows)
+      args[#args + 1] = "--quiet"
+      seen = in_terminal(command(args), { LINKY_TODAY = "2026-04-04" })
+      assert.is_nil(seen:find("request", 1, true), seen)
+    end)
+
+    it("uses colours, except with NO_COLOR set", function()
+      local args = { "daily", "--start", "2026-04-01", "--end", "2026-04-04" }
+      assert.truthy(in_terminal(command(args), { LINKY_TODAY = "2026-04-04" }):find("\27[", 1, true))
+      local seen = in_terminal(command(args), { LINKY_TODAY = "2026-04-04", NO_COLOR = "1" })
+      assert.truthy(seen:find("14 054", 1, true))
+      assert.is_nil(seen:find("\27[", 1, true))
     end)
   end)
 

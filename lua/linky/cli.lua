@@ -612,9 +612,9 @@ function commands.auth(self)
   end
   local tok
   if is_tty(0) then
+    os.execute("stty -echo 2>/dev/null") -- before the prompt, so nothing typed after it is echoed
     io.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
     io.stderr:flush()
-    os.execute("stty -echo 2>/dev/null")
     tok = io.stdin:read("l")
     os.execute("stty echo 2>/dev/null")
     io.stderr:write("\n")
