@@ -4,9 +4,7 @@
 -- its peak/off-peak split. No real token or network is needed.
 local emu = require "spec.support.emulator_spec_helper"
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local quote = emu.quote
 
 local home = os.tmpname()
 os.remove(home)

@@ -3,17 +3,7 @@
 local emu = require "spec.support.emulator_spec_helper"
 local options = require "linky.options"
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data = f:read("a")
-  f:close()
-  return data
-end
+local quote, read = emu.quote, emu.read_file
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))

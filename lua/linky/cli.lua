@@ -463,6 +463,17 @@ function Ctx:client()
   return client, info
 end
 
+-- A client that has the state store's `method` (issue 3's `update`, `budget`), or nil and 2.
+function Ctx:state_client(method, command)
+  local client, info = self:client()
+  if not client then return nil, info end
+  if type(client[method]) ~= "function" then
+    client:close()
+    return nil, self:fail(USAGE, (command or method) .. " " .. NEEDS_STATE)
+  end
+  return client, info
+end
+
 -------------------------------------------------------------------------------------------------
 -- Output
 
@@ -650,12 +661,8 @@ function commands.update(self)
     if not kinds[i] then return self:usage("unknown kind " .. w:sub(1, 40)) end
   end
   if #kinds == 0 then kinds[1] = "daily_consumption" end
-  local client, code = self:client()
+  local client, code = self:state_client("update")
   if not client then return code end
-  if type(client.update) ~= "function" then
-    client:close()
-    return self:fail(USAGE, "update " .. NEEDS_STATE)
-  end
   local lines = {}
   for _, kind in ipairs(kinds) do
     local res, err = client:update(kind, { prm = self.flags.prm })
@@ -676,12 +683,8 @@ function commands.update(self)
 end
 
 function commands.status(self)
-  local client, info = self:client()
+  local client, info = self:state_client("budget", "status")
   if not client then return info end
-  if type(client.budget) ~= "function" then
-    client:close()
-    return self:fail(USAGE, "status " .. NEEDS_STATE)
-  end
   local b = client:budget()
   client:close()
   local lines = {

@@ -41,9 +41,13 @@ function M.fixture(relative)
   return (assert(read_all(M.FIXTURES .. "/" .. relative), "cannot read fixture " .. relative))
 end
 
+--- A string quoted for the POSIX shell.
+-- @tparam string s any string
+-- @treturn string `'s'` with inner quotes escaped
 local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
+M.quote = quote
 
 --- A throwaway self-signed certificate (its own CA) made with the openssl command.
 -- @tparam[opt] table opts `names`: subjectAltName entries (default localhost and 127.0.0.1)
@@ -60,6 +64,8 @@ function M.certificate(opts)
   return { dir = dir, cert = cert, key = key,
            remove = function() os.execute("rm -rf " .. quote(dir)) end }
 end
+
+M.read_file = read_all
 
 --- Whether a process is still running. A zombie counts as gone: the emulator is reparented
 -- to PID 1, which may reap it only much later.
