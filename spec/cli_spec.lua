@@ -280,6 +280,19 @@ date,value,unit
     end)
   end)
 
+  describe("index kinds", function()
+    it("shows each reading, its change since the previous one, and the change over the range", function()
+      local r = data { "consumption_index", "--start", "2026-04-01", "--end", "2026-04-03" }
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find("\n2026%-04%-01 Wed +152 182 671 +Wh +%- +Wh\n"), r.out)
+      assert.truthy(r.out:find("\n2026%-04%-02 Thu +152 200 729 +Wh +18 058 +Wh +" .. ("█"):rep(30) .. "\n"), r.out)
+      assert.truthy(r.out:find("\nchange +18 058 +Wh +from 2026%-04%-01 Wed to 2026%-04%-02 Thu\n"), r.out)
+      r = data { "consumption_index", "--start", "2026-04-01", "--end", "2026-04-03", "--format", "chart" }
+      assert.truthy(r.out:find("\n2026%-04%-02 Thu │" .. ("█"):rep(50) .. " │ 18 058 Wh\n"), r.out)
+      assert.is_nil(r.out:find("2026-04-01 Wed", 1, true))
+    end)
+  end)
+
   describe("chart", function()
     it("draws a bar per day", function()
       local r = data { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--format", "chart" }
@@ -415,6 +428,27 @@ date,value,unit
       r = run { "daily", "--base-url", server.url, "--format", "csv", "--token", emu.TOKEN1 }
       assert.equal(0, r.code)
       assert.equal("Bearer " .. emu.TOKEN1, server:api_requests()[2].headers.authorization)
+    end)
+
+    it("passes --user-agent and --from on, and --cainfo for TLS", function()
+      local r = data { "daily", "--format", "csv", "--user-agent", "my-script/1.0", "--from", "me@example.org" }
+      assert.equal(0, r.code, r.err)
+      local headers = server:api_requests()[1].headers
+      assert.equal("my-script/1.0 linky-lua/", headers["user-agent"]:sub(1, 24))
+      assert.equal("me@example.org", headers.from)
+      local cert = emu.certificate()
+      local tls = emu.start { tls = cert }
+      local ok, err = pcall(function()
+        local url = "https://127.0.0.1:" .. tls.port .. "/api"
+        r = run { "daily", "--format", "csv", "--base-url", url, "--token-file", token_file }
+        assert.equal(6, r.code)
+        assert.truthy(r.err:find("^linky: tls"), r.err)
+        r = run { "daily", "--format", "csv", "--base-url", url, "--token-file", token_file, "--cainfo", cert.cert }
+        assert.equal(0, r.code, r.err)
+      end)
+      tls:stop()
+      cert.remove()
+      assert(ok, err)
     end)
 
     it("warns on stderr within 30 days of the token's expiry", function()

@@ -35,6 +35,7 @@ function M.view(res, opts)
   local curve = analysis.is_load_curve(res)
   local spec = kinds[res.kind] or {}
   local v = { res = res, curve = curve and not opts.by, by = opts.by, unit = res.unit,
+    index = spec.shape == "index" and not opts.by,
     summable = res.unit == "Wh" and spec.shape ~= "index" or curve }
   if opts.by then
     local rows, err = analysis.aggregate(res, opts.by)
@@ -154,9 +155,23 @@ end
 function M.table(v, opts)
   local c = painter(opts.color)
   local st = stats(v.rows)
-  local show_energy = v.curve and v.rows[1] ~= nil and v.rows[1].energy ~= nil
+  -- An extra column: energy per interval (load curves with --energy), change since the previous
+  -- reading (index kinds, whose bars then show that change).
+  local extra, bar_of, bar_max = nil, {}, st.max
+  if v.curve and v.rows[1] ~= nil and v.rows[1].energy ~= nil then
+    extra = "energy"
+  elseif v.index then
+    extra, bar_max = "change", 0
+    for i, r in ipairs(v.rows) do
+      local prev = v.rows[i - 1]
+      r.energy = prev and prev.value and r.value and r.value - prev.value or nil
+      bar_of[i] = r.energy
+      bar_max = math.max(bar_max, r.energy or 0)
+    end
+  end
+  local show_energy = extra ~= nil
   local lines, cells = {}, {}
-  local wl, wv, we = #"date", #"value", #"energy"
+  local wl, wv, we = #"date", #"value", #(extra or "")
   for i, r in ipairs(v.rows) do
     local row = { label(v, r.date), M.group(r.value), show_energy and M.group(r.energy) or nil }
     cells[i] = row
@@ -181,6 +196,12 @@ function M.table(v, opts)
     end
     if st.mean then add("mean power", st.mean, unit) end
     if st.max then add("max power", st.max, unit, label(v, st.max_row.date)) end
+  elseif v.index then
+    local first, last = v.rows[1], v.rows[#v.rows]
+    if first and first.value and last.value then
+      add("change", last.value - first.value, unit,
+        ("from %s to %s"):format(label(v, first.date), label(v, last.date)))
+    end
   else
     if v.summable then
       add("total", st.total, unit, ("%d %s"):format(st.count, v.by and v.by .. "s" or "days"))
@@ -192,14 +213,15 @@ function M.table(v, opts)
   lines[1] = c.bold(M.title(v))
   lines[2] = ""
   local head = pad_right("date", wl) .. "  " .. pad_left("value", wv) .. "  " .. pad_right("unit", wu)
-  if show_energy then head = head .. "  " .. pad_left("energy", we) .. "    " end
+  if show_energy then head = head .. "  " .. pad_left(extra, we) .. "    " end
   lines[3] = c.dim(head)
   local bar_cells = opts.bar or 30
   for i, r in ipairs(v.rows) do
     local row = cells[i]
     local line = pad_right(row[1], wl) .. "  " .. pad_left(row[2], wv) .. "  " .. pad_right(unit, wu)
     if show_energy then line = line .. "  " .. pad_left(row[3], we) .. "  Wh" end
-    lines[#lines + 1] = line .. "  " .. c.bar(M.bar(r.value, st.max, bar_cells))
+    local b = v.index and M.bar(bar_of[i], bar_max, bar_cells) or M.bar(r.value, bar_max, bar_cells)
+    lines[#lines + 1] = line .. "  " .. c.bar(b)
   end
   if #v.rows == 0 then lines[#lines + 1] = c.dim("(no data)") end
   lines[#lines + 1] = c.dim(("─"):rep(wl + wv + wu + 4))
@@ -440,6 +462,14 @@ end
 function M.chart(v, opts)
   local c = painter(opts.color)
   if v.curve then return curve_chart(v, opts, c) end
+  if v.index then -- index readings only grow: chart what each day adds
+    local changes = {}
+    for i = 2, #v.rows do
+      local a, b = v.rows[i - 1].value, v.rows[i].value
+      changes[#changes + 1] = { date = v.rows[i].date, value = a and b and b - a or nil }
+    end
+    v = setmetatable({ rows = changes, index = false, summable = true }, { __index = v })
+  end
   local st = stats(v.rows)
   local lines = { c.bold(M.title(v)), "" }
   local labels, values, wl, wv = {}, {}, 0, 0
