@@ -160,7 +160,7 @@ KIND defaults to daily_consumption.
 
 Examples:
   linky update
-  linky update daily loadcurve --state ~/.local/state/linky
+  linky update daily loadcurve --state ~/.local/state/linky/state.sqlite3
 ]],
   status = [[
 status: the request budget, ban and cool-down state of the state store, and the token's expiry.
@@ -225,7 +225,9 @@ function Ctx.error(_, err)
   if err.kind == "invalid_argument" and token_problem then
     code = TOKEN
   end
-  io.stderr:write(one_line(tostring(err)), "\n")
+  local retry = math.tointeger(err.retry_at) or (type(err.retry_at) == "number" and math.floor(err.retry_at))
+  io.stderr:write(one_line(tostring(err)),
+    retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", "\n")
   return code
 end
 
@@ -278,12 +280,6 @@ function M.config_path()
   local base = os.getenv("XDG_CONFIG_HOME")
   if not base or base == "" then base = (os.getenv("HOME") or ".") .. "/.config" end
   return base .. "/linky/config"
-end
-
-local function default_state_path()
-  local base = os.getenv("XDG_STATE_HOME")
-  if not base or base == "" then base = (os.getenv("HOME") or ".") .. "/.local/state" end
-  return base .. "/linky"
 end
 
 -------------------------------------------------------------------------------------------------
@@ -451,8 +447,8 @@ function Ctx:client()
     cainfo = f.cainfo, proxy = f.proxy, clock = self.clock,
     user_agent = f["user-agent"] or ("linky-cli/" .. linky._VERSION),
   }
-  if has_state_store() then
-    opts.state = f.state or default_state_path()
+  if has_state_store() then -- the library picks its default state file
+    opts.state = f.state
     if f["no-cache"] then opts.cache = false end
   elseif f.state or f["no-cache"] then
     return nil, self:fail(USAGE, (f.state and "--state" or "--no-cache") .. " " .. NEEDS_STATE)
@@ -672,8 +668,10 @@ function commands.update(self)
       return self:error(err)
     end
     local added = res.added or (res.points and #res.points) or 0
-    lines[#lines + 1] = ("%-24s %d new point%s%s"):format(kind, added, added == 1 and "" or "s",
-      res["end"] and (" (through " .. tostring(res["end"]) .. ")") or "")
+    local requests = res.requests or 0
+    lines[#lines + 1] = ("%-24s %d point%s added, %d request%s%s"):format(kind, added,
+      added == 1 and "" or "s", requests, requests == 1 and "" or "s",
+      res["end"] and (" (up to " .. tostring(res["end"]) .. ")") or "")
   end
   client:close()
   if self.flags.quiet then return 0 end
