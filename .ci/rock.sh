@@ -15,6 +15,9 @@ $rocks lint rockspec/linky-scm-1.rockspec
 $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
   CURL_INCDIR="$(pkg-config --variable=includedir libcurl)" \
   CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" >/dev/null
+# The command, through the wrapper luarocks writes into the tree.
+"$tree/bin/linky" --version | grep -q "^linky "
+echo "rock: $("$tree/bin/linky" --version) command installed"
 
 # Only the tree and the spec helpers (./?.lua) are on the paths: nothing from ./lua or ./build.
 LUA_PATH="$tree/share/lua/$LUA_VERSION/?.lua;$tree/share/lua/$LUA_VERSION/?/init.lua;./?.lua;;" \

@@ -13,7 +13,7 @@ local server = emu.start()
 
 local env = ("env XDG_CONFIG_HOME=%s XDG_STATE_HOME=%s LINKY_TOKEN= "):format(quote(home .. "/config"),
   quote(home .. "/state"))
-local program = "lua5.4 bin/linky"
+local program = "lua" .. _VERSION:match("%d+%.%d+") .. " bin/linky" -- the interpreter running the demo
 
 -- Shows a command as a user would type it, then runs it against the emulator.
 local function run(shown, args, stdin)

@@ -4,6 +4,8 @@ local emu = require "spec.support.emulator_spec_helper"
 local options = require "linky.options"
 
 local quote, read = emu.quote, emu.read_file
+-- The program runs on the interpreter running the specs (make test LUA_VERSION=5.3 too).
+local LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " bin/linky"
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
@@ -94,7 +96,7 @@ describe("linky command", function()
       if v == false then parts[#parts + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
     end
     table.move(set, 1, #set, #parts + 1, parts) -- env wants its -u options first
-    parts[#parts + 1] = "lua5.4 bin/linky"
+    parts[#parts + 1] = LINKY
     for _, a in ipairs(args) do parts[#parts + 1] = quote(a) end
     local out, err = dir .. "/stdout", dir .. "/stderr"
     local stdin = "/dev/null"
@@ -500,7 +502,7 @@ date,value,unit
     it("does not echo the token typed on a terminal", function()
       os.execute("rm -rf " .. quote(dir .. "/config/linky"))
       -- script(1) gives the command a pseudo-terminal; the token is typed into it after the prompt
-      local seen = in_terminal("lua5.4 bin/linky auth", { XDG_CONFIG_HOME = dir .. "/config" },
+      local seen = in_terminal(LINKY .. " auth", { XDG_CONFIG_HOME = dir .. "/config" },
         { prompt = "will not be shown", input = emu.TOKEN1 })
       assert.truthy(seen:find("will not be shown", 1, true), seen)
       assert.is_nil(seen:find(emu.TOKEN1, 1, true))
@@ -539,7 +541,7 @@ date,value,unit
 
   describe("on a terminal", function()
     local function command(args)
-      local words = { "lua5.4 bin/linky --base-url", quote(server.url), "--token-file", quote(token_file) }
+      local words = { LINKY, "--base-url", quote(server.url), "--token-file", quote(token_file) }
       for _, a in ipairs(args) do words[#words + 1] = quote(a) end
       return table.concat(words, " ")
     end
