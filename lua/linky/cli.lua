@@ -45,7 +45,6 @@ local PERIODS = { hour = true, day = true, week = true, month = true }
 
 local NEEDS_STATE = "needs the state store (not built in this version of linky)"
 
--------------------------------------------------------------------------------------------------
 -- Help
 
 local PROGRAM_HELP = [[
@@ -191,7 +190,6 @@ local function data_help(kind)
     curve and " --energy" or "", short or kind)
 end
 
--------------------------------------------------------------------------------------------------
 -- Small helpers
 
 local function quote(s)
@@ -282,7 +280,6 @@ function M.config_path()
   return base .. "/linky/config"
 end
 
--------------------------------------------------------------------------------------------------
 -- Arguments
 
 --- Parses the command line: `--name value`, `--name=value`, switches, positional words.
@@ -378,7 +375,6 @@ function M.range(flags, today)
   return first, stop
 end
 
--------------------------------------------------------------------------------------------------
 -- Token and client
 
 local function read_config(path)
@@ -470,7 +466,6 @@ function Ctx:state_client(method, command)
   return client, info
 end
 
--------------------------------------------------------------------------------------------------
 -- Output
 
 function Ctx:write(text)
@@ -538,7 +533,6 @@ local function render(res, flags, color)
   return format.table(v, opts)
 end
 
--------------------------------------------------------------------------------------------------
 -- Commands
 
 local commands = {}
@@ -719,7 +713,6 @@ function commands.cron(self)
   return ok and 0 or code
 end
 
--------------------------------------------------------------------------------------------------
 
 local function help_of(name)
   local kind = resolve_kind(name)
