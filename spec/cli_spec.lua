@@ -355,7 +355,8 @@ date,value,unit
         { "daily", "--last", "2d", "--start", "2026-03-01" }, { "daily", "--last", "2y" }, { "daily", "--last", "0d" },
         { "daily", "--format", "xml" }, { "daily", "--by", "year" }, { "daily", "--energy" },
         { "loadcurve", "--offpeak", "22h-6h" }, { "daily", "--bogus" }, { "bogus" }, { "daily", "extra" },
-        { "daily", "--timeout", "-1" }, { "daily", "--start" },
+        { "daily", "--timeout", "-1" }, { "daily", "--start" }, { emu.TOKEN1 }, { "daily", emu.TOKEN1 },
+        { "update", emu.TOKEN1 }, { "--" .. emu.TOKEN1 }, { "help", emu.TOKEN1 },
       } do
         local r = data(args)
         assert.equal(2, r.code, table.concat(args, " "))

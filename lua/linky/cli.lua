@@ -200,6 +200,12 @@ local function is_tty(fd)
   return os.execute("test -t " .. fd) == true
 end
 
+-- A word of the command line as messages may quote it: never something that looks like a token.
+local function shown(word)
+  if word:find("[%w_-]+%.[%w_-]+%.") or #word > 40 then return "(" .. #word .. " characters, not shown)" end
+  return word
+end
+
 local function one_line(s)
   return (tostring(s):gsub("[\r\n]+", " "))
 end
@@ -310,10 +316,10 @@ function M.parse(argv)
         if value ~= nil then return nil, "--" .. name .. " takes no value" end
         out.flags[name] = true
       else
-        return nil, "unknown option --" .. name:sub(1, 40)
+        return nil, "unknown option --" .. shown(name)
       end
     elseif a:sub(1, 1) == "-" and #a > 1 then
-      return nil, "unknown option " .. a:sub(1, 40)
+      return nil, "unknown option " .. shown(a)
     else
       out.words[#out.words + 1] = a
     end
@@ -539,7 +545,7 @@ local commands = {}
 
 function Ctx:data_command(kind)
   local f = self.flags
-  if #self.words > 0 then return self:usage("unexpected argument " .. self.words[1]:sub(1, 40)) end
+  if #self.words > 0 then return self:usage("unexpected argument " .. shown(self.words[1])) end
   if f.format and not FORMATS[f.format] then return self:usage("--format is table, csv, json or chart") end
   if f.by and not PERIODS[f.by] then return self:usage("--by is hour, day, week or month") end
   local curve = linky.kinds[kind].load_curve
@@ -648,7 +654,7 @@ function commands.update(self)
   local kinds = {}
   for i, w in ipairs(self.words) do
     kinds[i] = resolve_kind(w)
-    if not kinds[i] then return self:usage("unknown kind " .. w:sub(1, 40)) end
+    if not kinds[i] then return self:usage("unknown kind " .. shown(w)) end
   end
   if #kinds == 0 then kinds[1] = "daily_consumption" end
   local client, code = self:state_client("update")
@@ -695,7 +701,7 @@ function commands.cron(self)
   local extra = {}
   for _, w in ipairs(self.words) do
     local kind = resolve_kind(w)
-    if not kind then return self:usage("unknown kind " .. w:sub(1, 40)) end
+    if not kind then return self:usage("unknown kind " .. shown(w)) end
     extra[#extra + 1] = SHORT[kind] or kind
   end
   for _, name in ipairs { "prm", "api", "state" } do
@@ -737,7 +743,7 @@ function M.main(argv, program)
   if name == "help" or (name == nil and self.flags.help) then
     local topic = self.words[1]
     local text = topic and help_of(topic) or (not topic and PROGRAM_HELP)
-    if not text then return self:usage("no help for " .. topic:sub(1, 40)) end
+    if not text then return self:usage("no help for " .. shown(topic)) end
     io.stdout:write(text)
     return 0
   end
@@ -747,7 +753,7 @@ function M.main(argv, program)
   end
   if self.flags.help then
     local text = help_of(name)
-    if not text then return self:usage("unknown command " .. name:sub(1, 40)) end
+    if not text then return self:usage("unknown command " .. shown(name)) end
     io.stdout:write(text)
     return 0
   end
@@ -759,7 +765,7 @@ function M.main(argv, program)
   local kind = resolve_kind(name)
   if kind then return self:data_command(kind) end
   if commands[name] then return commands[name](self) end
-  return self:usage("unknown command " .. name:sub(1, 40))
+  return self:usage("unknown command " .. shown(name))
 end
 
 M.KINDS = KIND_ORDER
