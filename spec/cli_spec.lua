@@ -417,10 +417,14 @@ date,value,unit
       assert.equal(0, #server:api_requests())
     end)
 
-    it("is 8 for an unreadable token file", function()
+    it("is 8 for an unreadable token file or config file", function()
       local r = run { "daily", "--token-file", dir .. "/missing" }
       assert.equal(8, r.code)
       assert.truthy(r.err:find("token file", 1, true))
+      assert(os.execute("mkdir -p " .. quote(dir .. "/odd/linky/config"))) -- a folder where the file should be
+      r = run({ "daily" }, { env = { XDG_CONFIG_HOME = dir .. "/odd" } })
+      assert.equal(8, r.code)
+      assert.truthy(r.err:find("config file", 1, true))
     end)
   end)
 

@@ -113,6 +113,7 @@ Usage: linky %s [--start DATE --end DATE | --last N{d,w,m}] [--format table|csv|
 
 Dates are Paris days; the end is excluded; the default range is yesterday.
 Long ranges are split into several requests (%d days each at most).
+Connection and token options, formats and exit codes: see `linky --help`.
 
 Examples:
   linky %s --last 7d
@@ -389,7 +390,7 @@ local function read_config(path)
     if os.execute("test -e " .. quote(path)) == true then return nil, err end
     return false
   end
-  return data:match("\ntoken%s*=%s*(%S+)") or ("\n" .. data):match("\ntoken%s*=%s*(%S+)") or false
+  return ("\n" .. data):match("\ntoken%s*=%s*(%S+)") or false
 end
 
 -- The token: --token, --token-file, LINKY_TOKEN, then the config file.
@@ -622,8 +623,9 @@ function commands.auth(self)
     os.execute("stty -echo 2>/dev/null") -- before the prompt, so nothing typed after it is echoed
     io.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
     io.stderr:flush()
-    tok = io.stdin:read("l")
+    local ok, line = pcall(io.stdin.read, io.stdin, "l") -- echo comes back whatever happens
     os.execute("stty echo 2>/dev/null")
+    tok = ok and line or nil
     io.stderr:write("\n")
   else
     tok = io.stdin:read("a")
