@@ -1,6 +1,5 @@
 -- max_body: a response over the limit is cut off while streaming, and memory stays bounded.
 local emu = require "spec.support.emulator_spec_helper"
-local clients = require "spec.support.client"
 
 local MiB = 1024 * 1024
 local LIMIT = 32 * MiB -- the default max_body
