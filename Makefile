@@ -37,7 +37,18 @@ STATIC_DIR  := build/static
 STATIC_LIB  := build/liblinky.a
 CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null || echo -llua$(LUA_VERSION)-cjson)
 
-.PHONY: all deps test demo lint valgrind asan rock install uninstall clean help static embed doc
+# The libFuzzer target (make fuzz): the only binary that links the Lua library itself.
+CLANG        ?= clang
+CLANG_TIDY   ?= clang-tidy
+FUZZ_SECONDS ?= 60
+FIXTURES     ?= ../shared/fixtures/recorded
+FUZZ_BIN     := build/fuzz/fuzz_core
+FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
+                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl 2>/dev/null)
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
+
+.PHONY: all deps test demo lint valgrind asan fuzz rock install uninstall clean help static embed doc
 
 all: $(MODULE)
 
@@ -57,16 +68,19 @@ demo: deps all
 lint: deps
 	luacheck $(wildcard lua spec bin examples tools bench)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
+	$(CLANG_TIDY) --quiet $(SOURCES) fuzz/fuzz_core.c -- $(REQ_CFLAGS) -Icsrc
 
 valgrind: deps
 	$(MAKE) all
-	LINKY_SPEC_SLOWDOWN=10 $(SPEC_ENV) valgrind --leak-check=full --errors-for-leak-kinds=definite \
+	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) valgrind --leak-check=full --errors-for-leak-kinds=definite \
 	  --error-exitcode=99 --keep-debuginfo=yes --suppressions=spec/support/valgrind.supp \
 	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
 
 # The interpreter is not instrumented: the ASan runtime is preloaded into it alone,
-# and a spec checks that the instrumented module is the one loaded.
+# and a spec checks that the instrumented module is the one loaded. The plain module is
+# built too: the max_body memory bound is measured on it (limits_spec).
 asan: deps
+	$(MAKE) all
 	$(MAKE) all BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
@@ -98,6 +112,14 @@ embed: deps build/embed/host
 doc: deps
 	ldoc --fatalwarnings .
 
+$(FUZZ_BIN): fuzz/fuzz_core.c fuzz/harness.lua $(SOURCES) $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ fuzz/fuzz_core.c $(SOURCES) $(FUZZ_LIBS)
+
+# Fails on a crash and when coverage does not grow past the seeds' (fuzz/run.sh).
+fuzz: deps $(FUZZ_BIN)
+	sh fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) build/fuzz/run $(FIXTURES)
+
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh
 
@@ -120,4 +142,4 @@ clean:
 	rm -rf build linky csrc/*.o
 
 help:
-	@echo "all demo test lint valgrind asan rock install uninstall clean"
+	@echo "all demo test lint valgrind asan fuzz rock install uninstall clean"

@@ -1,0 +1,33 @@
+-- Lua side of the fuzz target (fuzz/fuzz_core.c): returns the function each input goes through.
+-- Every call is one that linky makes on bytes from the network or from the user's token.
+package.path = "./lua/?.lua;./lua/?/init.lua;" .. package.path
+local core = require "linky.core"
+local errors = require "linky.errors"
+local kinds = require "linky.kinds"
+local token = require "linky.token"
+
+-- A decode spec per distinct body shape, as lua/linky/init.lua builds them: legacy daily and
+-- curve, 2026 daily, curve and max power, index. (Kinds differ only in names past that.)
+local specs = {}
+for _, name in ipairs { "daily_consumption", "consumption_load_curve", "consumption_max_power",
+                        "consumption_index" } do
+  local k = kinds[name]
+  specs[#specs + 1] = { shape = k.shape or "2026", metier = k.metier, measure = k.measure,
+                        curve = k.load_curve, keep = #specs == 0 }
+  if k.legacy and name ~= "consumption_max_power" then
+    specs[#specs + 1] = { shape = "legacy", metier = k.metier, curve = k.load_curve }
+  end
+end
+
+-- `payload` is `data` base64url-encoded (by the C side): a token whose payload is the input.
+return function(data, payload)
+  for _, spec in ipairs(specs) do core.decode(data, spec) end
+  token.decode(data)
+  token.decode("eyJhbGciOiJIUzI1NiJ9." .. payload .. ".c2lnbmF0dXJl")
+  errors.from_response(400, data, "GET /api/fuzz")
+  errors.from_response(403, data, "GET /api/fuzz")
+  core.base64url_decode(data)
+  core.to_epoch(data)
+  core.day_number(data)
+  core.duration(data)
+end
