@@ -87,7 +87,7 @@ int linky_parse_stamp(const char *s, size_t len, linky_stamp *out) {
     }
   }
   if (i != len) return 0;
-  out->local = linky_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  out->local = linky_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se;
   return 1;
 }
 

@@ -1,5 +1,6 @@
 /* connection.c: authenticated HTTPS GETs through one reused libcurl handle.
  * The userdata owns every C resource, so a Lua error at any point leaks nothing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,8 +87,7 @@ static void append_header(lua_State *L, linky_connection *c, const char *head, c
   char *line = malloc(n);
   struct curl_slist *grown = NULL;
   if (line != NULL) {
-    strcpy(line, head);
-    strcat(line, value);
+    snprintf(line, n, "%s%s", head, value);
     grown = curl_slist_append(c->headers, line);
     wipe(line, n);
     free(line);

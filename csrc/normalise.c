@@ -46,8 +46,10 @@ static const char *excerpt(lua_State *L, int idx, char *buf, size_t size) {
   if (lua_type(L, idx) != LUA_TSTRING) return luaL_typename(L, idx);
   s = lua_tolstring(L, idx, &len);
   buf[o++] = '"';
-  for (i = 0; i < len && o + 5 < size; i++)
-    buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+  for (i = 0; i < len && o + 5 < size; i++) {
+    if (s[i] >= 0x20 && s[i] < 0x7f) buf[o++] = s[i];
+    else buf[o++] = '?';
+  }
   if (i < len) { buf[o++] = '.'; buf[o++] = '.'; buf[o++] = '.'; }
   buf[o++] = '"';
   buf[o] = '\0';
