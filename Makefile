@@ -66,7 +66,7 @@ demo: deps all
 	@$(SPEC_ENV) $(LUA) examples/demo.lua
 
 lint: deps
-	luacheck $(wildcard lua spec bin examples tools bench)
+	luacheck $(wildcard lua spec bin examples tools bench fuzz)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
 	$(CLANG_TIDY) --quiet $(SOURCES) fuzz/fuzz_core.c -- $(REQ_CFLAGS) -Icsrc
 

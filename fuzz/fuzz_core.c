@@ -38,6 +38,7 @@ static void push_base64url(const uint8_t *data, size_t size) {
   luaL_pushresult(&b);
 }
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): libFuzzer's signature */
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
