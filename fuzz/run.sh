@@ -5,6 +5,9 @@
 set -eu
 bin=$1 seconds=$2 work=$3
 shift 3
+case $seconds in
+  ''|*[!0-9]*|0) echo "fuzz: FUZZ_SECONDS must be a positive whole number (0 would run forever)" >&2; exit 2 ;;
+esac
 # A fresh corpus each run, so the seeds' coverage is the baseline (libFuzzer writes new
 # inputs to the first folder only: the fixtures are never touched).
 rm -rf "$work/corpus"
