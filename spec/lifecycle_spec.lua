@@ -1,4 +1,5 @@
--- Lifecycle under load: many clients created and dropped, errors raised while a client is open.
+-- Lifecycle under load: many clients created and dropped, errors raised while a client is open
+-- (spec/close_spec.lua covers `<close>`, with an error leaving the block).
 -- valgrind (make valgrind) turns any leaked C resource into a failure; the plain run also
 -- bounds the growth of the resident memory.
 local emu = require "spec.support.emulator_spec_helper"
@@ -58,19 +59,6 @@ describe("linky", function()
       if clients.SLOWDOWN == 1 then -- instrumented runs have their own allocators and leak checks
         assert.is_true(rss_kb() - rss_before < 8 * 1024, "resident memory grew by " .. (rss_kb() - rss_before) .. " kB")
       end
-    end)
-
-    it("closes a <close> client when a Lua error leaves its block", function()
-      local seen
-      local ok, e = pcall(function()
-        local c <close> = new()
-        seen = c
-        assert(c:daily_consumption("2026-04-01", "2026-04-02"))
-        error("boom")
-      end)
-      assert.is_false(ok)
-      assert.matches("boom", e)
-      assert.equal("linky.Client: closed", tostring(seen))
     end)
 
     it("collects a client left open by a Lua error", function()

@@ -1,5 +1,6 @@
 -- max_body: a response over the limit is cut off while streaming, and memory stays bounded.
 local emu = require "spec.support.emulator_spec_helper"
+local clients = require "spec.support.client"
 
 local MiB = 1024 * 1024
 local LIMIT = 32 * MiB -- the default max_body
@@ -48,7 +49,7 @@ describe("linky", function()
       -- The bound is about the production build: an instrumented run (ASan) measures the plain
       -- module, built next to it, without the sanitizer runtime.
       local env = os.getenv("LINKY_EXPECT_MODULE") and "env -u LD_PRELOAD LUA_CPATH='./build/?.so;;' " or ""
-      local out = run(("%slua5.4 %s %s %s"):format(env, script, emu.TOKEN1, server.url))
+      local out = run(("%s%s %s %s %s"):format(env, clients.LUA, script, emu.TOKEN1, server.url))
       local kind, hwm = out:match("^(%S+) (%d+)\n$")
       assert(kind, "child output: " .. out)
       assert.equal("invalid_response", kind)
