@@ -400,41 +400,6 @@ describe("linky", function()
       assert.is_true(err.retryable)
     end)
 
-    describe("over TLS", function()
-      local cert, other, tls_server, misnamed
-      setup(function()
-        cert = emu.certificate()
-        other = emu.certificate { names = "DNS:other.example" }
-        tls_server = emu.start { tls = { cert = cert.cert, key = cert.key } }
-        misnamed = emu.start { tls = { cert = other.cert, key = other.key } }
-      end)
-      teardown(function()
-        tls_server:stop()
-        misnamed:stop()
-        cert.remove()
-        other.remove()
-      end)
-
-      it("verifies the server with cainfo", function()
-        local r = assert(client({ base_url = tls_server.url, cainfo = cert.cert })
-          :daily_consumption("2026-04-01", "2026-04-04"))
-        assert.equal(36049, sum(r.points))
-      end)
-
-      it("returns tls for an unknown certificate authority or another host name", function()
-        tls_server:reset()
-        for _, case in ipairs { { tls_server.url, other.cert }, { misnamed.url, other.cert } } do
-          local r, err = client({ base_url = case[1], cainfo = case[2] }):daily_consumption("2026-04-01", "2026-04-04")
-          assert.is_nil(r)
-          assert.equal("tls", err.kind)
-          assert.is_false(err.retryable)
-          assert.is_nil(err.status)
-        end
-        assert.same({}, tls_server:api_requests())
-        assert.same({}, misnamed:api_requests())
-      end)
-    end)
-
     it("returns invalid_response for a body larger than max_body", function()
       local r, err = client({ max_body = 100 }):daily_consumption("2026-04-01", "2026-04-04")
       assert.is_nil(r)

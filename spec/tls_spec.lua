@@ -1,5 +1,4 @@
 -- TLS: the server is always verified unless `insecure = true` says otherwise, loudly.
--- (linky_spec's "over TLS" covers cainfo, an unknown authority and another host name.)
 local emu = require "spec.support.emulator_spec_helper"
 local clients = require "spec.support.client"
 local options = require "linky.options"
@@ -26,12 +25,18 @@ describe("linky", function()
       return c:daily_consumption("2026-04-01", "2026-04-04")
     end
 
-    it("works with cainfo and fails with tls without it", function()
-      assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.cert })
-      local r, err = fetch { token = emu.TOKEN1, base_url = good.url }
-      assert.is_nil(r)
-      assert.equal("tls", err.kind)
-      assert.is_false(err.retryable)
+    it("works with cainfo and fails with tls without it or with another authority", function()
+      local r = assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.cert })
+      assert.equal(3, #r.points)
+      good:reset()
+      for _, cainfo in ipairs { false, other.cert } do
+        local res, err = fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cainfo or nil }
+        assert.is_nil(res)
+        assert.equal("tls", err.kind)
+        assert.is_false(err.retryable)
+        assert.is_nil(err.status)
+      end
+      assert.same({}, good:api_requests())
     end)
 
     it("fails with tls when cainfo names a file that does not exist", function()
