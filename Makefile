@@ -68,7 +68,7 @@ demo: deps all
 lint: deps
 	luacheck $(wildcard lua spec bin examples tools bench fuzz)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
-	$(CLANG_TIDY) --quiet $(SOURCES) fuzz/fuzz_core.c -- $(REQ_CFLAGS) -Icsrc
+	$(CLANG_TIDY) --quiet $(SOURCES) csrc/embed.c fuzz/fuzz_core.c -- $(REQ_CFLAGS) -Icsrc
 
 valgrind: deps
 	$(MAKE) all
