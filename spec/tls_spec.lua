@@ -26,10 +26,10 @@ describe("linky", function()
     end
 
     it("works with cainfo and fails with tls without it or with another authority", function()
-      local r = assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.cert })
+      local r = assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.ca })
       assert.equal(3, #r.points)
       good:reset()
-      for _, cainfo in ipairs { false, other.cert } do
+      for _, cainfo in ipairs { false, other.ca } do
         local res, err = fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cainfo or nil }
         assert.is_nil(res)
         assert.equal("tls", err.kind)
@@ -48,7 +48,7 @@ describe("linky", function()
     it("refuses a certificate for another host name whatever the other options say", function()
       local all = { token = emu.TOKEN1, prm = emu.PRM1, api = "2026", base_url = misnamed.url,
                     user_agent = "spec/1", from = "spec@example.org", timeout = 5, connect_timeout = 5,
-                    cainfo = other.cert, min_interval = 0, max_body = 1000000, insecure = false,
+                    cainfo = other.ca, min_interval = 0, max_body = 1000000, insecure = false,
                     log = function() end, clock = function() return clients.NOW end, sleep = function() end }
       for name in pairs(options.types) do
         assert(all[name] ~= nil or name == "proxy", "option '" .. name .. "' is not tried here")
@@ -67,7 +67,7 @@ describe("linky", function()
       assert.equal(1, #logged)
       assert.matches("^warning: .*insecure", logged[1])
       logged = {}
-      assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.cert, log = log })
+      assert(fetch { token = emu.TOKEN1, base_url = good.url, cainfo = cert.ca, log = log })
       assert.same({}, logged)
     end)
 

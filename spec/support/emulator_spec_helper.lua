@@ -49,19 +49,34 @@ local function quote(s)
 end
 M.quote = quote
 
---- A throwaway self-signed certificate (its own CA) made with the openssl command.
+--- A throwaway CA and a server certificate it signed, made with the openssl command.
+-- `cert` is the server's chain (its certificate, then the CA's): the emulator serves it, and as
+-- a `cainfo` it also works, since it holds the CA. `ca` holds the CA's certificate alone.
 -- @tparam[opt] table opts `names`: subjectAltName entries (default localhost and 127.0.0.1)
--- @treturn table `{ dir =, cert =, key =, remove = function }`
+-- @treturn table `{ dir =, ca =, cert =, key =, remove = function }`
 function M.certificate(opts)
   local names = opts and opts.names or "DNS:localhost,IP:127.0.0.1"
   local dir = os.tmpname()
   os.remove(dir)
   assert(os.execute("mkdir -p " .. quote(dir)))
-  local cert, key = dir .. "/cert.pem", dir .. "/key.pem"
-  assert(os.execute("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=linky-spec -days 2"
-    .. " -addext subjectAltName=" .. quote(names) .. " -addext basicConstraints=critical,CA:TRUE"
-    .. " -keyout " .. quote(key) .. " -out " .. quote(cert) .. " 2>/dev/null"), "openssl failed")
-  return { dir = dir, cert = cert, key = key,
+  local function path(name) return quote(dir .. "/" .. name) end
+  local ext = assert(io.open(dir .. "/server.ext", "w"))
+  ext:write("subjectAltName=", names, "\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n")
+  ext:close()
+  local steps = {
+    "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=linky-spec-ca -days 2"
+      .. " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+      .. " -keyout " .. path("ca.key") .. " -out " .. path("ca.pem"),
+    "openssl req -newkey rsa:2048 -nodes -subj /CN=linky-spec -keyout " .. path("key.pem")
+      .. " -out " .. path("server.csr"),
+    "openssl x509 -req -in " .. path("server.csr") .. " -CA " .. path("ca.pem") .. " -CAkey " .. path("ca.key")
+      .. " -set_serial 1 -days 2 -extfile " .. path("server.ext") .. " -out " .. path("server.pem"),
+    "cat " .. path("server.pem") .. " " .. path("ca.pem") .. " > " .. path("cert.pem"),
+  }
+  for _, cmd in ipairs(steps) do
+    assert(os.execute(cmd .. " 2>/dev/null"), "openssl failed: " .. cmd)
+  end
+  return { dir = dir, ca = dir .. "/ca.pem", cert = dir .. "/cert.pem", key = dir .. "/key.pem",
            remove = function() os.execute("rm -rf " .. quote(dir)) end }
 end
 
