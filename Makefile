@@ -12,11 +12,11 @@ PKG_CONFIG  ?= pkg-config
 LUA_PC      := $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
 # Flags the build needs whatever the user's CFLAGS: kept apart so `make CFLAGS=...` keeps -I.
 REQ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
-               $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl 2>/dev/null)
-REQ_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+               $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
+REQ_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
 SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
-               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c
+               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c
 HEADERS     := $(wildcard csrc/*.h)
 LUA_FILES   := $(wildcard lua/linky/*.lua)
 
@@ -29,7 +29,10 @@ LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_VERSION)
 LUA_SHARE   := $(PREFIX)/share/lua/$(LUA_VERSION)
 
 # Specs find the module under test through these paths: $(call spec_env,<build folder>).
-spec_env     = LUA_PATH="./lua/?.lua;./lua/?/init.lua;./?.lua;;" LUA_CPATH="./$(1)/?.so;;"
+# A state folder of their own (emptied before each run), so that specs and the demo never share
+# the request budget of the machine's user.
+spec_env     = XDG_STATE_HOME="$(CURDIR)/$(1)/state" \
+               LUA_PATH="./lua/?.lua;./lua/?/init.lua;./?.lua;;" LUA_CPATH="./$(1)/?.so;;"
 SPEC_ENV     = $(call spec_env,$(BUILD_DIR))
 ASAN_DIR     = build/asan
 
@@ -45,7 +48,7 @@ FIXTURES     ?= ../shared/fixtures/recorded
 FUZZ_BIN     := build/fuzz/fuzz_core
 FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
-                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl 2>/dev/null)
+                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
 .PHONY: all deps test demo lint valgrind asan fuzz rock install uninstall clean help static embed doc
@@ -60,9 +63,11 @@ deps:
 	@sh .ci/deps.sh
 
 test: deps all
+	rm -rf $(BUILD_DIR)/state
 	$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS)
 
 demo: deps all
+	@rm -rf $(BUILD_DIR)/state
 	@$(SPEC_ENV) $(LUA) examples/demo.lua
 
 lint: deps
@@ -72,6 +77,7 @@ lint: deps
 
 valgrind: deps
 	$(MAKE) all
+	rm -rf $(BUILD_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) valgrind --leak-check=full --errors-for-leak-kinds=definite \
 	  --error-exitcode=99 --keep-debuginfo=yes --suppressions=spec/support/valgrind.supp \
 	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
@@ -83,6 +89,7 @@ asan: deps
 	$(MAKE) all
 	$(MAKE) all BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+	rm -rf $(ASAN_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(call spec_env,$(ASAN_DIR)) \

@@ -14,7 +14,9 @@ rocks="luarocks --lua-version=$LUA_VERSION"
 $rocks lint rockspec/linky-scm-1.rockspec
 $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
   CURL_INCDIR="$(pkg-config --variable=includedir libcurl)" \
-  CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" >/dev/null
+  CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" \
+  SQLITE_INCDIR="$(pkg-config --variable=includedir sqlite3)" \
+  SQLITE_LIBDIR="$(pkg-config --variable=libdir sqlite3)" >/dev/null
 # The command, through the wrapper luarocks writes into the tree.
 "$tree/bin/linky" --version | grep -q "^linky "
 echo "rock: $("$tree/bin/linky" --version) command installed"

@@ -14,6 +14,7 @@
 #include "calendar.h"
 #include "connection.h"
 #include "normalise.h"
+#include "store.h"
 
 #define LINKY_CORE_VERSION "0.1.0"
 
@@ -139,6 +140,8 @@ int luaopen_linky_core(lua_State *L) {
   static int curl_ready = 0;
   static const luaL_Reg functions[] = {
     {"connect", linky_connect},
+    {"open_state", linky_open_state},
+    {"mkdirs", linky_mkdirs},
     {"decode", linky_decode},
     {"day_number", core_day_number},
     {"date_of_day", core_date_of_day},
@@ -159,6 +162,7 @@ int luaopen_linky_core(lua_State *L) {
     curl_ready = 1;
   }
   linky_connection_createmeta(L);
+  linky_state_createmeta(L);
   luaL_newlibtable(L, functions);
   load_json_decoder(L);
   luaL_setfuncs(L, functions, 1);

@@ -24,6 +24,7 @@ dependencies = {
 }
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },
+  SQLITE = { header = "sqlite3.h", library = "sqlite3" },
 }
 build = {
   type = "builtin",
@@ -31,12 +32,12 @@ build = {
     ["linky.core"] = {
       sources = {
         "csrc/core.c", "csrc/connection.c", "csrc/normalise.c", "csrc/calendar.c",
-        "csrc/base64url.c", "csrc/buffer.c", "csrc/transport_errors.c",
+        "csrc/base64url.c", "csrc/buffer.c", "csrc/transport_errors.c", "csrc/store.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl" },
-      incdirs = { "$(CURL_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      libraries = { "curl", "sqlite3" },
+      incdirs = { "$(CURL_INCDIR)", "$(SQLITE_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(SQLITE_LIBDIR)" },
     },
     linky = "lua/linky/init.lua",
     ["linky.analysis"] = "lua/linky/analysis.lua",

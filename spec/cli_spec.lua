@@ -85,11 +85,13 @@ describe("linky command", function()
   before_each(function() server:reset() end)
 
   -- Runs bin/linky; `opts.env` adds variables, `opts.stdin` feeds standard input.
-  -- Every run checks that no token it could know appears in its output.
+  -- Every run checks that no token it could know appears in its output. Each run has a fresh
+  -- state folder (request budget and store) unless `opts.env` names one.
   local function run(args, opts)
     opts = opts or {}
+    os.execute("rm -rf " .. quote(dir .. "/state"))
     local env = { XDG_CONFIG_HOME = dir .. "/config", HOME = dir, LINKY_TOKEN = "", NO_COLOR = "",
-      LINKY_TODAY = "2026-04-04" }
+      LINKY_TODAY = "2026-04-04", XDG_STATE_HOME = dir .. "/state" }
     for k, v in pairs(opts.env or {}) do env[k] = v end
     local parts, set = { "env" }, {}
     for k, v in pairs(env) do
@@ -121,7 +123,8 @@ describe("linky command", function()
   local function in_terminal(command, env, typing)
     local typescript = dir .. "/typescript"
     os.remove(typescript)
-    local vars = {}
+    os.execute("rm -rf " .. quote(dir .. "/state"))
+    local vars = { "XDG_STATE_HOME=" .. quote(dir .. "/state") }
     for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. quote(v) end
     local feed = "true"
     if typing then
@@ -201,6 +204,8 @@ date,value,unit
   "unit": "Wh",
   "quality": "BRUT",
   "requests": 1,
+  "cached": 0,
+  "gaps": [],
   "points": [
     {"date": "2026-04-01", "time": 1774994400, "value": 9271},
     {"date": "2026-04-02", "time": 1775080800, "value": 12724},
@@ -223,6 +228,8 @@ date,value,unit
   "unit": "VA",
   "quality": "BRUT",
   "requests": 1,
+  "cached": 0,
+  "gaps": [],
   "points": [
     {"date": "2023-04-01 12:06:20", "time": 1680343580, "value": 4638},
     {"date": "2023-04-02 19:27:46", "time": 1680456466, "value": 4410},

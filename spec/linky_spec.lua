@@ -27,9 +27,11 @@ end
 describe("linky", function()
   local server, sleeps
 
+  -- One request per sub-range and no state shared between specs: the state, the budget and
+  -- retries have their own specs (state_spec.lua).
   local function client(opts)
     opts = opts or {}
-    local o = { token = emu.TOKEN1, base_url = server.url, min_interval = 0,
+    local o = { token = emu.TOKEN1, base_url = server.url, min_interval = 0, state = false, retry = false,
                 clock = function() return NOW end,
                 sleep = function(s) sleeps[#sleeps + 1] = s end }
     for k, v in pairs(opts) do o[k] = v end
@@ -242,10 +244,10 @@ describe("linky", function()
     end)
 
     it("leaves err.partial empty when the first request fails", function()
-      server:script { { error = "no_data_404" } }
+      server:script { { error = "adam_err0123" } }
       local r, err = client():consumption_load_curve("2026-05-01", "2026-05-20")
       assert.is_nil(r)
-      assert.equal("not_found", err.kind)
+      assert.equal("bad_request", err.kind)
       assert.is_nil(err.partial)
       assert.equal(1, #server:api_requests())
     end)

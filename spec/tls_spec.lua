@@ -49,7 +49,9 @@ describe("linky", function()
       local all = { token = emu.TOKEN1, prm = emu.PRM1, api = "2026", base_url = misnamed.url,
                     user_agent = "spec/1", from = "spec@example.org", timeout = 5, connect_timeout = 5,
                     cainfo = other.ca, min_interval = 0, max_body = 1000000, insecure = false,
-                    log = function() end, clock = function() return clients.NOW end, sleep = function() end }
+                    log = function() end, clock = function() return clients.NOW end, sleep = function() end,
+                    state = false, budget = { requests = 40, window = 43200 },
+                    retry = { attempts = 2, base = 2, cap = 30 }, random = math.random, cache = false }
       for name in pairs(options.types) do
         assert(all[name] ~= nil or name == "proxy", "option '" .. name .. "' is not tried here")
       end

@@ -278,8 +278,8 @@ local function json_string(s)
   end) .. '"'
 end
 
-local RESULT_KEYS = { "prm", "kind", "api", "type", "start", "end", "unit", "quality", "requests", "by",
-  "points", "series", "classes" }
+local RESULT_KEYS = { "prm", "kind", "api", "type", "start", "end", "unit", "quality", "requests", "cached",
+  "gaps", "by", "points", "series", "classes" }
 local POINT_KEYS = { "date", "start", "time", "value", "step", "nature", "energy_wh", "count", "min", "max" }
 
 -- Keys in a fixed order first, then the others sorted.

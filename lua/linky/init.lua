@@ -15,6 +15,8 @@ local errors = require "linky.errors"
 local kinds = require "linky.kinds"
 local options = require "linky.options"
 local result = require "linky.result"
+local state = require "linky.state"
+local store = require "linky.store"
 local token = require "linky.token"
 
 local M = {}
@@ -85,7 +87,8 @@ end
 --- Creates a client.
 -- @tparam table opts options: `token` (required), `prm`, `api` ("2026" or "legacy"),
 -- `base_url`, `user_agent`, `from`, `timeout`, `connect_timeout`, `cainfo`, `proxy`,
--- `min_interval`, `max_body`, `insecure`, `log`, `clock`, `sleep`
+-- `min_interval`, `max_body`, `insecure`, `log`, `clock`, `sleep`, `state`, `budget`,
+-- `retry`, `random`, `cache`
 -- @treturn linky.Client|nil the client
 -- @treturn table an `invalid_argument` error
 function M.new(opts)
@@ -120,17 +123,21 @@ function M.new(opts)
   private[self] = {
     conn = conn, log = log, clock = clock, sleep = o.sleep or core.sleep,
     min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
+    state_path = o.state, budget = o.budget, retry = o.retry, random = o.random or math.random,
+    cache = o.cache and o.state ~= false, db = nil,
   }
   return self
 end
 
---- Closes the client and its connection; closing twice is harmless.
+--- Closes the client, its connection and its state; closing twice is harmless.
 -- Clients also close when collected and with `<close>`.
 function methods:close()
   local st = private[self]
   if st and st.conn then
     st.conn:close()
     st.conn = nil
+    if st.db then st.db:close() end
+    st.db = nil
   end
 end
 Client.__close = methods.close
@@ -193,8 +200,8 @@ local function check_date(v, position, fname)
   return dates.day(v)
 end
 
--- One HTTP request for days [first, stop): decoded part | nil, err.
-local function request_range(st, call, first, stop)
+-- The path and query of the request for days [first, stop).
+local function request_path(call, first, stop)
   local q
   if call.api == "legacy" then
     q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
@@ -203,8 +210,11 @@ local function request_range(st, call, first, stop)
     if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
     if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
   end
-  local path = call.type .. "?" .. query_string(q)
-  local request = "GET " .. st.base_path .. "/" .. path
+  return call.type .. "?" .. query_string(q)
+end
+
+-- One HTTP request: decoded part | nil, err.
+local function request_range(st, call, path, request)
   pace(st)
   local status, body, kind_or_msg = st.conn:get(path)
   if not status then
@@ -223,16 +233,148 @@ local function request_range(st, call, first, stop)
   return part
 end
 
+local function unavailable(st, why)
+  return errors.new("state_unavailable", "state: " .. tostring(why), { state = st.state_path })
+end
+
+-- The state database, opened on first use so that a broken one fails calls, not `new`.
+local function state_db(st)
+  if not st.db then
+    local db, err = state.open(st.state_path)
+    if not db then
+      err.state = st.state_path
+      return nil, err
+    end
+    st.db = db
+  end
+  return st.db
+end
+
+-- Failures retried inside a call; 429 and 500 get a cool-down instead.
+local RETRIED_KINDS = { timeout = true, network = true }
+local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
+
+-- One sub-range: each attempt admitted through the ledger, retried with full jitter.
+local function send(st, call, first, stop, res)
+  local path = request_path(call, first, stop)
+  local request = "GET " .. st.base_path .. "/" .. path
+  local attempt = 0
+  while true do
+    local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request)
+    if admitted == nil then return nil, unavailable(st, refusal) end
+    if not admitted then return nil, refusal end
+    res.requests = res.requests + 1
+    local part, err = request_range(st, call, path, request)
+    if part then return part end
+    local noted, why = state.note(st.db, st.clock(), err)
+    if not noted then return nil, unavailable(st, why) end
+    local retry = st.retry
+    local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
+    if not (retry and retried and attempt < retry.attempts) then return nil, err end
+    attempt = attempt + 1
+    st.sleep(st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1)))
+  end
+end
+
+-- `{ {start=, end=}, ... }` of the days marked in `days`.
+local function gap_list(days, first, stop)
+  local gaps = {}
+  for _, run in ipairs(store.runs(function(day) return days[day] end, first, stop)) do
+    gaps[#gaps + 1] = { start = dates.format(run[1]), ["end"] = dates.format(run[2]) }
+  end
+  return gaps
+end
+
+-- The fetch loop: stored days from the store, the missing ones by sequential requests
+-- (all of [first, last) when `whole`), a 404 sub-range becoming a gap.
+local function run(st, call, spec, first, last, whole)
+  local db, err = state_db(st)
+  if not db then return nil, err end
+  local res = {
+    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
+    start = dates.format(first), ["end"] = dates.format(last),
+    requests = 0, cached = 0, points = {}, gaps = {},
+    responses = call.decode_spec.keep and {} or nil,
+  }
+  local stored = st.cache and call.storable
+  local covered = {}
+  if stored and not whole then
+    local qualities, why
+    covered, why = store.covered(db, call.prm, call.kind, first, last)
+    if covered then res.points, qualities = store.load(db, call.prm, call.kind, covered, first, last) end
+    if not (covered and res.points) then return nil, unavailable(st, why or qualities) end
+    res.cached = #res.points
+    for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
+  end
+  local plan = {}
+  for _, days in ipairs(store.missing_runs(covered, first, last)) do
+    for _, range in ipairs(dates.split(days[1], days[2], spec.max_days)) do plan[#plan + 1] = range end
+  end
+  local gap_days, not_found, succeeded = {}, nil, 0
+  for _, range in ipairs(plan) do
+    local part, fail = send(st, call, range[1], range[2], res)
+    if part then
+      succeeded = succeeded + 1
+      if res.responses then res.responses[#res.responses + 1] = part.decoded end
+      result.add(res, part)
+      local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2])
+      if call.daily then
+        for day = range[1], range[2] - 1 do gap_days[day] = not complete[day] or nil end
+      end
+      if stored then
+        local ok, why = store.put(db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
+        if not ok then fail = unavailable(st, why) end
+      end
+    elseif fail.kind == "not_found" then
+      not_found = fail
+      for day = range[1], range[2] - 1 do gap_days[day] = true end
+      fail = nil
+    end
+    if fail then
+      if succeeded > 0 or res.cached > 0 then fail.partial = res end
+      return nil, fail
+    end
+  end
+  if not_found and succeeded == 0 and res.cached == 0 then return nil, not_found end
+  res.gaps = gap_list(gap_days, first, last)
+  res.unit = res.unit or spec.unit
+  return res
+end
+
+-- What one call needs to build its requests and decode their answers.
+local function new_call(self, kind, spec, prm, call_opts)
+  local call = {
+    api = self.api, kind = kind, prm = prm, step = call_opts.step, measure = call_opts.measure,
+    type = self.api == "legacy" and spec.legacy or spec.v2026,
+    decode_spec = {
+      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
+      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
+      keep = call_opts.keep_responses,
+    },
+  }
+  -- the store holds one series of daily-granular points per kind
+  call.storable = spec.shape ~= "index" and (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
+  call.daily = (call.step or "P1D") == "P1D"
+  return call
+end
+
+local function check_prm(self, prm)
+  for _, p in ipairs(self.prms) do
+    if p == prm then return prm end
+  end
+  return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
+end
+
 --- Fetches one kind of data over a range of days.
--- The range is split by the per-request limit (7 days for load curves, 365
--- otherwise); sub-ranges are fetched in order and merged.
+-- Days already in the store cost no request; the missing ones are split by the per-request
+-- limit (7 days for load curves, 365 otherwise), fetched in order and merged.
 -- @tparam string kind one of `linky.kinds`, or a raw Conso API type of the client's generation
 -- @param start first day, `"YYYY-MM-DD"` or `{year=, month=, day=}`
 -- @param stop day after the last one (excluded), same forms
 -- @tparam[opt] table copts per-call options: `prm`, `keep_responses`, and for max power in 2026 mode
 -- `step` ("P1D"/"P1M") and `measure` ("PMA"/"TOUT")
 -- @treturn table|nil the result: `prm, kind, api, type, start, end, unit, quality,
--- requests, points[, series, classes, responses]`
+-- requests, cached, gaps, points[, series, classes, responses]`
 -- @treturn table the error; `err.partial` holds what earlier sub-ranges returned
 function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
@@ -257,40 +399,109 @@ function methods._fetch(self, fname, name, start, stop, copts)
   if first >= last then return invalid("start must be before end (end is excluded)") end
   local today = dates.paris_day(st.clock())
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
-  local prm = call_opts.prm or self.prm
-  local granted = false
-  for _, p in ipairs(self.prms) do granted = granted or p == prm end
-  if not granted then return invalid("PRM " .. prm:sub(1, 20) .. " is not granted by this token") end
+  local prm, why4 = check_prm(self, call_opts.prm or self.prm)
+  if not prm then return invalid(why4) end
+  return run(st, new_call(self, kind, spec, prm, call_opts), spec, first, last, false)
+end
 
-  local call = {
-    api = self.api, prm = prm, step = call_opts.step, measure = call_opts.measure,
-    type = self.api == "legacy" and spec.legacy or spec.v2026,
-    decode_spec = {
-      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
-      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
-      keep = call_opts.keep_responses,
-    },
-  }
-  local res = {
-    prm = prm, kind = kind, api = self.api, type = call.type,
-    start = dates.format(first), ["end"] = dates.format(last),
-    requests = 0, points = {},
-    responses = call_opts.keep_responses and {} or nil,
-  }
-  local succeeded = 0
-  for _, range in ipairs(dates.split(first, last, spec.max_days)) do
-    local part, err = request_range(st, call, range[1], range[2])
-    res.requests = res.requests + 1
-    if not part then
-      if succeeded > 0 then err.partial = res end
-      return nil, err
-    end
-    succeeded = succeeded + 1
-    if res.responses then res.responses[#res.responses + 1] = part.decoded end
-    result.add(res, part)
+-- Options of `client:update`.
+local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
+
+--- Brings the store up to date for one kind: the one call a daily cron job needs.
+-- Fetches from the day after the last stored one (or `since`, default today - 7 days, when
+-- nothing is stored) up to yesterday, in the same request(s) as any stored `BRUT` day of the
+-- last 7 days, so that corrections (`BEST`) arrive.
+-- @tparam string kind one of `linky.kinds` (not the index kinds), or a raw type
+-- @tparam[opt] table opts `since` (a date), `prm`
+-- @treturn table|nil the result of the fetched range, as `fetch` returns it (no request and no
+-- points when the store is already up to date)
+-- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
+function methods.update(self, name, uopts)
+  local st = open_state(self)
+  if type(name) ~= "string" then
+    error(("bad argument #1 to 'update' (string expected, got %s)"):format(type(name)), 2)
   end
-  res.unit = res.unit or spec.unit
-  return res
+  if uopts ~= nil and type(uopts) ~= "table" then
+    error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(uopts)), 2)
+  end
+  local unknown = uopts and options.check_types(uopts, UPDATE_OPTIONS, 2)
+  if unknown then return invalid(("unknown update option '%s'"):format(unknown)) end
+  uopts = uopts or {}
+  local kind, spec = resolve_kind(self.api, name)
+  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
+  if self.api == "legacy" and not spec.legacy then
+    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
+  end
+  if not st.cache then return invalid("update needs the store: cache = false or state = false was given") end
+  local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
+  if not call.storable then return invalid(kind .. " is not kept in the store (index kinds)") end
+  local prm, why = check_prm(self, call.prm)
+  if not prm then return invalid(why) end
+  local today = dates.paris_day(st.clock())
+  local since = today - 7
+  if uopts.since then
+    local why2
+    since, why2 = dates.day(uopts.since)
+    if not since then return invalid("since: " .. why2) end
+  end
+  local db, err = state_db(st)
+  if not db then return nil, err end
+  local last, brut = store.span(db, prm, kind, today - 7)
+  if last == nil then return nil, unavailable(st, brut) end
+  local first = last and last + 1 or since
+  if brut then first = math.min(first, brut) end
+  if first >= today then
+    return { prm = prm, kind = kind, api = self.api, type = call.type, start = dates.format(today),
+             ["end"] = dates.format(today), unit = spec.unit, requests = 0, cached = 0,
+             points = {}, gaps = {} }
+  end
+  return run(st, call, spec, first, today, true)
+end
+
+--- The request budget of this client's state.
+-- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_until =, cooldown_until = }`:
+-- requests in the rolling window, the budget (nil with `budget = false`), the window in seconds,
+-- when the next request may be sent (nil: now), the remembered ban and cool-down
+-- @treturn table a `state_unavailable` error
+function methods.budget(self)
+  local st = open_state(self)
+  local db, err = state_db(st)
+  if not db then return nil, err end
+  local report, why = state.report(db, st.clock(), st.budget, options.defaults.budget.window)
+  if not report then return nil, unavailable(st, why) end
+  return report
+end
+
+-- Forgets the ban remembered in a state database.
+local function clear_ban(db, path)
+  local ok, why = state.clear_ban(db)
+  if not ok then
+    return nil, errors.new("state_unavailable", "state: " .. tostring(why), { state = path })
+  end
+  return true
+end
+
+--- Forgets a remembered ban, so that requests are sent again.
+-- @treturn true|nil
+-- @treturn table a `state_unavailable` error
+function methods.clear_ban(self)
+  local st = open_state(self)
+  local db, err = state_db(st)
+  if not db then return nil, err end
+  return clear_ban(db, st.state_path)
+end
+
+--- Forgets the ban remembered in a state file, without a client.
+-- @tparam[opt] string path the state file (default: the default state path)
+-- @treturn true|nil
+-- @treturn table a `state_unavailable` error
+function M.clear_ban(path)
+  if path ~= nil and type(path) ~= "string" then
+    error(("bad argument #1 to 'clear_ban' (string expected, got %s)"):format(type(path)), 2)
+  end
+  local db <close>, err = state.open(path)
+  if not db then return nil, err end
+  return clear_ban(db, path)
 end
 
 for name in pairs(kinds) do

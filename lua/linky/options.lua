@@ -6,13 +6,16 @@ local errors = require "linky.errors"
 
 local M = {}
 
---- Option names and their Lua types.
+--- Option names and their Lua types; a list names several accepted types, where
+-- `false` stands for the value `false` itself (e.g. `state = "path"` or `state = false`).
 M.types = {
   token = "string", prm = "string", api = "string", base_url = "string",
   user_agent = "string", from = "string", timeout = "number",
   connect_timeout = "number", cainfo = "string", proxy = "string",
   min_interval = "number", log = "function", clock = "function",
   sleep = "function", max_body = "number", insecure = "boolean",
+  state = { "string", false }, budget = { "table", false }, retry = { "table", false },
+  random = "function", cache = "boolean",
 }
 
 M.defaults = {
@@ -22,6 +25,17 @@ M.defaults = {
   connect_timeout = 10,
   min_interval = 0.25, -- at most 4 requests a second, under the shared 5/s quota
   max_body = 32 * 1024 * 1024,
+  budget = { requests = 40, window = 12 * 3600 }, -- well under the ~100 in 12 h that gets an IP banned
+  retry = { attempts = 2, base = 2, cap = 30 },
+  cache = true,
+}
+
+-- Fields of the table options, each a check of its value.
+local function positive(v) return type(v) == "number" and v > 0 and v < 1e9 end
+local function count(v) return math.tointeger(v) and v >= 0 and v < 1e6 end
+local TABLE_FIELDS = {
+  budget = { requests = function(v) return count(v) and v >= 1 end, window = positive },
+  retry = { attempts = count, base = function(v) return v == 0 or positive(v) end, cap = positive },
 }
 
 local function invalid(message, fields)
@@ -40,11 +54,37 @@ function M.check_types(opts, types, level)
     local want = types[name]
     if not want then
       unknown = unknown or tostring(name)
-    elseif type(value) ~= want then
-      error(("bad option '%s' (%s expected, got %s)"):format(name, want, type(value)), level + 1)
+    elseif type(want) == "string" then
+      if type(value) ~= want then
+        error(("bad option '%s' (%s expected, got %s)"):format(name, want, type(value)), level + 1)
+      end
+    else
+      local fits, names = false, {}
+      for i, t in ipairs(want) do
+        fits = fits or (t == false and value == false) or type(value) == t
+        names[i] = tostring(t)
+      end
+      if not fits then
+        error(("bad option '%s' (%s expected, got %s)"):format(name, table.concat(names, " or "),
+          value == true and "true" or type(value)), level + 1)
+      end
     end
   end
   return unknown
+end
+
+-- A table option: its fields checked, the missing ones from the defaults.
+local function check_table(name, given)
+  if given == false then return false end
+  local out = {}
+  for k, v in pairs(M.defaults[name]) do out[k] = v end
+  for k, v in pairs(given) do
+    local check = TABLE_FIELDS[name][k]
+    if not check then return nil, ("unknown field '%s' in option '%s'"):format(tostring(k), name) end
+    if not check(v) then return nil, ("bad value for '%s.%s'"):format(name, k) end
+    out[k] = v
+  end
+  return out
 end
 
 local function is_loopback(host)
@@ -116,8 +156,13 @@ function M.check(opts)
       return invalid(("option '%s' must be a non-empty header value without control characters"):format(name))
     end
   end
-  for _, name in ipairs { "cainfo", "proxy" } do
+  for _, name in ipairs { "cainfo", "proxy", "state" } do
     if o[name] == "" then return invalid(("option '%s' must not be empty"):format(name)) end
+  end
+  for name in pairs(TABLE_FIELDS) do
+    local t, bad = check_table(name, o[name])
+    if t == nil then return invalid(bad) end
+    o[name] = t
   end
   return o
 end

@@ -25,7 +25,8 @@ function M.append_points(dst, src)
   return dst
 end
 
-local function merge_quality(a, b)
+--- The quality of two parts together: the same one, or "MIXED".
+function M.merge_quality(a, b)
   if a == nil or a == b then return b end
   if b == nil then return a end
   return "MIXED"
@@ -48,7 +49,7 @@ local function class_points(c) return c end
 -- @tparam table part what `linky.core.decode` returned for one response
 function M.add(acc, part)
   acc.unit = acc.unit or part.unit
-  acc.quality = merge_quality(acc.quality, part.quality)
+  acc.quality = M.merge_quality(acc.quality, part.quality)
   M.append_points(acc.points, part.points)
   if part.series then
     acc.series = acc.series or {}

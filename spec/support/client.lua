@@ -16,11 +16,13 @@ M.LUA = "lua" .. _VERSION:match("%d+%.%d+")
 --- How much slower the run is than plain (valgrind and ASan set LINKY_SPEC_SLOWDOWN=10).
 M.SLOWDOWN = tonumber(os.getenv("LINKY_SPEC_SLOWDOWN")) or 1
 
---- Options for `linky.new`: a fixed clock, no pacing, a sleep that does not wait, and `overrides`.
+--- Options for `linky.new`: a fixed clock, no pacing, a sleep that does not wait, no automatic
+-- retries, a private in-memory state (no budget shared between specs, no store), and `overrides`.
 -- @tparam[opt] table overrides options set or replaced (`token`, `base_url`, `timeout`, ...)
 -- @treturn table the options
 function M.options(overrides)
-  local o = { min_interval = 0, timeout = 2, clock = function() return M.NOW end, sleep = function() end }
+  local o = { min_interval = 0, timeout = 2, clock = function() return M.NOW end, sleep = function() end,
+              state = false, retry = false }
   for k, v in pairs(overrides or {}) do o[k] = v end
   return o
 end

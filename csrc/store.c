@@ -1,0 +1,246 @@
+/* store.c: the linky.State userdata, one SQLite connection to the state file.
+ * The Lua side holds the policy (schema, ledger, store); this file binds and steps statements. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <lauxlib.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef struct {
+  sqlite3 *db;          /* NULL once closed */
+  sqlite3_stmt *stmt;   /* the statement in use; owned here so a raise leaks nothing */
+} linky_state;
+
+static void drop_stmt(linky_state *s) {
+  if (s->stmt) {
+    sqlite3_finalize(s->stmt);
+    s->stmt = NULL;
+  }
+}
+
+static int state_close(lua_State *L) {
+  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
+  drop_stmt(s);
+  if (s->db) {
+    sqlite3_close_v2(s->db);
+    s->db = NULL;
+  }
+  return 0;
+}
+
+static linky_state *check_open(lua_State *L) {
+  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
+  if (s->db == NULL) luaL_error(L, "attempt to use a closed " LINKY_STATE);
+  return s;
+}
+
+/* Pushes nil, the connection's message and its result code: the run-time failure triple. */
+static int fail(lua_State *L, linky_state *s, int rc) {
+  drop_stmt(s);
+  lua_pushnil(L);
+  lua_pushstring(L, sqlite3_errmsg(s->db));
+  lua_pushinteger(L, rc);
+  return 3;
+}
+
+/* Binds the Lua value at idx to parameter n of the current statement. */
+static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
+  switch (lua_type(L, idx)) {
+    case LUA_TNIL: case LUA_TNONE:
+      return sqlite3_bind_null(s->stmt, n);
+    case LUA_TBOOLEAN:
+      return sqlite3_bind_int(s->stmt, n, lua_toboolean(L, idx));
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) return sqlite3_bind_int64(s->stmt, n, (sqlite3_int64)lua_tointeger(L, idx));
+      return sqlite3_bind_double(s->stmt, n, (double)lua_tonumber(L, idx));
+    case LUA_TSTRING: {
+      size_t len;
+      const char *p = lua_tolstring(L, idx, &len);
+      return sqlite3_bind_text64(s->stmt, n, p, (sqlite3_uint64)len, SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
+    default:
+      return luaL_error(L, "cannot store a %s in the state", luaL_typename(L, idx));
+  }
+}
+
+static int prepare(linky_state *s, const char *sql) {
+  drop_stmt(s);
+  return sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, NULL);
+}
+
+/* Pushes the current row as a table keyed by column name (NULL columns are absent). */
+static void push_row(lua_State *L, sqlite3_stmt *st) {
+  int i, n = sqlite3_column_count(st);
+  lua_createtable(L, 0, n);
+  for (i = 0; i < n; i++) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER: lua_pushinteger(L, (lua_Integer)sqlite3_column_int64(st, i)); break;
+      case SQLITE_FLOAT: lua_pushnumber(L, (lua_Number)sqlite3_column_double(st, i)); break;
+      case SQLITE_NULL: continue;
+      default: {
+        const char *p = (const char *)sqlite3_column_blob(st, i);
+        lua_pushlstring(L, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
+      }
+    }
+    lua_setfield(L, -2, sqlite3_column_name(st, i));
+  }
+}
+
+/* state:exec(sql) -> true | nil, message, code (several statements, no rows) */
+static int state_exec(lua_State *L) {
+  linky_state *s = check_open(L);
+  const char *sql = luaL_checkstring(L, 2);
+  int rc;
+  drop_stmt(s);
+  rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+  if (rc != SQLITE_OK) return fail(L, s, rc);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* state:rows(sql, ...) -> { row, ... } | nil, message, code (one statement, ... bound to ?1, ?2...) */
+static int state_rows(lua_State *L) {
+  linky_state *s = check_open(L);
+  const char *sql = luaL_checkstring(L, 2);
+  int i, rc, top = lua_gettop(L);
+  lua_Integer n = 0;
+  rc = prepare(s, sql);
+  if (rc != SQLITE_OK) return fail(L, s, rc);
+  for (i = 3; i <= top; i++) {
+    rc = bind_value(L, s, i - 2, i);
+    if (rc != SQLITE_OK) return fail(L, s, rc);
+  }
+  lua_newtable(L);
+  while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
+    push_row(L, s->stmt);
+    lua_rawseti(L, -2, ++n);
+  }
+  if (rc != SQLITE_DONE) return fail(L, s, rc);
+  drop_stmt(s);
+  return 1;
+}
+
+/* state:run_many(sql, fixed, items, fields) -> count | nil, message, code
+ * Runs sql once per item: ?1..?#fixed are the values of `fixed`, the next ones item[field]. */
+static int state_run_many(lua_State *L) {
+  linky_state *s = check_open(L);
+  const char *sql = luaL_checkstring(L, 2);
+  lua_Integer k, nfixed, nfields, i, nitems;
+  int rc;
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  luaL_checktype(L, 5, LUA_TTABLE);
+  nfixed = (lua_Integer)lua_rawlen(L, 3);
+  nitems = (lua_Integer)lua_rawlen(L, 4);
+  nfields = (lua_Integer)lua_rawlen(L, 5);
+  rc = prepare(s, sql);
+  if (rc != SQLITE_OK) return fail(L, s, rc);
+  for (k = 1; k <= nfixed; k++) {
+    lua_rawgeti(L, 3, k);
+    rc = bind_value(L, s, (int)k, -1);
+    lua_pop(L, 1);
+    if (rc != SQLITE_OK) return fail(L, s, rc);
+  }
+  for (i = 1; i <= nitems; i++) {
+    lua_rawgeti(L, 4, i);
+    luaL_checktype(L, -1, LUA_TTABLE);
+    for (k = 1; k <= nfields; k++) {
+      lua_rawgeti(L, 5, k);
+      lua_rawget(L, -2);
+      rc = bind_value(L, s, (int)(nfixed + k), -1);
+      lua_pop(L, 1);
+      if (rc != SQLITE_OK) return fail(L, s, rc);
+    }
+    lua_pop(L, 1);
+    rc = sqlite3_step(s->stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return fail(L, s, rc);
+    sqlite3_reset(s->stmt);
+  }
+  drop_stmt(s);
+  lua_pushinteger(L, nitems);
+  return 1;
+}
+
+static int state_tostring(lua_State *L) {
+  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
+  if (s->db == NULL) lua_pushliteral(L, LINKY_STATE ": closed");
+  else lua_pushfstring(L, LINKY_STATE ": %p", (void *)s);
+  return 1;
+}
+
+int linky_open_state(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer busy_ms = luaL_optinteger(L, 2, 10000);
+  linky_state *s = lua_newuserdatauv(L, sizeof *s, 0);
+  int rc;
+  memset(s, 0, sizeof *s);
+  luaL_setmetatable(L, LINKY_STATE);
+  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    lua_pushnil(L);
+    lua_pushstring(L, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    lua_pushinteger(L, rc);
+    sqlite3_close_v2(s->db);
+    s->db = NULL;
+    return 3;
+  }
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, busy_ms > 0x7fffffff ? 0x7fffffff : (int)busy_ms);
+  /* SQLite falls back to read-only when the file is not writable: never accept that */
+  if (sqlite3_db_readonly(s->db, "main") == 1) {
+    sqlite3_close_v2(s->db);
+    s->db = NULL;
+    lua_pushnil(L);
+    lua_pushliteral(L, "the state file is not writable");
+    lua_pushinteger(L, SQLITE_READONLY);
+    return 3;
+  }
+  return 1;
+}
+
+int linky_mkdirs(lua_State *L) {
+  size_t len, i;
+  const char *path = luaL_checklstring(L, 1, &len);
+  luaL_Buffer b;
+  char *copy = luaL_buffinitsize(L, &b, len + 1);
+  memcpy(copy, path, len + 1);
+  for (i = 1; i < len; i++) {
+    if (copy[i] != '/') continue;
+    copy[i] = '\0';
+    if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "cannot create %s: %s", copy, strerror(errno));
+      return 2;
+    }
+    copy[i] = '/';
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+void linky_state_createmeta(lua_State *L) {
+  static const luaL_Reg methods[] = {
+    {"exec", state_exec},
+    {"rows", state_rows},
+    {"run_many", state_run_many},
+    {"close", state_close},
+    {NULL, NULL}
+  };
+  static const luaL_Reg metamethods[] = {
+    {"__gc", state_close},
+    {"__close", state_close},
+    {"__tostring", state_tostring},
+    {"__index", NULL},
+    {NULL, NULL}
+  };
+  luaL_newmetatable(L, LINKY_STATE);
+  luaL_setfuncs(L, metamethods, 0);
+  luaL_newlibtable(L, methods);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
