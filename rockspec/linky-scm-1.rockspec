@@ -11,7 +11,8 @@ description = {
 linky gives Lua programs their Linky smart-meter data through Conso API:
 daily consumption and production, load curves, max power and the 2026 index
 types, in both API generations, with one error object per failure.
-The C core makes the HTTPS calls with libcurl and decodes with lua-cjson.
+The C core makes the HTTPS calls with libcurl, decodes with lua-cjson and
+keeps the request budget and the store of readings in SQLite.
 ]],
   license = "MIT",
   labels = { "energy", "linky", "enedis", "http" },
@@ -48,6 +49,8 @@ build = {
     ["linky.kinds"] = "lua/linky/kinds.lua",
     ["linky.options"] = "lua/linky/options.lua",
     ["linky.result"] = "lua/linky/result.lua",
+    ["linky.state"] = "lua/linky/state.lua",
+    ["linky.store"] = "lua/linky/store.lua",
     ["linky.token"] = "lua/linky/token.lua",
   },
   install = {

@@ -8,10 +8,12 @@ local M = {}
 
 local json = cjson.new() -- a private instance: the user's cjson settings don't apply
 
---- Kinds whose same request may succeed later (linky does not retry them itself).
+--- Kinds whose same request may succeed later (after `err.retry_at` when it is set).
+-- Every kind, including `budget_exhausted` (the ledger is full) and `state_unavailable`
+-- (the state file cannot be used: nothing is sent), is listed in the README.
 M.retryable = {
   not_found = true, rate_limited = true, server_error = true,
-  timeout = true, network = true,
+  timeout = true, network = true, budget_exhausted = true,
 }
 
 --- The kind of a non-2xx HTTP status (403 depends on the body, see `from_response`).
