@@ -16,7 +16,8 @@ REQ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic 
 REQ_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
 SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
-               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c
+               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c \
+               csrc/userdata.c
 HEADERS     := $(wildcard csrc/*.h)
 LUA_FILES   := $(wildcard lua/linky/*.lua)
 

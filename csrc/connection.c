@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "connection.h"
 #include "transport_errors.h"
+#include "userdata.h"
 
 typedef struct {
   CURL *curl;                  /* NULL once closed */
@@ -221,9 +222,7 @@ static int connection_stats(lua_State *L) {
 
 static int connection_tostring(lua_State *L) {
   linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
-  if (c->curl == NULL) lua_pushliteral(L, LINKY_CONNECTION ": closed");
-  else lua_pushfstring(L, LINKY_CONNECTION ": %p", (void *)c);
-  return 1;
+  return linky_push_tostring(L, LINKY_CONNECTION, c->curl ? (void *)c : NULL);
 }
 
 void linky_connection_createmeta(lua_State *L) {
@@ -237,13 +236,7 @@ void linky_connection_createmeta(lua_State *L) {
     {"__gc", connection_close},
     {"__close", connection_close},
     {"__tostring", connection_tostring},
-    {"__index", NULL},
     {NULL, NULL}
   };
-  luaL_newmetatable(L, LINKY_CONNECTION);
-  luaL_setfuncs(L, metamethods, 0);
-  luaL_newlibtable(L, methods);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  linky_createmeta(L, LINKY_CONNECTION, metamethods, methods);
 }

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "userdata.h"
 
 typedef struct {
   sqlite3 *db;          /* NULL once closed */
@@ -167,9 +168,7 @@ static int state_run_many(lua_State *L) {
 
 static int state_tostring(lua_State *L) {
   linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
-  if (s->db == NULL) lua_pushliteral(L, LINKY_STATE ": closed");
-  else lua_pushfstring(L, LINKY_STATE ": %p", (void *)s);
-  return 1;
+  return linky_push_tostring(L, LINKY_STATE, s->db ? (void *)s : NULL);
 }
 
 int linky_open_state(lua_State *L) {
@@ -234,13 +233,7 @@ void linky_state_createmeta(lua_State *L) {
     {"__gc", state_close},
     {"__close", state_close},
     {"__tostring", state_tostring},
-    {"__index", NULL},
     {NULL, NULL}
   };
-  luaL_newmetatable(L, LINKY_STATE);
-  luaL_setfuncs(L, metamethods, 0);
-  luaL_newlibtable(L, methods);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  linky_createmeta(L, LINKY_STATE, metamethods, methods);
 }

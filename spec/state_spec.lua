@@ -6,17 +6,9 @@ local emu = require "spec.support.emulator_spec_helper"
 local NOW = core.to_epoch("2026-11-28 11:00:00")
 local DAY = 86400
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data = f:read("a")
-  f:close()
-  return data
-end
+local quote, read = emu.quote, emu.read_file
+-- Child processes run the interpreter of this suite (the module under test is built for it).
+local LUA = "lua" .. _VERSION:match("%d+%.%d+")
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
@@ -106,7 +98,7 @@ describe("linky state", function()
         for i = b, math.min(b + batch - 1, #arglists) do
           local args = {}
           for j, a in ipairs(arglists[i]) do args[j] = quote(a) end
-          cmd[#cmd + 1] = ("%s lua5.4 %s %s >%s 2>&1 &"):format(env, quote(script), table.concat(args, " "),
+          cmd[#cmd + 1] = ("%s %s %s %s >%s 2>&1 &"):format(env, LUA, quote(script), table.concat(args, " "),
             quote(dir .. "/out" .. i))
         end
         cmd[#cmd + 1] = "wait"
@@ -519,8 +511,8 @@ describe("linky state", function()
     it("creates the default path under XDG_STATE_HOME", function()
       local code = "local c = assert(require('linky').new { token = os.getenv('LINKY_TOKEN') })"
         .. " assert(c:budget())"
-      assert(os.execute(("XDG_STATE_HOME=%s LINKY_TOKEN=%s LUA_PATH=%s LUA_CPATH=%s lua5.4 -e %s"):format(
-        quote(dir .. "/xdg"), quote(emu.TOKEN1), quote(package.path), quote(package.cpath), quote(code))))
+      assert(os.execute(("XDG_STATE_HOME=%s LINKY_TOKEN=%s LUA_PATH=%s LUA_CPATH=%s %s -e %s"):format(
+        quote(dir .. "/xdg"), quote(emu.TOKEN1), quote(package.path), quote(package.cpath), LUA, quote(code))))
       local db <close> = assert(core.open_state(dir .. "/xdg/linky/state.sqlite3"))
       assert.same({ { n = 0 } }, db:rows("SELECT count(*) AS n FROM requests"))
     end)
