@@ -8,6 +8,8 @@
 #include <lauxlib.h>
 #include <sqlite3.h>
 
+#include "compat.h"
+
 #include "store.h"
 #include "userdata.h"
 

@@ -37,6 +37,11 @@ describe("linky", function()
       assert.equal("linky.Connection: closed", tostring(conn))
     end)
 
+    it("closes a state at the end of its block", function()
+      local db = with_close('assert(scoped:rows("SELECT 1 AS one")[1].one == 1)', assert(core.open_state(":memory:")))
+      assert.equal("linky.State: closed", tostring(db))
+    end)
+
     it("closes a client when an error leaves the block", function()
       local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0 })
       local ok, err = pcall(with_close, 'error("boom")', c)

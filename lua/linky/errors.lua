@@ -9,8 +9,6 @@ local M = {}
 local json = cjson.new() -- a private instance: the user's cjson settings don't apply
 
 --- Kinds whose same request may succeed later (after `err.retry_at` when it is set).
--- Every kind, including `budget_exhausted` (the ledger is full) and `state_unavailable`
--- (the state file cannot be used: nothing is sent), is listed in the README.
 M.retryable = {
   not_found = true, rate_limited = true, server_error = true,
   timeout = true, network = true, budget_exhausted = true,
@@ -28,7 +26,8 @@ M.status_kinds = {
 -- @table Error
 -- @field kind one of the kinds below
 -- @field message what went wrong, for people
--- @field retryable the same request may succeed later (linky does not retry it by itself)
+-- @field retryable the same request may succeed later (after `retry_at` when set); linky itself
+-- retries only timeouts, network failures, 502, 503 and 504, inside the call
 -- @field status the HTTP status, nil when no response came
 -- @field api_message the body's `message`
 -- @field upstream_code the wrapped Enedis code (`ADAM-ERR0123`, `no_data_found`, `900807`...)
@@ -38,6 +37,10 @@ M.status_kinds = {
 -- @field request `"GET /api/<type>?<query>"` (never the token)
 -- @field partial the result of the sub-ranges fetched before the failure
 -- @field reason `"token_expired"` or `"token_malformed"` for token errors
+-- @field retry_at epoch seconds before which nothing is sent: after a ban (its 24-hour hint), a
+-- 429 or a 500 (the cool-down), or when the budget is exhausted (when a slot frees)
+-- @field from_state true when the remembered ban or cool-down answered and no request was sent
+-- @field state the state path of a `state_unavailable` error
 
 --- The error kinds.
 -- @table kinds
@@ -46,20 +49,25 @@ M.status_kinds = {
 -- @field bad_request HTTP 400
 -- @field unauthorized HTTP 401
 -- @field forbidden HTTP 403 with a JSON body (no consent)
--- @field banned HTTP 403 with a non-JSON body: the service blocked this IP address
+-- @field banned HTTP 403 with a non-JSON body: the service blocked this IP address; remembered
+-- by the state, so later calls fail at once (`from_state`) until `clear_ban`
 -- @field not_found HTTP 404 (`no_data_found`: data can arrive days late), retryable
 -- @field method_not_allowed HTTP 405
--- @field rate_limited HTTP 429, retryable
--- @field server_error HTTP 500, 502, 503, 504, retryable
+-- @field rate_limited HTTP 429, retryable after its cool-down (`retry_at`)
+-- @field server_error HTTP 500 (cool-down), 502, 503, 504 (after the retries), retryable
 -- @field http_error any other non-2xx status, including 3xx (redirects are never followed)
 -- @field timeout connect or total timeout, retryable
 -- @field network DNS, refused, reset, truncated transfer, proxy, retryable
 -- @field tls certificate or handshake failure
 -- @field invalid_response a 2xx body that is empty, not JSON, not the expected shape, or over max_body
+-- @field budget_exhausted the rolling window already holds the request budget: nothing is sent;
+-- retryable after `retry_at`
+-- @field state_unavailable the state file cannot be opened, is not a linky database, or cannot be
+-- written: nothing is sent
 M.kinds = {
   "invalid_argument", "bad_request", "unauthorized", "forbidden", "banned", "not_found",
   "method_not_allowed", "rate_limited", "server_error", "http_error", "timeout", "network",
-  "tls", "invalid_response",
+  "tls", "invalid_response", "budget_exhausted", "state_unavailable",
 }
 
 local BODY_LIMIT = 4096

@@ -416,18 +416,20 @@ local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
 -- @treturn table|nil the result of the fetched range, as `fetch` returns it (no request and no
 -- points when the store is already up to date)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
-function methods.update(self, name, uopts)
+function methods:update(kind, opts)
   local st = open_state(self)
-  if type(name) ~= "string" then
-    error(("bad argument #1 to 'update' (string expected, got %s)"):format(type(name)), 2)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'update' (string expected, got %s)"):format(type(kind)), 2)
   end
-  if uopts ~= nil and type(uopts) ~= "table" then
-    error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(uopts)), 2)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(opts)), 2)
   end
-  local unknown = uopts and options.check_types(uopts, UPDATE_OPTIONS, 2)
+  local unknown = opts and options.check_types(opts, UPDATE_OPTIONS, 2)
   if unknown then return invalid(("unknown update option '%s'"):format(unknown)) end
-  uopts = uopts or {}
-  local kind, spec = resolve_kind(self.api, name)
+  local uopts = opts or {}
+  local name = kind
+  local spec
+  kind, spec = resolve_kind(self.api, name)
   if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
   if self.api == "legacy" and not spec.legacy then
     return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
@@ -463,7 +465,7 @@ end
 -- requests in the rolling window, the budget (nil with `budget = false`), the window in seconds,
 -- when the next request may be sent (nil: now), the remembered ban and cool-down
 -- @treturn table a `state_unavailable` error
-function methods.budget(self)
+function methods:budget()
   local st = open_state(self)
   local db, err = state_db(st)
   if not db then return nil, err end
@@ -484,7 +486,7 @@ end
 --- Forgets a remembered ban, so that requests are sent again.
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
-function methods.clear_ban(self)
+function methods:clear_ban()
   local st = open_state(self)
   local db, err = state_db(st)
   if not db then return nil, err end
@@ -499,9 +501,11 @@ function M.clear_ban(path)
   if path ~= nil and type(path) ~= "string" then
     error(("bad argument #1 to 'clear_ban' (string expected, got %s)"):format(type(path)), 2)
   end
-  local db <close>, err = state.open(path)
+  local db, err = state.open(path)
   if not db then return nil, err end
-  return clear_ban(db, path)
+  local ok, failure = clear_ban(db, path)
+  db:close()
+  return ok, failure
 end
 
 for name in pairs(kinds) do

@@ -32,7 +32,7 @@ M.defaults = {
 
 -- Fields of the table options, each a check of its value.
 local function positive(v) return type(v) == "number" and v > 0 and v < 1e9 end
-local function count(v) return math.tointeger(v) and v >= 0 and v < 1e6 end
+local function count(v) return type(v) == "number" and math.tointeger(v) and v >= 0 and v < 1e6 end
 local TABLE_FIELDS = {
   budget = { requests = function(v) return count(v) and v >= 1 end, window = positive },
   retry = { attempts = count, base = function(v) return v == 0 or positive(v) end, cap = positive },

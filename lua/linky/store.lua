@@ -15,6 +15,8 @@ end
 --- Splits the days of [first, stop) that a response brought into complete and incomplete.
 -- @tparam table points the decoded points
 -- @tparam boolean curve whether stamps end intervals
+-- @tparam integer first first day of the request
+-- @tparam integer stop day after its last one
 -- @treturn table day -> true for days with values and no null
 -- @treturn table the points to store (with a value, inside the range), each with `day`
 function M.complete_days(points, curve, first, stop)
@@ -80,6 +82,11 @@ local READING_FIELDS = { "day", "time", "date", "value", "step", "nature" }
 local DAY_FIELDS = { "day" }
 
 --- Stores the readings of one 200 and marks its complete days covered.
+-- @param db the `linky.State`
+-- @tparam string prm the meter
+-- @tparam string kind linky's kind name
+-- @tparam string quality the response's quality (`BRUT` when nil)
+-- @tparam number now epoch seconds, kept as `fetched`
 -- @tparam table complete day -> true, from `complete_days`
 -- @tparam table keep the points to store, from `complete_days`
 -- @treturn true|nil
