@@ -114,6 +114,7 @@ build/embed/host: examples/embed/host.c $(STATIC_LIB)
 	  $(shell $(PKG_CONFIG) --libs $(LUA_PC)) $(REQ_LIBS) -lm -ldl
 
 embed: deps build/embed/host
+	@rm -rf $(BUILD_DIR)/state
 	@$(SPEC_ENV) $(LUA) examples/embed/check.lua build/embed/host
 
 # API reference from the LDoc comments: build/doc/index.html.

@@ -22,9 +22,10 @@ $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
 echo "rock: $("$tree/bin/linky" --version) command installed"
 
 # Only the tree and the spec helpers (./?.lua) are on the paths: nothing from ./lua or ./build.
+# A fresh state folder: the suite never spends the budget of the machine's user.
 LUA_PATH="$tree/share/lua/$LUA_VERSION/?.lua;$tree/share/lua/$LUA_VERSION/?/init.lua;./?.lua;;" \
 LUA_CPATH="$tree/lib/lua/$LUA_VERSION/?.so;;" \
-LINKY_EXPECT_TREE="$tree" \
+LINKY_EXPECT_TREE="$tree" XDG_STATE_HOME="$tree/state" \
   "lua$LUA_VERSION" /usr/bin/busted
 
 # A source rock needs a fetchable source.url: the local checkout stands in for the repository.

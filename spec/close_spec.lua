@@ -24,7 +24,7 @@ describe("linky", function()
     end
 
     it("closes a client at the end of its block", function()
-      local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0 })
+      local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0, state = false })
       with_close('assert(scoped:daily_consumption("2026-04-01", "2026-04-04"))', c)
       assert.equal("linky.Client: closed", tostring(c))
       assert.has_error(function() c:daily_consumption("2026-04-01", "2026-04-02") end,
@@ -43,7 +43,7 @@ describe("linky", function()
     end)
 
     it("closes a client when an error leaves the block", function()
-      local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0 })
+      local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0, state = false })
       local ok, err = pcall(with_close, 'error("boom")', c)
       assert.is_false(ok)
       assert.matches("boom", err)
