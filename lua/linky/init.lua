@@ -285,6 +285,41 @@ local function gap_list(days, first, stop)
   return gaps
 end
 
+-- Puts the stored points of [first, last) into `res`: the covered days | nil, err.
+local function from_store(st, call, res, first, last)
+  local covered, why = store.covered(st.db, call.prm, call.kind, first, last)
+  local qualities
+  if covered then res.points, qualities = store.load(st.db, call.prm, call.kind, covered, first, last) end
+  if not (covered and res.points) then return nil, unavailable(st, why or qualities) end
+  res.cached = #res.points
+  for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
+  return covered
+end
+
+-- The requests for the days of [first, last) missing from `covered`, split by the per-request limit.
+local function plan(covered, first, last, max_days)
+  local ranges = {}
+  for _, days in ipairs(store.missing_runs(covered, first, last)) do
+    for _, range in ipairs(dates.split(days[1], days[2], max_days)) do ranges[#ranges + 1] = range end
+  end
+  return ranges
+end
+
+-- Adds one answered sub-range to `res`, marks its null and absent days as gaps and stores
+-- it when `stored`: nil | a `state_unavailable` error.
+local function take(st, call, spec, res, part, range, gap_days, stored)
+  if res.responses then res.responses[#res.responses + 1] = part.decoded end
+  result.add(res, part)
+  local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2])
+  if call.daily then
+    for day = range[1], range[2] - 1 do gap_days[day] = not complete[day] or nil end
+  end
+  if stored then
+    local ok, why = store.put(st.db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
+    if not ok then return unavailable(st, why) end
+  end
+end
+
 -- The fetch loop: stored days from the store, the missing ones by sequential requests
 -- (all of [first, last) when `whole`), a 404 sub-range becoming a gap.
 local function run(st, call, spec, first, last, whole)
@@ -299,43 +334,25 @@ local function run(st, call, spec, first, last, whole)
   local stored = st.cache and call.storable
   local covered = {}
   if stored and not whole then
-    local qualities, why
-    covered, why = store.covered(db, call.prm, call.kind, first, last)
-    if covered then res.points, qualities = store.load(db, call.prm, call.kind, covered, first, last) end
-    if not (covered and res.points) then return nil, unavailable(st, why or qualities) end
-    res.cached = #res.points
-    for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
+    covered, err = from_store(st, call, res, first, last)
+    if not covered then return nil, err end
   end
-  local plan = {}
-  for _, days in ipairs(store.missing_runs(covered, first, last)) do
-    for _, range in ipairs(dates.split(days[1], days[2], spec.max_days)) do plan[#plan + 1] = range end
-  end
-  local gap_days, not_found, succeeded = {}, nil, 0
-  for _, range in ipairs(plan) do
+  local gap_days, not_found, answered = {}, nil, 0
+  for _, range in ipairs(plan(covered, first, last, spec.max_days)) do
     local part, fail = send(st, call, range[1], range[2], res)
     if part then
-      succeeded = succeeded + 1
-      if res.responses then res.responses[#res.responses + 1] = part.decoded end
-      result.add(res, part)
-      local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2])
-      if call.daily then
-        for day = range[1], range[2] - 1 do gap_days[day] = not complete[day] or nil end
-      end
-      if stored then
-        local ok, why = store.put(db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
-        if not ok then fail = unavailable(st, why) end
-      end
-    elseif fail.kind == "not_found" then
-      not_found = fail
+      answered = answered + 1
+      fail = take(st, call, spec, res, part, range, gap_days, stored)
+    elseif fail.kind == "not_found" then -- a gap: the next call requests it again
+      not_found, fail = fail, nil
       for day = range[1], range[2] - 1 do gap_days[day] = true end
-      fail = nil
     end
     if fail then
-      if succeeded > 0 or res.cached > 0 then fail.partial = res end
+      if answered > 0 or res.cached > 0 then fail.partial = res end
       return nil, fail
     end
   end
-  if not_found and succeeded == 0 and res.cached == 0 then return nil, not_found end
+  if not_found and answered == 0 and res.cached == 0 then return nil, not_found end
   res.gaps = gap_list(gap_days, first, last)
   res.unit = res.unit or spec.unit
   return res
