@@ -289,7 +289,10 @@ end
 local function from_store(st, call, res, first, last)
   local covered, why = store.covered(st.db, call.prm, call.kind, first, last)
   local qualities
-  if covered then res.points, qualities = store.load(st.db, call.prm, call.kind, covered, first, last) end
+  if covered then
+    res.points, qualities, res.classes =
+      store.load(st.db, call.prm, call.kind, covered, first, last, call.index)
+  end
   if not (covered and res.points) then return nil, unavailable(st, why or qualities) end
   res.cached = #res.points
   for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
@@ -316,6 +319,12 @@ local function take(st, call, spec, res, part, range, gap_days, stored)
   end
   if stored then
     local ok, why = store.put(st.db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
+    for label, points in pairs(part.classes or {}) do
+      if not ok then break end
+      local _, class_keep = store.complete_days(points, false, range[1], range[2])
+      ok, why = store.put(st.db, call.prm, store.class_kind(call.kind, label), part.quality, st.clock(), {},
+        class_keep)
+    end
     if not ok then return unavailable(st, why) end
   end
 end
@@ -369,8 +378,9 @@ local function new_call(self, kind, spec, prm, call_opts)
       keep = call_opts.keep_responses,
     },
   }
-  -- the store holds one series of daily-granular points per kind
-  call.storable = spec.shape ~= "index" and (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
+  -- the store holds daily-granular points (and the time classes of the index kinds)
+  call.storable = (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
+  call.index = spec.shape == "index"
   call.daily = (call.step or "P1D") == "P1D"
   return call
 end
@@ -428,7 +438,7 @@ local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
 -- Fetches from the day after the last stored one (or `since`, default today - 7 days, when
 -- nothing is stored) up to yesterday, in the same request(s) as any stored `BRUT` day of the
 -- last 7 days, so that corrections (`BEST`) arrive.
--- @tparam string kind one of `linky.kinds` (not the index kinds), or a raw type
+-- @tparam string kind one of `linky.kinds`, or a raw type
 -- @tparam[opt] table opts `since` (a date), `prm`
 -- @treturn table|nil the result of the fetched range, as `fetch` returns it (no request and no
 -- points when the store is already up to date)
@@ -453,7 +463,6 @@ function methods:update(kind, opts)
   end
   if not st.cache then return invalid("update needs the store: cache = false or state = false was given") end
   local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
-  if not call.storable then return invalid(kind .. " is not kept in the store (index kinds)") end
   local prm, why = check_prm(self, call.prm)
   if not prm then return invalid(why) end
   local today = dates.paris_day(st.clock())

@@ -103,22 +103,52 @@ function M.put(db, prm, kind, quality, now, complete, keep)
   end)
 end
 
+local function point_of(r)
+  return { date = r.date, time = r.time, value = r.value, step = r.step, nature = r.nature }
+end
+
 --- The stored points of the covered days of [first, stop), in time order.
+-- @param db the `linky.State`
+-- @tparam string prm the meter
+-- @tparam string kind linky's kind name
+-- @tparam table covered day -> quality, from `covered`
+-- @tparam integer first first day
+-- @tparam integer stop day after the last one
+-- @tparam[opt] boolean with_classes also load the time classes of an index kind
 -- @treturn table|nil points `{ date =, time =, value = [, step =, nature =] }`
--- @treturn table|string the quality of each point's day (`BRUT`/`BEST`), or the SQLite message
-function M.load(db, prm, kind, covered, first, stop)
-  local points, qualities = {}, {}
+-- @treturn table|string the qualities of those points (`BRUT`/`BEST` -> true), or the SQLite message
+-- @treturn table|nil with `with_classes`: label -> points
+function M.load(db, prm, kind, covered, first, stop, with_classes)
+  local points, qualities, classes = {}, {}, with_classes and {} or nil
   for _, run in ipairs(M.runs(function(day) return covered[day] ~= nil end, first, stop)) do
     local rows, msg = db:rows("SELECT time, date, value, step, nature, quality FROM readings" ..
       " WHERE prm = ? AND kind = ? AND day >= ? AND day < ? ORDER BY time", prm, kind, run[1], run[2])
     if not rows then return nil, msg end
     for _, r in ipairs(rows) do
-      points[#points + 1] = { date = r.date, time = r.time, value = r.value, step = r.step,
-                              nature = r.nature }
+      points[#points + 1] = point_of(r)
       qualities[r.quality or "BRUT"] = true
     end
+    if classes then
+      rows, msg = db:rows("SELECT kind, time, date, value FROM readings" ..
+        " WHERE prm = ? AND kind > ? AND kind < ? AND day >= ? AND day < ? ORDER BY time",
+        prm, M.class_kind(kind, ""), kind .. "0", run[1], run[2])
+      if not rows then return nil, msg end
+      for _, r in ipairs(rows) do
+        local label = r.kind:sub(#kind + 2)
+        classes[label] = classes[label] or {}
+        table.insert(classes[label], point_of(r))
+      end
+    end
   end
-  return points, qualities
+  return points, qualities, classes
+end
+
+--- The `kind` under which the store keeps one time class of an index kind: `<kind>/<label>`.
+-- @tparam string kind linky's kind name
+-- @tparam string label the class label
+-- @treturn string
+function M.class_kind(kind, label)
+  return kind .. "/" .. label
 end
 
 --- The last covered day of (prm, kind), and the first `BRUT` covered day from `since` on.
