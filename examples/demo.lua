@@ -1,7 +1,9 @@
 -- make demo: the `linky` command against the bundled Conso API emulator.
 -- Stores the emulator's test token with `linky auth` in a temporary config folder, then shows
 -- the last 14 days of daily consumption as a table, and yesterday's load curve as a chart with
--- its peak/off-peak split. No real token or network is needed.
+-- its peak/off-peak split, then the same 14 days again (served by the local store, no request)
+-- and `linky status` (the request budget). No real token or network is needed; the state folder
+-- is temporary, so the demo never spends the budget of the machine's user.
 local emu = require "spec.support.emulator_spec_helper"
 
 local quote = emu.quote
@@ -32,6 +34,9 @@ local ok = run("auth < token.txt", "auth", emu.TOKEN1)
   and run("daily --last 14d", "daily --last 14d")
   and run("loadcurve --last 1d --format chart --offpeak 22:00-06:00",
     "loadcurve --last 1d --format chart --offpeak 22:00-06:00")
+  and run("daily --last 14d --format csv   # again: from the local store, no request",
+    "daily --last 14d --format csv")
+  and run("status", "status")
 server:stop()
 os.execute("rm -rf " .. quote(home))
 if not ok then

@@ -1,7 +1,6 @@
 -- The linky command, run as a child process against the emulator. Expected CSV and JSON are
 -- written by hand from the recorded bodies (../shared/fixtures/recorded).
 local emu = require "spec.support.emulator_spec_helper"
-local options = require "linky.options"
 
 local quote, read = emu.quote, emu.read_file
 -- The program runs on the interpreter running the specs (make test LUA_VERSION=5.3 too).
@@ -621,19 +620,51 @@ date,value,unit
       assert.equal(2, run({}).code)
     end)
 
-    if options.types.state == nil then
-      it("update and status say they need the state store, exit 2", function()
-        for _, cmd in ipairs { { "update" }, { "status" }, { "daily", "--state", dir .. "/state" },
-            { "daily", "--no-cache" } } do
-          local r = data(cmd)
-          assert.equal(2, r.code)
-          assert.truthy(r.err:find("needs the state store", 1, true))
-        end
-      end)
-    end
+    it("update runs client:update for the given kinds and prints what was added", function()
+      local keep = { XDG_STATE_HOME = dir .. "/kept" }
+      finally(function() os.execute("rm -rf " .. quote(dir .. "/kept")) end)
+      local r = data({ "update", "daily", "maxpower" }, { env = keep })
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find("daily_consumption%s+7 points added, 1 request %(up to 2026%-04%-04%)"), r.out)
+      assert.truthy(r.out:find("consumption_max_power%s+7 points added, 1 request"), r.out)
+      local reqs = server:api_requests()
+      assert.equal(2, #reqs)
+      assert.equal("2026-03-28", reqs[1].params.dateDebut)
+      assert.equal("2026-04-04", reqs[1].params.dateFin)
+      r = run({ "status", "--token-file", token_file }, { env = keep })
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find("requests   2 of 40 in the last 43200 s", 1, true), r.out)
+      assert.truthy(r.out:find("banned     no", 1, true), r.out)
+      assert.truthy(r.out:find("cool-down  no", 1, true), r.out)
+    end)
 
-    pending("update runs client:update for the given kinds and prints what was added (needs issue 3)")
-    pending("status prints the budget, ban and cool-down state and the token expiry (needs issue 3)")
-    pending("--state PATH and --no-cache reach the state store (needs issue 3)")
+    it("status shows a remembered ban, and the ban stops the next command", function()
+      local keep = { XDG_STATE_HOME = dir .. "/kept" }
+      finally(function() os.execute("rm -rf " .. quote(dir .. "/kept")) end)
+      server:script { error = "ban_403" }
+      assert.equal(5, data({ "daily" }, { env = keep }).code)
+      local r = data({ "daily" }, { env = keep })
+      assert.equal(5, r.code)
+      assert.truthy(r.err:find("banned", 1, true))
+      assert.truthy(r.err:find("retry after", 1, true))
+      assert.equal(1, #server:api_requests())
+      r = run({ "status", "--token-file", token_file }, { env = keep })
+      assert.truthy(r.out:find("banned     until ", 1, true), r.out)
+    end)
+
+    it("--state PATH and --no-cache reach the state store", function()
+      local file = dir .. "/chosen.sqlite3"
+      finally(function() os.remove(file) end)
+      local args = { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--state", file, "--format", "csv" }
+      assert.equal(0, data(args).code)
+      local again = data(args)
+      assert.equal(0, again.code)
+      assert.truthy(again.out:find("2026-04-01,9271,Wh", 1, true))
+      assert.equal(1, #server:api_requests())
+      args[#args + 1] = "--no-cache"
+      assert.equal(0, data(args).code)
+      assert.equal(2, #server:api_requests())
+      assert.is_not_nil(read(file))
+    end)
   end)
 end)
