@@ -6,7 +6,6 @@ local analysis = require "linky.analysis"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local format = require "linky.format"
-local options = require "linky.options"
 local result = require "linky.result"
 
 local M = {}
@@ -43,7 +42,6 @@ local SWITCHES = { ["no-cache"] = true, energy = true, quiet = true, help = true
 local FORMATS = { table = true, csv = true, json = true, chart = true }
 local PERIODS = { hour = true, day = true, week = true, month = true }
 
-local NEEDS_STATE = "needs the state store (not built in this version of linky)"
 
 -- Help
 
@@ -428,10 +426,6 @@ function Ctx:warn_expiry(info)
   end
 end
 
-local function has_state_store()
-  return options.types.state ~= nil
-end
-
 -- A client from the flags, or nil and an exit code.
 function Ctx:client()
   local tok, code = self:token()
@@ -450,28 +444,14 @@ function Ctx:client()
     cainfo = f.cainfo, proxy = f.proxy, clock = self.clock,
     user_agent = f["user-agent"] or ("linky-cli/" .. linky._VERSION),
   }
-  if has_state_store() then -- the library picks its default state file
-    opts.state = f.state
-    if f["no-cache"] then opts.cache = false end
-  elseif f.state or f["no-cache"] then
-    return nil, self:fail(USAGE, (f.state and "--state" or "--no-cache") .. " " .. NEEDS_STATE)
-  end
+  opts.state = f.state -- without --state the library picks its default state file
+  if f["no-cache"] then opts.cache = false end
   local client
   client, err = linky.new(opts)
   if not client then return nil, self:error(err) end
   return client, info
 end
 
--- A client that has the state store's `method` (issue 3's `update`, `budget`), or nil and 2.
-function Ctx:state_client(method, command)
-  local client, info = self:client()
-  if not client then return nil, info end
-  if type(client[method]) ~= "function" then
-    client:close()
-    return nil, self:fail(USAGE, (command or method) .. " " .. NEEDS_STATE)
-  end
-  return client, info
-end
 
 -- Output
 
@@ -659,7 +639,7 @@ function commands.update(self)
     if not kinds[i] then return self:usage("unknown kind " .. shown(w)) end
   end
   if #kinds == 0 then kinds[1] = "daily_consumption" end
-  local client, code = self:state_client("update")
+  local client, code = self:client()
   if not client then return code end
   local lines = {}
   for _, kind in ipairs(kinds) do
@@ -683,7 +663,7 @@ function commands.update(self)
 end
 
 function commands.status(self)
-  local client, info = self:state_client("budget", "status")
+  local client, info = self:client()
   if not client then return info end
   local b = client:budget()
   client:close()
