@@ -633,7 +633,7 @@ date,value,unit
       assert.equal("2026-04-04", reqs[1].params.dateFin)
       r = run({ "status", "--token-file", token_file }, { env = keep })
       assert.equal(0, r.code, r.err)
-      assert.truthy(r.out:find("requests   2 of 40 in the last 43200 s", 1, true), r.out)
+      assert.truthy(r.out:find("requests   2 of 40 in the last 12 h", 1, true), r.out)
       assert.truthy(r.out:find("banned     no", 1, true), r.out)
       assert.truthy(r.out:find("cool-down  no", 1, true), r.out)
     end)

@@ -662,13 +662,21 @@ function commands.update(self)
   return 0
 end
 
+-- A window in seconds as people say it: "12 h", "90 min", "45 s".
+local function duration(seconds)
+  if seconds % 3600 == 0 then return ("%d h"):format(seconds // 3600) end
+  if seconds % 60 == 0 then return ("%d min"):format(seconds // 60) end
+  return ("%s s"):format(tostring(seconds))
+end
+
 function commands.status(self)
   local client, info = self:client()
   if not client then return info end
   local b = client:budget()
   client:close()
   local lines = {
-    ("requests   %s of %s in the last %s s"):format(tostring(b.used), tostring(b.limit), tostring(b.window)),
+    ("requests   %s of %s in the last %s")
+      :format(tostring(b.used), b.limit and tostring(b.limit) or "unlimited", duration(b.window)),
     ("retry at   %s"):format(stamp(b.retry_at)),
     ("banned     %s"):format(b.banned_until and ("until " .. stamp(b.banned_until)) or "no"),
     ("cool-down  %s"):format(b.cooldown_until and ("until " .. stamp(b.cooldown_until)) or "no"),
