@@ -52,7 +52,7 @@ FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O
                 $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
-.PHONY: all deps test demo lint valgrind asan fuzz rock install uninstall clean help static embed doc
+.PHONY: all deps test demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
 
 all: $(MODULE)
 
@@ -135,6 +135,27 @@ rock: deps
 BIN_FILES   := $(wildcard bin/*)
 BINDIR      := $(PREFIX)/bin
 
+# The benchmark (bench/README.md's cases); not part of `make test` nor of CI.
+BENCH_WORK  := bench/.work
+BENCH_BINS  := $(BENCH_WORK)/server $(BENCH_WORK)/floor
+BENCH_BODY  := $(BENCH_WORK)/curve_2y.json
+
+bench: deps all $(BENCH_BINS) $(BENCH_BODY)
+	sh bench/setup.sh
+	$(SPEC_ENV) $(LUA) bench/run.lua
+
+$(BENCH_WORK)/server: bench/server.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic -o $@ $<
+
+$(BENCH_WORK)/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null) -o $@ $< $(REQ_LIBS)
+
+$(BENCH_BODY): bench/bodies.lua spec/support/emulator.lua
+	@mkdir -p $(dir $@)
+	$(SPEC_ENV) $(LUA) bench/bodies.lua $(BENCH_WORK)
+
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
@@ -148,7 +169,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 
 clean:
-	rm -rf build linky csrc/*.o
+	rm -rf build linky csrc/*.o bench/.work
 
 help:
-	@echo "all demo test lint valgrind asan fuzz rock install uninstall clean"
+	@echo "all demo test lint valgrind asan fuzz rock bench install uninstall clean"

@@ -1,0 +1,171 @@
+--- One benchmark case per process: `lua5.4 bench/cases.lua <case> <args...>`.
+-- Prints `key=value` lines that bench/run.lua reads: `seconds` (wall time of the measured
+-- work), `hwm_kib` (VmHWM), and for decoding `rss_before_kib`, `peak_kib`, `heap_kib`.
+local socket = require "socket"
+
+local now = socket.gettime
+local PRM = "11111111111111"
+
+-- The per-request cases' linky options. Once the store and budget exist (issue 3), the lean
+-- case adds `cache = false, state = false` here; the default case keeps their defaults.
+-- min_interval stays 0 in both: the pacing sleep would otherwise be all that is measured.
+local OPTIONS = {
+  lean = { min_interval = 0, api = "legacy" },
+  default = { min_interval = 0 },
+}
+
+local function status_kib(field)
+  local f = assert(io.open("/proc/self/status"))
+  local s = f:read("a")
+  f:close()
+  return tonumber(s:match(field .. ":%s*(%d+)"))
+end
+
+local function emit(fields)
+  for k, v in pairs(fields) do io.write(k, "=", tostring(v), "\n") end
+end
+
+local function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- Day `i` before 2026-01-01 and the day after it, as "YYYY-MM-DD".
+local function day(i)
+  local t = 1767225600 - i * 86400
+  return os.date("!%Y-%m-%d", t), os.date("!%Y-%m-%d", t + 86400)
+end
+
+local cases = {}
+
+-- linky <lean|default> <base url> <token> <requests>
+function cases.linky(variant, base_url, token, n)
+  local linky = require "linky"
+  local opts = { token = token, base_url = base_url }
+  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
+  local client = assert(linky.new(opts))
+  local t0 = now()
+  for i = 1, tonumber(n) do
+    local res = assert(client:daily_consumption(day(i)))
+    assert(#res.points == 1)
+  end
+  emit { seconds = now() - t0, hwm_kib = status_kib("VmHWM") }
+  client:close()
+end
+
+-- A pure-Lua client: one keep-alive connection (lua-socket), lua-cjson, points built in Lua.
+local function purelua_client(base_url, token)
+  local cjson = require "cjson"
+  local host, port, path = base_url:match("^http://([^:/]+):(%d+)(/.*)$")
+  local sock = assert(socket.connect(host, tonumber(port)))
+  sock:setoption("tcp-nodelay", true)
+  local head = "Host: " .. host .. ":" .. port .. "\r\nAuthorization: Bearer " .. token ..
+    "\r\nAccept: application/json\r\nUser-Agent: bench-purelua/1\r\n\r\n"
+  return function(start, stop)
+    assert(sock:send("GET " .. path .. "/daily_consumption?prm=" .. PRM .. "&start=" .. start ..
+      "&end=" .. stop .. " HTTP/1.1\r\n" .. head))
+    local status = assert(sock:receive("*l"))
+    local length
+    repeat
+      local line = assert(sock:receive("*l"))
+      local v = line:match("^[Cc]ontent%-[Ll]ength:%s*(%d+)")
+      if v then length = tonumber(v) end
+    until line == ""
+    local body = assert(sock:receive((assert(length, "no Content-Length"))))
+    assert(status:match("^HTTP/1%.1 200"), status)
+    local doc = cjson.decode(body)
+    local points = {}
+    for i, p in ipairs(doc.interval_reading) do
+      local y, m, d = p.date:match("^(%d+)-(%d+)-(%d+)$")
+      points[i] = {
+        date = p.date, value = math.tointeger(tonumber(p.value)),
+        -- UTC midnight, one hour back: close enough to Paris winter time for a comparison
+        time = os.time { year = y, month = m, day = d, hour = 0 } - 3600,
+      }
+    end
+    return { unit = doc.reading_type.unit, points = points }
+  end
+end
+
+-- purelua <base url> <token> <requests>
+function cases.purelua(base_url, token, n)
+  local get = purelua_client(base_url, token)
+  local t0 = now()
+  for i = 1, tonumber(n) do
+    local res = get(day(i))
+    assert(#res.points == 1)
+  end
+  emit { seconds = now() - t0, hwm_kib = status_kib("VmHWM") }
+end
+
+local DECODE_SPEC = { shape = "2026", metier = "CONS", measure = "PA", curve = true }
+
+-- The decoders, each from the body's bytes to Lua tables.
+local function decoder(which)
+  if which == "linky" then
+    local core = require "linky.core"
+    return function(body) return assert(core.decode(body, DECODE_SPEC)) end
+  elseif which == "cjson" then
+    return require("cjson").decode
+  elseif which == "dkjson" then
+    local dkjson = require "dkjson"
+    return function(body) return assert(dkjson.decode(body)) end
+  end
+  error("unknown decoder " .. tostring(which))
+end
+
+-- decode <linky|cjson|dkjson> <body file> <timed iterations>
+-- The first decode is measured for memory; the time is the median of the timed ones.
+function cases.decode(which, path, iterations)
+  local decode = decoder(which)
+  local body = read_file(path)
+  collectgarbage()
+  collectgarbage()
+  local heap0, rss0 = collectgarbage("count"), status_kib("VmRSS")
+  local kept = decode(body)
+  local peak = status_kib("VmHWM")
+  collectgarbage()
+  collectgarbage()
+  local heap = collectgarbage("count") - heap0
+  assert(kept)
+  kept = nil -- luacheck: ignore 311
+  local times = {}
+  for i = 1, tonumber(iterations) do
+    collectgarbage()
+    local t0 = now()
+    local r = decode(body)
+    times[i] = now() - t0
+    assert(r)
+  end
+  table.sort(times)
+  emit {
+    seconds = times[(#times + 1) // 2], rss_before_kib = rss0, peak_kib = peak - rss0,
+    heap_kib = math.floor(heap), hwm_kib = status_kib("VmHWM"),
+  }
+end
+
+-- decode_once <linky|cjson|none> <body file>: for callgrind; "none" is the baseline.
+function cases.decode_once(which, path)
+  local decode = which ~= "none" and decoder(which)
+  local body = read_file(path)
+  if decode then assert(decode(body)) end
+end
+
+-- startup <token> <clients>: `require "linky"` time and the cost of one `linky.new`.
+function cases.startup(token, n)
+  local t0 = now()
+  local linky = require "linky"
+  local t1 = now()
+  n = tonumber(n)
+  for _ = 1, n do
+    local client = assert(linky.new { token = token, min_interval = 0 })
+    client:close()
+  end
+  local t2 = now()
+  emit { require_seconds = t1 - t0, new_seconds = (t2 - t1) / n, hwm_kib = status_kib("VmHWM") }
+end
+
+local name = arg[1]
+assert(cases[name], "unknown case " .. tostring(name))(table.unpack(arg, 2))
