@@ -20,10 +20,11 @@ typedef struct {
 typedef struct {
   const char *value, *date, *step, *nature;
   int curve; /* load curve: a missing step is inferred from the neighbours */
+  int reuse; /* the decoded body is not returned: its objects become the points */
 } point_keys;
 
-static const point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type", 0};
-static const point_keys V2026_KEYS = {"v", "d", "p", "n", 0};
+static const point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type", 0, 0};
+static const point_keys V2026_KEYS = {"v", "d", "p", "n", 0, 0};
 
 typedef struct {
   int64_t time;
@@ -133,6 +134,17 @@ static void infer_steps(lua_State *L, int points, point_slot *slots, int n) {
   }
 }
 
+/* Empties the table at t, a decoded object about to become a point. */
+static void clear_table(lua_State *L, int t) {
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, t);
+  }
+}
+
 /* Pushes the normalised points of the array at `arr`, in time order without
  * duplicate times. `where` names the array in messages. */
 static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *k,
@@ -155,12 +167,13 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     size_t dlen;
     const char *date;
     lua_Integer value;
-    int present;
+    int64_t step = 0;
+    int present, src, nature = 0;
     point_slot *slot = &slots[i - 1];
     if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
       return fail(c, "%s[%d] is not an object", where, i);
-    lua_createtable(L, 0, 5);                           /* point */
-    if (lua_getfield(L, -2, k->date) != LUA_TSTRING)
+    src = lua_gettop(L);
+    if (lua_getfield(L, src, k->date) != LUA_TSTRING)  /* src + 1: the date */
       return fail(c, "%s[%d].%s is missing or not a string", where, i, k->date);
     date = lua_tolstring(L, -1, &dlen);
     if (!linky_parse_stamp(date, dlen, &st))
@@ -169,32 +182,23 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     slot->time = linky_stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0);
     slot->index = i;
     if (i > 1 && slot->time <= slots[i - 2].time) sorted = 0;
-    lua_setfield(L, -2, "date");
-    lua_pushinteger(L, (lua_Integer)slot->time);
-    lua_setfield(L, -2, "time");
-    lua_getfield(L, -2, k->value);
+    lua_getfield(L, src, k->value);
     if (lua_isnil(L, -1))
       return fail(c, "%s[%d].%s is missing", where, i, k->value);
     if (!read_value(L, &value, &present))
       return fail(c, "%s[%d].%s: %s is not an integer", where, i, k->value,
                   excerpt(L, -1, bad, sizeof bad));
     lua_pop(L, 1);
-    if (present) {
-      lua_pushinteger(L, value);
-      lua_setfield(L, -2, "value");
-    }
     slot->step_missing = 0;
     if (k->step) {
-      int t = lua_getfield(L, -2, k->step);
+      int t = lua_getfield(L, src, k->step);
       if (t == LUA_TSTRING) {
         size_t slen;
         const char *s = lua_tolstring(L, -1, &slen);
-        int64_t step = linky_parse_duration(s, slen);
+        step = linky_parse_duration(s, slen);
         if (step <= 0)
           return fail(c, "%s[%d].%s: %s is not a duration", where, i, k->step,
                       excerpt(L, -1, bad, sizeof bad));
-        lua_pushinteger(L, (lua_Integer)step);
-        lua_setfield(L, -3, "step");
       } else if (t == LUA_TNIL || is_null(L, -1)) {
         slot->step_missing = k->curve;
       } else {
@@ -202,14 +206,34 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
       }
       lua_pop(L, 1);
     }
-    if (k->nature) {
-      if (lua_getfield(L, -2, k->nature) == LUA_TSTRING)
-        lua_setfield(L, -2, "nature");
-      else
-        lua_pop(L, 1);
+    if (k->nature) {                                    /* src + 2: the nature */
+      nature = lua_getfield(L, src, k->nature) == LUA_TSTRING;
+      if (!nature) lua_pop(L, 1);
+    }
+    if (k->reuse) { /* the source object becomes the point: no second table per point */
+      clear_table(L, src);
+      lua_pushvalue(L, src);
+    } else {
+      lua_createtable(L, 0, 5);
+    }
+    lua_pushvalue(L, src + 1);
+    lua_setfield(L, -2, "date");
+    lua_pushinteger(L, (lua_Integer)slot->time);
+    lua_setfield(L, -2, "time");
+    if (present) {
+      lua_pushinteger(L, value);
+      lua_setfield(L, -2, "value");
+    }
+    if (step > 0) {
+      lua_pushinteger(L, (lua_Integer)step);
+      lua_setfield(L, -2, "step");
+    }
+    if (nature) {
+      lua_pushvalue(L, src + 2);
+      lua_setfield(L, -2, "nature");
     }
     lua_rawseti(L, points, i);
-    lua_pop(L, 1);                                      /* source point */
+    lua_settop(L, src - 1);
   }
   if (k->curve) infer_steps(L, points, slots, n);
   if (!sorted) { /* rare: reorder by time and keep the first of equal times */
@@ -243,9 +267,11 @@ static void copy_string(lua_State *L, int t, const char *key, int result, const 
     lua_pop(L, 1);
 }
 
-static int decode_legacy(lua_State *L, decode_ctx *c, int body, int result, int curve) {
+static int decode_legacy(lua_State *L, decode_ctx *c, int body, int result, int curve,
+                         int reuse) {
   point_keys k = LEGACY_KEYS;
   k.curve = curve;
+  k.reuse = reuse;
   if (lua_getfield(L, body, "reading_type") != LUA_TTABLE)
     return fail(c, "reading_type is missing or not an object");
   if (!need_string(L, c, -1, "unit", "reading_type.")) return 0;
@@ -261,11 +287,12 @@ static int decode_legacy(lua_State *L, decode_ctx *c, int body, int result, int 
 }
 
 static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int curve,
-                        const char *metier, const char *measure) {
+                        int reuse, const char *metier, const char *measure) {
   point_keys k = V2026_KEYS;
   int grandeurs, n, i, found = 0;
   char where[64];
   k.curve = curve;
+  k.reuse = reuse;
   copy_string(L, body, "etapeMetier", result, "quality");
   if (lua_getfield(L, body, "grandeur") != LUA_TTABLE)
     return fail(c, "grandeur is missing or not an array");
@@ -473,11 +500,11 @@ int linky_decode(lua_State *L) {
   lua_createtable(L, 0, 6);
   result = lua_gettop(L);
   if (strcmp(shape, "legacy") == 0)
-    ok = decode_legacy(L, &c, body, result, curve);
+    ok = decode_legacy(L, &c, body, result, curve, !keep);
   else if (strcmp(shape, "index") == 0)
     ok = decode_index(L, &c, body, result, metier);
   else
-    ok = decode_v2026(L, &c, body, result, curve, metier, measure);
+    ok = decode_v2026(L, &c, body, result, curve, !keep, metier, measure);
   if (!ok) {
     lua_pushnil(L);
     lua_pushstring(L, c.msg);

@@ -240,6 +240,22 @@ describe("linky.core", function()
       assert.equal(3, #r.points)
       assert.equal("11111111111111", body.usage_point_id)
     end)
+
+    it("gives points only their own fields, and leaves a kept body as the API sent it", function()
+      local spec = { shape = "2026", metier = "CONS", measure = "PA", curve = true }
+      local own = { date = true, time = true, value = true, step = true, nature = true }
+      local r = assert(decode("v2026/courbe_de_charge_consommation.json", spec))
+      for _, p in ipairs(r.points) do
+        for k in pairs(p) do assert.is_true(own[k], "unexpected point field " .. tostring(k)) end
+      end
+      spec.keep = true
+      local kept, body = assert(decode("v2026/courbe_de_charge_consommation.json", spec))
+      local raw = body.grandeur[1].points[1]
+      assert.same({ v = "110", d = "2026-04-01 00:30:00", p = "PT30M", n = "B", iv = "0", ec = "0" }, raw)
+      assert.same({ date = "2026-04-01 00:30:00", time = 1774996200, value = 110, step = 1800, nature = "B" },
+        kept.points[1])
+      assert.same(r.points, kept.points)
+    end)
   end)
 end)
 
