@@ -1,6 +1,7 @@
 /* normalise.c: one C pass from a response body to linky's result table.
  * Both API generations and the index shape end in the same `points` builder. */
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,12 +146,77 @@ static void clear_table(lua_State *L, int t) {
   }
 }
 
+/* Positions of the key strings build_points keeps on the stack: interned once
+ * per array instead of once per field access. */
+enum { K_SRC_DATE, K_SRC_VALUE, K_SRC_STEP, K_SRC_NATURE, K_DATE, K_TIME, K_VALUE, K_STEP,
+       K_NATURE, K_COUNT };
+
+static void push_keys(lua_State *L, const point_keys *k) {
+  const char *names[K_COUNT];
+  int j;
+  names[K_SRC_DATE] = k->date;
+  names[K_SRC_VALUE] = k->value;
+  names[K_SRC_STEP] = k->step;
+  names[K_SRC_NATURE] = k->nature;
+  names[K_DATE] = "date";
+  names[K_TIME] = "time";
+  names[K_VALUE] = "value";
+  names[K_STEP] = "step";
+  names[K_NATURE] = "nature";
+  for (j = 0; j < K_COUNT; j++) {
+    if (names[j]) lua_pushstring(L, names[j]);
+    else lua_pushnil(L);
+  }
+}
+
+/* Pushes t[key] for a key kept at stack index `key`; returns its type. */
+static int get_key(lua_State *L, int t, int key) {
+  lua_pushvalue(L, key);
+  return lua_rawget(L, t);
+}
+
+/* t[key] = v, for keys kept on the stack. */
+static void set_integer(lua_State *L, int t, int key, lua_Integer v) {
+  lua_pushvalue(L, key);
+  lua_pushinteger(L, v);
+  lua_rawset(L, t);
+}
+
+static void set_copy(lua_State *L, int t, int key, int idx) {
+  lua_pushvalue(L, key);
+  lua_pushvalue(L, idx);
+  lua_rawset(L, t);
+}
+
+/* Paris offset of one local day when it is the same all day (else 0), so the
+ * points of a day cost one calendar lookup; DST days take the exact path. */
+typedef struct {
+  int64_t day;
+  int offset;
+} day_offset;
+
+static int64_t stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev, day_offset *cache) {
+  int64_t day;
+  if (st->has_offset) return st->local - st->offset;
+  day = st->local >= 0 ? st->local / 86400 : -((-st->local + 86399) / 86400);
+  if (day != cache->day) {
+    /* every UTC instant a local time of this day can map to */
+    int first = linky_paris_offset(day * 86400 - 7200);
+    int last = linky_paris_offset(day * 86400 + 86400 - 3600);
+    cache->day = day;
+    cache->offset = first == last ? first : 0;
+  }
+  if (cache->offset) return st->local - cache->offset;
+  return linky_stamp_to_utc(st, has_prev, prev);
+}
+
 /* Pushes the normalised points of the array at `arr`, in time order without
  * duplicate times. `where` names the array in messages. */
 static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *k,
                         const char *where) {
-  int n, i, sorted = 1, points;
+  int n, i, j, sorted = 1, points, keys;
   point_slot *slots;
+  day_offset cache = {INT64_MIN, 0};
   char bad[64];
   if (!lua_istable(L, arr)) return fail(c, "%s is not an array", where);
   n = (int)lua_rawlen(L, arr);
@@ -158,31 +224,34 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     lua_pushnil(L);
     if (lua_next(L, arr) != 0) return fail(c, "%s is not an array", where);
   }
+  luaL_checkstack(L, K_COUNT + 12, "decoding points");
   /* scratch owned by the GC, so a memory error while building leaks nothing */
   slots = lua_newuserdatauv(L, (n > 0 ? (size_t)n : 1) * sizeof *slots, 0);
   lua_createtable(L, n, 0);
   points = lua_gettop(L);
+  push_keys(L, k);
+  keys = points + 1;
   for (i = 1; i <= n; i++) {
     linky_stamp st;
     size_t dlen;
     const char *date;
     lua_Integer value;
     int64_t step = 0;
-    int present, src, nature = 0;
+    int present, src, point, nature = 0;
     point_slot *slot = &slots[i - 1];
     if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
       return fail(c, "%s[%d] is not an object", where, i);
     src = lua_gettop(L);
-    if (lua_getfield(L, src, k->date) != LUA_TSTRING)  /* src + 1: the date */
+    if (get_key(L, src, keys + K_SRC_DATE) != LUA_TSTRING)  /* src + 1: the date */
       return fail(c, "%s[%d].%s is missing or not a string", where, i, k->date);
     date = lua_tolstring(L, -1, &dlen);
     if (!linky_parse_stamp(date, dlen, &st))
       return fail(c, "%s[%d].%s: %s is not a date", where, i, k->date,
                   excerpt(L, -1, bad, sizeof bad));
-    slot->time = linky_stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0);
+    slot->time = stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0, &cache);
     slot->index = i;
     if (i > 1 && slot->time <= slots[i - 2].time) sorted = 0;
-    lua_getfield(L, src, k->value);
+    get_key(L, src, keys + K_SRC_VALUE);
     if (lua_isnil(L, -1))
       return fail(c, "%s[%d].%s is missing", where, i, k->value);
     if (!read_value(L, &value, &present))
@@ -191,7 +260,7 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     lua_pop(L, 1);
     slot->step_missing = 0;
     if (k->step) {
-      int t = lua_getfield(L, src, k->step);
+      int t = get_key(L, src, keys + K_SRC_STEP);
       if (t == LUA_TSTRING) {
         size_t slen;
         const char *s = lua_tolstring(L, -1, &slen);
@@ -207,34 +276,32 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
       lua_pop(L, 1);
     }
     if (k->nature) {                                    /* src + 2: the nature */
-      nature = lua_getfield(L, src, k->nature) == LUA_TSTRING;
+      nature = get_key(L, src, keys + K_SRC_NATURE) == LUA_TSTRING;
       if (!nature) lua_pop(L, 1);
     }
     if (k->reuse) { /* the source object becomes the point: no second table per point */
-      clear_table(L, src);
-      lua_pushvalue(L, src);
+      for (j = K_SRC_DATE; j <= K_SRC_NATURE; j++) {
+        if (lua_isnil(L, keys + j)) continue;
+        lua_pushvalue(L, keys + j);
+        lua_pushnil(L);
+        lua_rawset(L, src);
+      }
+      clear_table(L, src);                              /* any other field */
+      point = src;
     } else {
       lua_createtable(L, 0, 5);
+      point = lua_gettop(L);
     }
-    lua_pushvalue(L, src + 1);
-    lua_setfield(L, -2, "date");
-    lua_pushinteger(L, (lua_Integer)slot->time);
-    lua_setfield(L, -2, "time");
-    if (present) {
-      lua_pushinteger(L, value);
-      lua_setfield(L, -2, "value");
-    }
-    if (step > 0) {
-      lua_pushinteger(L, (lua_Integer)step);
-      lua_setfield(L, -2, "step");
-    }
-    if (nature) {
-      lua_pushvalue(L, src + 2);
-      lua_setfield(L, -2, "nature");
-    }
+    set_copy(L, point, keys + K_DATE, src + 1);
+    set_integer(L, point, keys + K_TIME, (lua_Integer)slot->time);
+    if (present) set_integer(L, point, keys + K_VALUE, value);
+    if (step > 0) set_integer(L, point, keys + K_STEP, (lua_Integer)step);
+    if (nature) set_copy(L, point, keys + K_NATURE, src + 2);
+    lua_pushvalue(L, point);
     lua_rawseti(L, points, i);
     lua_settop(L, src - 1);
   }
+  lua_settop(L, points);                                /* the keys */
   if (k->curve) infer_steps(L, points, slots, n);
   if (!sorted) { /* rare: reorder by time and keep the first of equal times */
     int j, out = 0;
