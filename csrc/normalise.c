@@ -238,6 +238,7 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     lua_Integer value;
     int64_t step = 0;
     int present, src, point, nature = 0;
+    unsigned read = 1u << K_SRC_DATE | 1u << K_SRC_VALUE; /* fields this point has */
     point_slot *slot = &slots[i - 1];
     if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
       return fail(c, "%s[%d] is not an object", where, i);
@@ -261,6 +262,7 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     slot->step_missing = 0;
     if (k->step) {
       int t = get_key(L, src, keys + K_SRC_STEP);
+      if (t != LUA_TNIL) read |= 1u << K_SRC_STEP;
       if (t == LUA_TSTRING) {
         size_t slen;
         const char *s = lua_tolstring(L, -1, &slen);
@@ -276,12 +278,14 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
       lua_pop(L, 1);
     }
     if (k->nature) {                                    /* src + 2: the nature */
-      nature = get_key(L, src, keys + K_SRC_NATURE) == LUA_TSTRING;
+      int t = get_key(L, src, keys + K_SRC_NATURE);
+      if (t != LUA_TNIL) read |= 1u << K_SRC_NATURE;
+      nature = t == LUA_TSTRING;
       if (!nature) lua_pop(L, 1);
     }
     if (k->reuse) { /* the source object becomes the point: no second table per point */
       for (j = K_SRC_DATE; j <= K_SRC_NATURE; j++) {
-        if (lua_isnil(L, keys + j)) continue;
+        if (!(read & 1u << j)) continue; /* Lua 5.3 would store a nil under an absent key */
         lua_pushvalue(L, keys + j);
         lua_pushnil(L);
         lua_rawset(L, src);

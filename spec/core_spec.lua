@@ -245,8 +245,11 @@ describe("linky.core", function()
       local spec = { shape = "2026", metier = "CONS", measure = "PA", curve = true }
       local own = { date = true, time = true, value = true, step = true, nature = true }
       local r = assert(decode("v2026/courbe_de_charge_consommation.json", spec))
-      for _, p in ipairs(r.points) do
-        for k in pairs(p) do assert.is_true(own[k], "unexpected point field " .. tostring(k)) end
+      local daily = assert(decode("legacy/daily_consumption.json", { shape = "legacy" }))
+      for _, points in ipairs { r.points, daily.points } do
+        for _, p in ipairs(points) do
+          for k in pairs(p) do assert.is_true(own[k], "unexpected point field " .. tostring(k)) end
+        end
       end
       spec.keep = true
       local kept, body = assert(decode("v2026/courbe_de_charge_consommation.json", spec))
