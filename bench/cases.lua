@@ -14,23 +14,20 @@ local OPTIONS = {
   default = { min_interval = 0 },
 }
 
+local function read_file(path)
+  local f <close> = assert(io.open(path, "rb"))
+  return f:read("a")
+end
+
+-- A field of /proc/self/status, in KiB (VmHWM: the peak resident set; VmRSS: the current one).
 local function status_kib(field)
-  local f = assert(io.open("/proc/self/status"))
-  local s = f:read("a")
-  f:close()
-  return tonumber(s:match(field .. ":%s*(%d+)"))
+  return tonumber(read_file("/proc/self/status"):match(field .. ":%s*(%d+)"))
 end
 
 local function emit(fields)
   for k, v in pairs(fields) do io.write(k, "=", tostring(v), "\n") end
 end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
 -- Day `i` before 2026-01-01 and the day after it, as "YYYY-MM-DD".
 local function day(i)
