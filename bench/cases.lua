@@ -6,12 +6,14 @@ local socket = require "socket"
 local now = socket.gettime
 local PRM = "11111111111111"
 
--- The per-request cases' linky options. Once the store and budget exist (issue 3), the lean
--- case adds `cache = false, state = false` here; the default case keeps their defaults.
--- min_interval stays 0 in both: the pacing sleep would otherwise be all that is measured.
+-- The per-request cases' linky options. min_interval is 0 in both: the pacing sleep would
+-- otherwise be all that is measured. The lean case turns the store and the budget off; the
+-- default case keeps the store and the cache on, in a fresh file of its own (never the user's),
+-- but not the budget: 40 requests a window would stop it at the 41st.
+local STATE = "bench/.work/state.sqlite3"
 local OPTIONS = {
-  lean = { min_interval = 0, api = "legacy" },
-  default = { min_interval = 0 },
+  lean = { min_interval = 0, api = "legacy", cache = false, state = false, budget = false },
+  default = { min_interval = 0, budget = false, state = STATE },
 }
 
 local function read_file(path)
@@ -40,6 +42,7 @@ local cases = {}
 -- linky <lean|default> <base url> <token> <requests>
 function cases.linky(variant, base_url, token, n)
   local linky = require "linky"
+  os.remove(STATE) -- each run starts from an empty store: no cache hit
   local opts = { token = token, base_url = base_url }
   for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
   local client = assert(linky.new(opts))
