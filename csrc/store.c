@@ -1,6 +1,7 @@
 /* store.c: the linky.State userdata, one SQLite connection to the state file.
  * The Lua side holds the policy (schema, ledger, store); this file binds and steps statements. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -13,21 +14,45 @@
 #include "store.h"
 #include "userdata.h"
 
+/* Compiled statements kept between calls: every request runs the same few
+ * (the ledger's), and compiling them again each time cost more than the transfer. */
+#define STMT_CACHE 16
+
+typedef struct {
+  char *sql;            /* a copy of the statement's text */
+  sqlite3_stmt *stmt;
+} cached_stmt;
+
 typedef struct {
   sqlite3 *db;          /* NULL once closed */
   sqlite3_stmt *stmt;   /* the statement in use; owned here so a raise leaks nothing */
+  int stmt_cached;      /* stmt belongs to cache[] (reset after use, not finalized) */
+  int next_slot;        /* the cache slot replaced next when all are taken */
+  cached_stmt cache[STMT_CACHE];
 } linky_state;
 
 static void drop_stmt(linky_state *s) {
   if (s->stmt) {
-    sqlite3_finalize(s->stmt);
+    if (s->stmt_cached) {
+      sqlite3_reset(s->stmt);
+      sqlite3_clear_bindings(s->stmt);
+    } else {
+      sqlite3_finalize(s->stmt);
+    }
     s->stmt = NULL;
   }
 }
 
 static int state_close(lua_State *L) {
   linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
+  int i;
   drop_stmt(s);
+  for (i = 0; i < STMT_CACHE; i++) {
+    sqlite3_finalize(s->cache[i].stmt);
+    free(s->cache[i].sql);
+    s->cache[i].stmt = NULL;
+    s->cache[i].sql = NULL;
+  }
   if (s->db) {
     sqlite3_close_v2(s->db);
     s->db = NULL;
@@ -70,9 +95,34 @@ static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
   }
 }
 
+/* Makes sql the statement in use: from the cache, else compiled and cached. */
 static int prepare(linky_state *s, const char *sql) {
+  int i, rc;
+  size_t len;
+  cached_stmt *slot;
   drop_stmt(s);
-  return sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, NULL);
+  for (i = 0; i < STMT_CACHE; i++) {
+    if (s->cache[i].sql && strcmp(s->cache[i].sql, sql) == 0) {
+      s->stmt = s->cache[i].stmt;
+      s->stmt_cached = 1;
+      return SQLITE_OK;
+    }
+  }
+  s->stmt_cached = 0;
+  rc = sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, NULL);
+  if (rc != SQLITE_OK || s->stmt == NULL) return rc;
+  slot = &s->cache[s->next_slot];
+  len = strlen(sql) + 1;
+  sqlite3_finalize(slot->stmt);
+  free(slot->sql);
+  slot->stmt = NULL;
+  slot->sql = malloc(len);
+  if (slot->sql == NULL) return SQLITE_OK; /* not cached: finalized after use */
+  memcpy(slot->sql, sql, len);
+  slot->stmt = s->stmt;
+  s->stmt_cached = 1;
+  s->next_slot = (s->next_slot + 1) % STMT_CACHE;
+  return SQLITE_OK;
 }
 
 /* Pushes the current row as a table keyed by column name (NULL columns are absent). */
@@ -98,9 +148,17 @@ static int state_exec(lua_State *L) {
   linky_state *s = check_open(L);
   const char *sql = luaL_checkstring(L, 2);
   int rc;
-  drop_stmt(s);
-  rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-  if (rc != SQLITE_OK) return fail(L, s, rc);
+  if (strchr(sql, ';') == NULL) { /* one statement (BEGIN, COMMIT...): through the cache */
+    rc = prepare(s, sql);
+    if (rc != SQLITE_OK) return fail(L, s, rc);
+    while (s->stmt && (rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {}
+    if (s->stmt && rc != SQLITE_DONE) return fail(L, s, rc);
+    drop_stmt(s);
+  } else {
+    drop_stmt(s);
+    rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return fail(L, s, rc);
+  }
   lua_pushboolean(L, 1);
   return 1;
 }

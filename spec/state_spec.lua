@@ -609,3 +609,48 @@ describe("linky.core state", function()
     assert.is_nil(weak[1])
   end)
 end)
+
+describe("linky.core state", function()
+  describe("compiled statements", function()
+    it("runs more distinct statements than it keeps compiled, each with its own values", function()
+      local db = assert(core.open_state(":memory:"))
+      assert(db:exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"))
+      for round = 1, 3 do
+        for i = 1, 40 do
+          assert(db:rows(("INSERT OR REPLACE INTO t (k, v) VALUES (?, ?) -- %d"):format(i), i, "r" .. round))
+        end
+      end
+      assert.same({ { n = 40, v = "r3" } }, db:rows("SELECT count(*) AS n, min(v) AS v FROM t"))
+      db:close()
+    end)
+
+    it("reuses a statement after it failed, and never with the values of a previous run", function()
+      local db = assert(core.open_state(":memory:"))
+      assert(db:exec("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+      assert(db:rows("INSERT INTO t (k) VALUES (?)", 1))
+      local ok, msg = db:rows("INSERT INTO t (k) VALUES (?)", 1)
+      assert.is_nil(ok)
+      assert.matches("UNIQUE", msg)
+      assert(db:rows("INSERT INTO t (k) VALUES (?)", 2))
+      assert.same({ { v = 5 } }, db:rows("SELECT ? AS v", 5))
+      assert.same({ {} }, db:rows("SELECT ? AS v")) -- NULL, not 5
+      assert.same({ { n = 2 } }, db:rows("SELECT count(*) AS n FROM t"))
+      db:close()
+    end)
+
+    it("begins, rolls back and commits again through the same statements", function()
+      local db = assert(core.open_state(":memory:"))
+      assert(db:exec("CREATE TABLE t (k INTEGER)"))
+      for _, last in ipairs { "ROLLBACK", "COMMIT", "ROLLBACK", "COMMIT" } do
+        assert(db:exec("BEGIN IMMEDIATE"))
+        local ok, msg = db:exec("BEGIN IMMEDIATE")
+        assert.is_nil(ok)
+        assert.matches("within a transaction", msg)
+        assert(db:rows("INSERT INTO t (k) VALUES (?)", 1))
+        assert(db:exec(last))
+      end
+      assert.same({ { n = 2 } }, db:rows("SELECT count(*) AS n FROM t"))
+      db:close()
+    end)
+  end)
+end)
