@@ -33,9 +33,9 @@ local function args(...) return table.concat({ ... }, " ") end
 local cases = {
   { group = "request", label = "C, one libcurl handle (floor)", floor = true,
     cmd = args(WORK .. "/floor", BASE, TOKEN, PRM, REQUESTS) },
-  { group = "request", label = "linky, min_interval = 0",
+  { group = "request", label = "linky, lean (no store, cache, budget)",
     cmd = LUA .. args("linky lean", BASE, TOKEN, REQUESTS) },
-  { group = "request", label = "linky, default options (2026 API)",
+  { group = "request", label = "linky, default (store + cache, 2026 API)",
     cmd = LUA .. args("linky default", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "pure Lua (lua-socket, lua-cjson)",
     cmd = LUA .. args("purelua", BASE, TOKEN, REQUESTS) },
@@ -184,7 +184,7 @@ for _, r in ipairs(rows) do
 end
 
 -- The issue's targets.
-local lean = results["linky, min_interval = 0"]
+local lean = results["linky, lean (no store, cache, budget)"]
 local node = results["Node.js linky 2.0.2 (axios)"]
 local dec = results["linky decode + normalise"]
 local function target(ok, text) print(("%-4s %s"):format(ok and "met" or "MISS", text)) end
