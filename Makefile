@@ -160,7 +160,11 @@ install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
 	install -m 0644 $(LUA_FILES) $(DESTDIR)$(LUA_SHARE)/linky/
-	$(if $(BIN_FILES),install -d $(DESTDIR)$(BINDIR) && install -m 0755 $(BIN_FILES) $(DESTDIR)$(BINDIR)/)
+	install -d $(DESTDIR)$(BINDIR)
+	for f in $(BIN_FILES); do \
+	  sed '1s|^#!/usr/bin/env lua5\.4$$|#!/usr/bin/env $(LUA)|' $$f > $(DESTDIR)$(BINDIR)/$$(basename $$f) && \
+	  chmod 0755 $(DESTDIR)$(BINDIR)/$$(basename $$f); \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
