@@ -9,11 +9,13 @@ LDFLAGS     ?=
 BUSTED      ?= /usr/bin/busted
 PKG_CONFIG  ?= pkg-config
 
-LUA_PC      := $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
+# Deferred (=, not :=): `make test` and `make demo` install pkg-config and the -dev packages
+# (the deps target) before any recipe expands these.
+LUA_PC       = $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
 # Flags the build needs whatever the user's CFLAGS: kept apart so `make CFLAGS=...` keeps -I.
-REQ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
+REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
-REQ_LIBS    := $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
+REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
 SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
                csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c \
@@ -39,7 +41,7 @@ ASAN_DIR     = build/asan
 
 STATIC_DIR  := build/static
 STATIC_LIB  := build/liblinky.a
-CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null || echo -llua$(LUA_VERSION)-cjson)
+CJSON_LIBS   = $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null || echo -llua$(LUA_VERSION)-cjson)
 
 # The libFuzzer target (make fuzz): the only binary that links the Lua library itself.
 CLANG        ?= clang
@@ -50,7 +52,7 @@ FUZZ_BIN     := build/fuzz/fuzz_core
 FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
                 $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
-FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
+FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
 .PHONY: all deps test demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
 
