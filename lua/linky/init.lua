@@ -313,7 +313,8 @@ end
 local function take(st, call, spec, res, part, range, gap_days, stored)
   if res.responses then res.responses[#res.responses + 1] = part.decoded end
   result.add(res, part)
-  local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2])
+  -- what the gaps and the store need; the lean path (no store) copies no point
+  local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2], stored)
   if call.daily then
     for day = range[1], range[2] - 1 do gap_days[day] = not complete[day] or nil end
   end
@@ -321,7 +322,7 @@ local function take(st, call, spec, res, part, range, gap_days, stored)
     local ok, why = store.put(st.db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
     for label, points in pairs(part.classes or {}) do
       if not ok then break end
-      local _, class_keep = store.complete_days(points, false, range[1], range[2])
+      local _, class_keep = store.complete_days(points, false, range[1], range[2], true)
       ok, why = store.put(st.db, call.prm, store.class_kind(call.kind, label), part.quality, st.clock(), {},
         class_keep)
     end

@@ -17,9 +17,11 @@ end
 -- @tparam boolean curve whether stamps end intervals
 -- @tparam integer first first day of the request
 -- @tparam integer stop day after its last one
+-- @tparam boolean collect whether to build the second result (only a stored call needs it)
 -- @treturn table day -> true for days with values and no null
--- @treturn table the points to store (with a value, inside the range), each with `day`
-function M.complete_days(points, curve, first, stop)
+-- @treturn table the points to store (with a value, inside the range), each with `day`;
+-- empty unless `collect`
+function M.complete_days(points, curve, first, stop, collect)
   local seen, nulls, keep = {}, {}, {}
   for _, p in ipairs(points) do
     local day = day_of(p, curve)
@@ -28,8 +30,10 @@ function M.complete_days(points, curve, first, stop)
         nulls[day] = true
       else
         seen[day] = true
-        keep[#keep + 1] = { day = day, time = p.time, date = p.date, value = p.value, step = p.step,
-                            nature = p.nature }
+        if collect then
+          keep[#keep + 1] = { day = day, time = p.time, date = p.date, value = p.value, step = p.step,
+                              nature = p.nature }
+        end
       end
     end
   end
