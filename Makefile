@@ -47,7 +47,7 @@ CJSON_LIBS   = $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null 
 CLANG        ?= clang
 CLANG_TIDY   ?= clang-tidy
 FUZZ_SECONDS ?= 60
-FIXTURES     ?= ../shared/fixtures/recorded
+FIXTURES     ?= spec/fixtures/recorded
 FUZZ_BIN     := build/fuzz/fuzz_core
 FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \

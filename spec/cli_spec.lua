@@ -1,5 +1,5 @@
 -- The linky command, run as a child process against the emulator. Expected CSV and JSON are
--- written by hand from the recorded bodies (../shared/fixtures/recorded).
+-- written by hand from the recorded bodies (spec/fixtures/recorded).
 local emu = require "spec.support.emulator_spec_helper"
 
 local quote, read = emu.quote, emu.read_file

@@ -5,8 +5,8 @@
 --          [--tls-cert CERT --tls-key KEY] [--fixtures DIR] [--quiet]
 --
 -- Once listening it writes the port to --port-file (via a temporary name and os.rename) and
--- prints "listening on http[s]://HOST:PORT". --fixtures defaults to ../shared/fixtures/recorded
--- from the repository root. SIGTERM (default action) or POST /_emulator/shutdown stops it.
+-- prints "listening on http[s]://HOST:PORT". --fixtures defaults to spec/fixtures/recorded
+-- in the repository. SIGTERM (default action) or POST /_emulator/shutdown stops it.
 -- One coroutine per connection on a socket.select loop, so a hung or delayed connection never
 -- blocks the others; delays are loop timers. HTTP/1.1 keep-alive, Content-Length request bodies.
 --
@@ -48,7 +48,7 @@ local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local ROOT = HERE .. "/../.."
 local hs256 = dofile(HERE .. "/hs256.lua")
 
-M.DEFAULT_FIXTURES = ROOT .. "/../shared/fixtures/recorded"
+M.DEFAULT_FIXTURES = ROOT .. "/spec/fixtures/recorded"
 M.SECRET = "secret"
 
 ---------------------------------------------------------------------------------------------

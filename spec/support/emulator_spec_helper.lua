@@ -14,7 +14,7 @@ local emulator = dofile(HERE .. "/emulator.lua") -- as a module: its pure helper
 local read_all = emulator.read_file
 
 M.EMULATOR = HERE .. "/emulator.lua"
-M.FIXTURES = HERE .. "/../../../shared/fixtures/recorded"
+M.FIXTURES = HERE .. "/../fixtures/recorded"
 M.LUA = "lua5.4"
 M.START_TIMEOUT = 10
 

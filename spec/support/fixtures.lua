@@ -1,4 +1,4 @@
--- Recorded Conso API bodies (../shared/fixtures/recorded), and their raw points
+-- Recorded Conso API bodies (spec/fixtures/recorded), and their raw points
 -- decoded by cjson alone, independently of linky's decoder.
 local cjson = require "cjson"
 local emu = require "spec.support.emulator_spec_helper"

@@ -1,0 +1,72 @@
+-- A plain clone of the repository builds and tests with nothing beside it: no file of it
+-- reads the fixtures of a sibling folder, and the recorded bodies are part of it.
+local cjson = require "cjson.safe"
+local emu = require "spec.support.emulator_spec_helper"
+
+local quote, read = emu.quote, emu.read_file
+
+-- The repository: the folder above this file's spec/.
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local ROOT = HERE .. "/.."
+
+-- Spelled in two halves, so that this file does not match its own search.
+local NEEDLES = { "../" .. "shared", "shared" .. "/fixtures" }
+local TREES = { "Makefile", ".ci", "bin", "lua", "spec", "examples", "tools", "bench", "fuzz" }
+
+local RECORDED = {
+  "legacy/consumption_load_curve.json", "legacy/consumption_max_power.json",
+  "legacy/daily_consumption.json", "legacy/daily_production.json",
+  "legacy/production_load_curve.json",
+  "v2026/consommation_quotidienne.json", "v2026/courbe_de_charge_consommation.json",
+  "v2026/courbe_de_charge_production.json", "v2026/production_quotidienne.json",
+  "v2026/puissance_conso_max_quotidienne.json",
+}
+
+-- Output lines of a shell command.
+local function lines(command)
+  local p = assert(io.popen(command))
+  local out = {}
+  for l in p:lines() do out[#out + 1] = l end
+  p:close()
+  return out
+end
+
+local function realpath(path)
+  return lines("realpath -e -- " .. quote(path) .. " 2>/dev/null")[1]
+end
+
+describe("linky repository", function()
+  it("has no file that refers to a sibling shared folder", function()
+    local trees = {}
+    for i, t in ipairs(TREES) do trees[i] = quote(ROOT .. "/" .. t) end
+    -- what git ignores (build output, the benchmark's work and node modules) is not the repository's
+    local files = lines("find " .. table.concat(trees, " ") .. " -type f"
+      .. " -not -path '*/bench/node_modules/*' -not -path '*/bench/.work/*' 2>/dev/null")
+    assert.is_true(#files > 50, "found only " .. #files .. " files")
+    local offenders = {}
+    for _, file in ipairs(files) do
+      local data = read(file) or ""
+      for _, needle in ipairs(NEEDLES) do
+        if data:find(needle, 1, true) then offenders[#offenders + 1] = file .. ": " .. needle end
+      end
+    end
+    assert.same({}, offenders)
+  end)
+
+  it("holds the recorded fixtures the emulator and the specs read by default", function()
+    local emulator = dofile(HERE .. "/support/emulator.lua")
+    local root = assert(realpath(ROOT))
+    local default = realpath(emulator.DEFAULT_FIXTURES)
+    assert.is_string(default, "missing: " .. emulator.DEFAULT_FIXTURES)
+    assert.equal(root .. "/", default:sub(1, #root + 1))
+    assert.equal(default, realpath(emu.FIXTURES))
+    local found = {}
+    for _, f in ipairs(lines("cd " .. quote(default) .. " && find . -type f | sort")) do
+      found[#found + 1] = f:gsub("^%./", "")
+    end
+    assert.same(RECORDED, found)
+    for _, f in ipairs(RECORDED) do
+      assert.is_table(cjson.decode(read(default .. "/" .. f)), f)
+    end
+  end)
+end)
