@@ -113,6 +113,21 @@ static int core_now(lua_State *L) {
   return 1;
 }
 
+/* core.boottime() -> seconds since boot, suspend included | nil: the ledger's witness of
+ * real time, which no change of the wall clock moves */
+static int core_boottime(lua_State *L) {
+  struct timespec ts;
+#ifdef CLOCK_BOOTTIME
+  if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+#endif
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+      lua_pushnil(L);
+      return 1;
+    }
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
 /* core.sleep(seconds): the default sleep, resumed after signals */
 static int core_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
@@ -151,6 +166,7 @@ int luaopen_linky_core(lua_State *L) {
     {"duration", core_duration},
     {"base64url_decode", core_base64url_decode},
     {"now", core_now},
+    {"boottime", core_boottime},
     {"sleep", core_sleep},
     {NULL, NULL}
   };

@@ -54,7 +54,7 @@ describe("linky state", function()
 
   local function client(opts)
     local o = { token = emu.TOKEN1, base_url = server.url, min_interval = 0, state = path,
-                clock = function() return now end,
+                clock = function() return now end, monotonic = function() return now end,
                 sleep = function(s) sleeps[#sleeps + 1] = s end }
     for k, v in pairs(opts or {}) do o[k] = v end
     return assert(linky.new(o))
@@ -244,8 +244,8 @@ describe("linky state", function()
 
     it("waits until nextAccessTime after a 429 that carries it", function()
       local body = '{"status":429,"message":"The Enedis API returned an error","error":{"code":"900804",' ..
-        '"message":"Message throttled out","description":"quota","nextAccessTime":"2026-Dec-01 05:00:00+0000 UTC"}}'
-      cools({ status = 429, body = body }, "rate_limited", core.to_epoch("2026-12-01T05:00:00Z"))
+        '"message":"Message throttled out","description":"quota","nextAccessTime":"2026-Nov-29 05:00:00+0000 UTC"}}'
+      cools({ status = 429, body = body }, "rate_limited", core.to_epoch("2026-11-29T05:00:00Z"))
     end)
 
     it("waits 15 minutes when nextAccessTime is already past", function()

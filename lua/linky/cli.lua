@@ -441,7 +441,7 @@ function Ctx:client()
   end
   local opts = {
     token = tok, prm = f.prm, api = f.api, base_url = f["base-url"], from = f.from, timeout = timeout,
-    cainfo = f.cainfo, proxy = f.proxy, clock = self.clock,
+    cainfo = f.cainfo, proxy = f.proxy, today = self.forced_today,
     user_agent = f["user-agent"] or ("linky-cli/" .. linky._VERSION),
   }
   opts.state = f.state -- without --state the library picks its default state file
@@ -752,6 +752,8 @@ function M.main(argv, program)
   self.today, self.clock = today, clock
   local no_color = os.getenv("NO_COLOR")
   self.color = not self.flags.output and (no_color == nil or no_color == "") and is_tty(1)
+  local forced = os.getenv("LINKY_TODAY")
+  self.forced_today = forced ~= "" and forced or nil
   local kind = resolve_kind(name)
   if kind then return self:data_command(kind) end
   if commands[name] then return commands[name](self) end

@@ -87,8 +87,8 @@ end
 --- Creates a client.
 -- @tparam table opts options: `token` (required), `prm`, `api` ("2026" or "legacy"),
 -- `base_url`, `user_agent`, `from`, `timeout`, `connect_timeout`, `cainfo`, `proxy`,
--- `min_interval`, `max_body`, `insecure`, `log`, `clock`, `sleep`, `state`, `budget`,
--- `retry`, `random`, `cache`
+-- `min_interval`, `max_body`, `insecure`, `log`, `clock`, `monotonic`, `today`, `sleep`, `state`,
+-- `budget`, `retry`, `random`, `cache`
 -- @treturn linky.Client|nil the client
 -- @treturn table an `invalid_argument` error
 function M.new(opts)
@@ -100,6 +100,11 @@ function M.new(opts)
   local info, why = token.decode(o.token)
   if not info then return invalid(why, { reason = "token_malformed" }) end
   local clock = o.clock or core.now
+  local today
+  if o.today then
+    today = dates.day(o.today)
+    if not today then return invalid("option 'today' must be a date YYYY-MM-DD") end
+  end
   if info.exp and info.exp <= clock() then
     return invalid("token expired on " .. os.date("!%Y-%m-%d", math.floor(info.exp)) ..
       ": get a new one from the Conso API site", { reason = "token_expired" })
@@ -120,8 +125,12 @@ function M.new(opts)
     cainfo = o.cainfo, proxy = o.proxy, max_body = o.max_body, insecure = o.insecure,
   }
   local self = setmetatable({ prm = prm, prms = info.prms, api = o.api }, Client)
+  -- the ledger's witness of real time: seconds since boot, unless the caller simulates time
+  local monotonic = o.monotonic
+  local witness = monotonic and function() return { boot = "simulated", mono = monotonic() } end
+    or state.witness
   private[self] = {
-    conn = conn, log = log, clock = clock, sleep = o.sleep or core.sleep,
+    conn = conn, log = log, clock = clock, today = today, witness = witness, sleep = o.sleep or core.sleep,
     min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
     state_path = o.state, budget = o.budget, retry = o.retry, random = o.random or math.random,
     cache = o.cache and o.state ~= false, db = nil,
@@ -213,12 +222,18 @@ local function request_path(call, first, stop)
   return call.type .. "?" .. query_string(q)
 end
 
--- One HTTP request: decoded part | nil, err.
+-- The client's Paris day today: the `today` option, else its clock's.
+local function today_of(st)
+  return st.today or dates.paris_day(st.clock())
+end
+
+-- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
+-- was reached).
 local function request_range(st, call, path, request)
   pace(st)
-  local status, body, kind_or_msg = st.conn:get(path)
+  local status, body, kind_or_msg, unsent = st.conn:get(path)
   if not status then
-    return nil, errors.new(body, kind_or_msg, { request = request })
+    return nil, errors.new(body, kind_or_msg, { request = request }), unsent
   end
   if status < 200 or status > 299 then
     return nil, errors.from_response(status, body, request)
@@ -260,13 +275,18 @@ local function send(st, call, first, stop, res)
   local request = "GET " .. st.base_path .. "/" .. path
   local attempt = 0
   while true do
-    local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request)
+    local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request, st.witness())
     if admitted == nil then return nil, unavailable(st, refusal) end
     if not admitted then return nil, refusal end
     res.requests = res.requests + 1
-    local part, err = request_range(st, call, path, request)
+    local part, err, unsent = request_range(st, call, path, request)
     if part then return part end
-    local noted, why = state.note(st.db, st.clock(), err)
+    if unsent then -- resolving or connecting failed before a byte was sent: the slot comes back
+      local refunded, why = state.refund(st.db, admitted)
+      if not refunded then return nil, unavailable(st, why) end
+      res.requests = res.requests - 1
+    end
+    local noted, why = state.note(st.db, st.clock(), err, st.witness())
     if not noted then return nil, unavailable(st, why) end
     local retry = st.retry
     local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
@@ -425,7 +445,7 @@ function methods._fetch(self, fname, name, start, stop, copts)
   if not first then return invalid("start: " .. why) end
   if not last then return invalid("end: " .. why2) end
   if first >= last then return invalid("start must be before end (end is excluded)") end
-  local today = dates.paris_day(st.clock())
+  local today = today_of(st)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
@@ -466,7 +486,7 @@ function methods:update(kind, opts)
   local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
   local prm, why = check_prm(self, call.prm)
   if not prm then return invalid(why) end
-  local today = dates.paris_day(st.clock())
+  local today = today_of(st)
   local since = today - 7
   if uopts.since then
     local why2
@@ -496,7 +516,7 @@ function methods:budget()
   local st = open_state(self)
   local db, err = state_db(st)
   if not db then return nil, err end
-  local report, why = state.report(db, st.clock(), st.budget, options.defaults.budget.window)
+  local report, why = state.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
   if not report then return nil, unavailable(st, why) end
   return report
 end

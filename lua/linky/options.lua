@@ -13,7 +13,7 @@ M.types = {
   user_agent = "string", from = "string", timeout = "number",
   connect_timeout = "number", cainfo = "string", proxy = "string",
   min_interval = "number", log = "function", clock = "function",
-  sleep = "function", max_body = "number", insecure = "boolean",
+  sleep = "function", monotonic = "function", today = "string", max_body = "number", insecure = "boolean",
   state = { "string", false }, budget = { "table", false }, retry = { "table", false },
   random = "function", cache = "boolean",
 }
@@ -94,17 +94,20 @@ local function is_loopback(host)
   return a == 127 and b <= 255 and c <= 255 and d <= 255
 end
 
---- Splits and checks a base URL: https anywhere, http only to loopback.
+--- Splits and checks a base URL: https anywhere, http only to loopback; no space, control
+-- character or NUL, no credentials, a port from 1 to 65535.
 -- @treturn string|nil the URL's path (for error `request` fields)
 -- @treturn string why it is refused
 function M.check_base_url(url)
+  if url:find("[%s%c\127]") then return nil, "base_url must not contain spaces or control characters" end
   local scheme, authority, path = url:match("^(%a[%w+.-]*)://([^/?#]+)([^?#]*)$")
   if not scheme then return nil, "base_url is not an absolute URL without query or fragment" end
   scheme = scheme:lower()
   if authority:find("@", 1, true) then return nil, "base_url must not contain credentials" end
   local host = authority:match("^(%[[%x:.]+%])") or authority:match("^([^:]+)")
   local port = authority:sub(#(host or "") + 1)
-  if not host or not (port == "" or port:match("^:%d+$")) then
+  local number = tonumber(port:match("^:(%d+)$"))
+  if not host or not (port == "" or (number and number >= 1 and number <= 65535)) then
     return nil, "base_url has an invalid host or port"
   end
   if scheme == "http" then

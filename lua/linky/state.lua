@@ -1,6 +1,10 @@
 --- The state file: schema and migrations, the request ledger, ban and cool-down memory.
 -- One SQLite database (see the README for its schema) shared by every process of a user;
 -- every write runs in `BEGIN IMMEDIATE` under a busy timeout.
+--
+-- No clock frees the budget on its own word: a ledger row counts while the client's clock
+-- says it is recent, or while the time since boot (a witness no change of the wall clock
+-- moves) says so; rows are pruned by insertion order, never by time.
 -- @module linky.state
 local core = require "linky.core"
 local errors = require "linky.errors"
@@ -8,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 1
+M.VERSION = 2
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -16,8 +20,10 @@ M.APPLICATION_ID = 0x4C4E4B59
 M.BAN_HINT = 24 * 3600
 --- Seconds of cool-down after a 429 without `nextAccessTime`, or a 500.
 M.COOLDOWN = 15 * 60
---- Ledger rows older than this are deleted.
-M.KEEP = 30 * 24 * 3600
+--- The longest cool-down, whatever `nextAccessTime` says.
+M.MAX_COOLDOWN = 24 * 3600
+--- The ledger keeps at least this many of its newest rows (more when a budget is larger).
+M.KEEP_ROWS = 1000
 
 -- MIGRATIONS[v] takes a database at version v - 1 to version v.
 local MIGRATIONS = {
@@ -59,6 +65,15 @@ local MIGRATIONS = {
     PRIMARY KEY (prm, kind, day)
   ) WITHOUT ROWID;
   ]],
+  -- the witness of real time beside each ledger row and hold: the boot it was taken in
+  -- and the seconds since that boot
+  [[
+  ALTER TABLE requests ADD COLUMN boot TEXT;
+  ALTER TABLE requests ADD COLUMN mono REAL;
+  CREATE INDEX requests_mono ON requests (boot, mono);
+  ALTER TABLE holds ADD COLUMN boot TEXT;
+  ALTER TABLE holds ADD COLUMN mono REAL;
+  ]],
 }
 
 local function unavailable(path, why)
@@ -77,12 +92,14 @@ function M.default_path()
   return base .. "/linky/state.sqlite3"
 end
 
---- Runs `fn(db)` inside `BEGIN IMMEDIATE`; commits when it returns a true value.
--- @return what `fn` returned, or nil and the SQLite message when the transaction fails
+--- Runs `fn(db)` inside `BEGIN IMMEDIATE`; commits unless it returns nil and a reason.
+-- A raise inside `fn` rolls back too (no lock outlives a failed call) and becomes the reason.
+-- @return what `fn` returned, or nil and the SQLite message (or the raise) when it fails
 function M.transaction(db, fn)
   local ok, msg = db:exec("BEGIN IMMEDIATE")
   if not ok then return nil, msg end
-  local r1, r2 = fn(db)
+  local done, r1, r2 = pcall(fn, db)
+  if not done then r1, r2 = nil, tostring(r1) end
   if r1 == nil and r2 ~= nil then
     db:exec("ROLLBACK")
     return nil, r2
@@ -110,6 +127,9 @@ local function migrate(db)
     if x.app ~= M.APPLICATION_ID and not (x.app == 0 and x.objects == 0) then
       return nil, "not a linky state file (another application's SQLite database)"
     end
+    if math.type(x.version) ~= "integer" or x.version < 0 then
+      return nil, "unreadable state schema version " .. tostring(x.version)
+    end
     if x.version > M.VERSION then
       return nil, ("state schema version %d is newer than this linky (%d)"):format(x.version, M.VERSION)
     end
@@ -134,8 +154,9 @@ local function migrate(db)
   return true
 end
 
---- Opens (creating if needed) and migrates a state database.
--- @tparam string|false path the file, or false for a private in-memory state
+--- Opens (creating if needed) and migrates a state database. A missing file is created with
+-- mode 0600 and its missing folders with 0700; a symbolic link at the path is refused.
+-- @tparam string|false|nil path the file, false for a private in-memory state, nil for `default_path()`
 -- @treturn userdata|nil the `linky.State`
 -- @treturn table a `state_unavailable` error
 function M.open(path)
@@ -143,6 +164,10 @@ function M.open(path)
   if path == nil then
     file = M.default_path()
     if not file then return unavailable("(default)", "neither XDG_STATE_HOME nor HOME is set") end
+  end
+  if path ~= false then
+    -- folders 0700 and the file 0600 before SQLite opens it (it would make it 0644 under the
+    -- usual umask); SQLite gives -wal and -shm the main file's mode
     local made, why = core.mkdirs(file)
     if not made then return unavailable(file, why) end
   end
@@ -163,50 +188,127 @@ local function stamp(t)
   return os.date("!%Y-%m-%d %H:%M:%SZ", math.floor(t))
 end
 
---- Whether a ban or a cool-down holds now: nil, or the error to return at once.
-local function held(db, now)
-  local rows, msg = db:rows("SELECT * FROM holds WHERE name = 'ban' OR expires > ? ORDER BY name", now)
+local boot_id -- read once: it names this boot of the machine
+local function current_boot()
+  if boot_id == nil then
+    local f = io.open("/proc/sys/kernel/random/boot_id", "rb")
+    local id = f and f:read("l")
+    if f then f:close() end
+    boot_id = id and id:match("^[%x-]+$") or false
+  end
+  return boot_id or nil
+end
+
+--- The default witness of real time: this boot's id and the seconds since boot, or nothing
+-- where the system cannot tell (then only the client's clock counts).
+-- @treturn table `{ boot =, mono = }`
+function M.witness()
+  local boot, mono = current_boot(), core.boottime()
+  if not (boot and mono) then return {} end
+  return { boot = boot, mono = mono }
+end
+
+-- When a row or hold stamped at (time, boot, mono) stops counting, `span` seconds after it,
+-- as an epoch of the client's clock: the later of what the clock and the witness say.
+local function ends(row, span, now, w)
+  local at = row.time + span
+  if w.boot and row.boot == w.boot and row.mono then
+    at = math.max(at, now + (row.mono + span - w.mono))
+  end
+  return at
+end
+
+-- The ledger rows that count at `now`: stamped within `window` by the clock (later than now
+-- included) or by the witness. Each row gets `frees`, when it stops counting.
+local COUNTED = "SELECT time, boot, mono FROM requests WHERE time > ?1" ..
+  " UNION ALL SELECT time, boot, mono FROM requests WHERE boot = ?2 AND mono > ?3 AND time <= ?1"
+
+local function counted(db, now, window, w)
+  local rows, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window)
   if not rows then return nil, msg end
-  local h = rows[1]
-  if not h then return false end
-  local retry_at = h.name == "ban" and h.since + M.BAN_HINT or h.expires
-  local message = h.name == "ban"
-    and "this IP address was banned by the service (remembered): nothing is sent until clear_ban()"
-    or ("cool-down after %s until %s: nothing is sent before"):format(h.kind, stamp(h.expires))
-  return errors.new(h.kind, message, { from_state = true, retry_at = retry_at, status = h.status,
-    api_message = h.message })
+  for _, r in ipairs(rows) do r.frees = ends(r, window, now, w) end
+  table.sort(rows, function(a, b) return a.frees < b.frees end)
+  return rows
+end
+
+-- When the budget has room again: the moment enough counted rows have stopped counting.
+local function budget_retry_at(rows, requests)
+  if #rows < requests then return nil end
+  return rows[#rows - requests + 1].frees
+end
+
+-- The ban and the cool-down that hold now, the ban first: errors to return at once,
+-- or nil and a message.
+local function holds(db, now, w)
+  local rows, msg = db:rows("SELECT * FROM holds ORDER BY name")
+  if not rows then return nil, msg end
+  local out = {}
+  for _, h in ipairs(rows) do
+    local fields = { from_state = true, status = h.status, api_message = h.message }
+    if h.name == "ban" then
+      fields.retry_at = h.since + M.BAN_HINT
+      out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered):"
+        .. " nothing is sent until clear_ban()", fields)
+    else
+      -- a cool-down lasts its length by the clock (unless the clock went back more than the
+      -- cap: it would keep it alive too long) or by the witness
+      local length, until_at = h.expires - h.since, nil
+      if now < h.expires and now >= h.since - M.MAX_COOLDOWN then until_at = h.expires end
+      if w.boot and h.boot == w.boot and h.mono and w.mono < h.mono + length then
+        until_at = math.max(until_at or now, now + (h.mono + length - w.mono))
+      end
+      if until_at then
+        fields.retry_at = until_at
+        out[#out + 1] = errors.new(h.kind, ("cool-down after %s until %s: nothing is sent before")
+          :format(h.kind, stamp(until_at)), fields)
+      end
+    end
+  end
+  return out
 end
 
 --- Admits one request: checks the ban and cool-down memory, then the rolling budget,
 -- and records the request in the ledger.
 -- @param db the `linky.State`
--- @tparam number now epoch seconds
+-- @tparam number now epoch seconds of the client's clock
 -- @tparam table|false budget `{ requests =, window = }`, or false for no limit
 -- @tparam string request `"GET /api/..."` for the ledger
--- @treturn true|nil admitted
+-- @tparam table w the witness of real time, `{ boot =, mono = }` (see `witness`)
+-- @treturn integer|nil the ledger row of the admitted request (for `refund`)
 -- @treturn table the error: `banned`/`rate_limited`/`server_error` with `from_state`,
 -- `budget_exhausted` with `retry_at`, or the SQLite message (string)
-function M.admit(db, now, budget, request)
+function M.admit(db, now, budget, request, w)
   return M.transaction(db, function()
-    local hold, msg = held(db, now)
-    if hold == nil then return nil, msg end
-    if hold then return false, hold end
+    local active, msg = holds(db, now, w)
+    if not active then return nil, msg end
+    if active[1] then return false, active[1] end
     if budget then
-      local rows, err = db:rows("SELECT time FROM requests WHERE time > ? ORDER BY time DESC LIMIT ?",
-        now - budget.window, budget.requests)
+      local rows, err = counted(db, now, budget.window, w)
       if not rows then return nil, err end
-      if #rows >= budget.requests then
-        local retry_at = rows[#rows].time + budget.window
+      local retry_at = budget_retry_at(rows, budget.requests)
+      if retry_at then
         return false, errors.new("budget_exhausted", ("%d requests in %g s already; next one at %s")
-          :format(budget.requests, budget.window, stamp(retry_at)),
-          { retry_at = retry_at })
+          :format(budget.requests, budget.window, stamp(retry_at)), { retry_at = retry_at })
       end
     end
-    local ok, err = db:rows("INSERT INTO requests (time, request) VALUES (?, ?)", now, request)
-    if ok then ok, err = db:rows("DELETE FROM requests WHERE time < ?", now - M.KEEP) end
+    local rows, err = db:rows("INSERT INTO requests (time, request, boot, mono) VALUES (?, ?, ?, ?)" ..
+      " RETURNING id", now, request, w.boot, w.mono)
+    if not rows then return nil, err end
+    local id = rows[1].id
+    local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
+    local ok
+    ok, err = db:rows("DELETE FROM requests WHERE id <= ?", id - keep)
     if not ok then return nil, err end
-    return true
+    return id
   end)
+end
+
+--- Gives back the slot of an admitted request that reached no server (in its own transaction).
+-- @tparam integer id the row `admit` returned
+-- @treturn true|nil
+-- @treturn string the SQLite message
+function M.refund(db, id)
+  return M.transaction(db, function() return db:rows("DELETE FROM requests WHERE id = ?", id) end)
 end
 
 local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9, Oct = 10,
@@ -221,27 +323,32 @@ function M.next_access_epoch(s)
   return core.to_epoch(("%s-%02d-%sT%s%s%s:%s"):format(y, MONTHS[mon], d, hms, sign, oh, om))
 end
 
---- Remembers what an error answer means for later calls: a ban, or a cool-down after 429/500.
+--- Remembers what an error answer means for later calls: a ban, or a cool-down after 429/500
+-- (until `nextAccessTime` when it is later, never more than `MAX_COOLDOWN`).
 -- Sets `err.retry_at` for those.
+-- @tparam table w the witness of real time
 -- @treturn true|nil
 -- @treturn string the SQLite message
-function M.note(db, now, err)
+function M.note(db, now, err, w)
   local name, expires
   if err.kind == "banned" then
     name, expires = "ban", now + M.BAN_HINT
   elseif err.status == 429 or err.status == 500 then
     local next_access = M.next_access_epoch(err.next_access_time)
     name, expires = "cooldown", (next_access and next_access > now) and next_access or now + M.COOLDOWN
+    expires = math.min(expires, now + M.MAX_COOLDOWN)
   else
     return true
   end
   err.retry_at = expires
   return M.transaction(db, function()
-    return db:rows("INSERT INTO holds (name, kind, since, expires, status, message)" ..
-      " VALUES (?, ?, ?, ?, ?, ?)" ..
+    -- a later note replaces the hold but keeps its end when that is later, within the cap
+    return db:rows("INSERT INTO holds (name, kind, since, expires, status, message, boot, mono)" ..
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" ..
       " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, since = excluded.since," ..
-      " expires = max(holds.expires, excluded.expires), status = excluded.status, message = excluded.message",
-      name, err.kind, now, expires, err.status, err.api_message)
+      " expires = min(max(holds.expires, excluded.expires), excluded.since + ?9)," ..
+      " status = excluded.status, message = excluded.message, boot = excluded.boot, mono = excluded.mono",
+      name, err.kind, now, expires, err.status, err.api_message, w.boot, w.mono, M.MAX_COOLDOWN)
   end)
 end
 
@@ -253,26 +360,22 @@ function M.clear_ban(db)
 end
 
 --- The budget report of `client:budget()`.
+-- @tparam table w the witness of real time
 -- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_until =, cooldown_until = }`
 -- @treturn string the SQLite message
-function M.report(db, now, budget, default_window)
+function M.report(db, now, budget, default_window, w)
   local window = budget and budget.window or default_window
-  local rows, msg = db:rows("SELECT time FROM requests WHERE time > ? ORDER BY time DESC", now - window)
+  local rows, msg = counted(db, now, window, w)
   if not rows then return nil, msg end
-  local holds
-  holds, msg = db:rows("SELECT * FROM holds")
-  if not holds then return nil, msg end
+  local active
+  active, msg = holds(db, now, w)
+  if not active then return nil, msg end
   local out = { used = #rows, limit = budget and budget.requests or nil, window = window }
-  for _, h in ipairs(holds) do
-    if h.name == "ban" then out.banned_until = h.since + M.BAN_HINT
-    elseif h.expires > now then out.cooldown_until = h.expires end
+  local at = budget and budget_retry_at(rows, budget.requests) or nil
+  for _, h in ipairs(active) do
+    if h.kind == "banned" then out.banned_until = h.retry_at else out.cooldown_until = h.retry_at end
+    at = math.max(at or h.retry_at, h.retry_at)
   end
-  local at = out.banned_until or out.cooldown_until
-  if budget and #rows >= budget.requests then
-    local slot = rows[budget.requests].time + window
-    at = math.max(at or slot, slot)
-  end
-  if out.banned_until then at = math.max(at, out.banned_until) end
   out.retry_at = at
   return out
 end
