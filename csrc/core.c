@@ -13,6 +13,7 @@
 #include "base64url.h"
 #include "calendar.h"
 #include "connection.h"
+#include "files.h"
 #include "normalise.h"
 #include "store.h"
 
@@ -157,6 +158,7 @@ int luaopen_linky_core(lua_State *L) {
     {"connect", linky_connect},
     {"open_state", linky_open_state},
     {"mkdirs", linky_mkdirs},
+    {"create_private", linky_create_private},
     {"decode", linky_decode},
     {"day_number", core_day_number},
     {"date_of_day", core_date_of_day},

@@ -1,10 +1,7 @@
 /* store.c: the linky.State userdata, one SQLite connection to the state file.
  * The Lua side holds the policy (schema, ledger, store); this file binds and steps statements. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 #include <lauxlib.h>
 #include <sqlite3.h>
@@ -258,26 +255,6 @@ int linky_open_state(lua_State *L) {
     lua_pushinteger(L, SQLITE_READONLY);
     return 3;
   }
-  return 1;
-}
-
-int linky_mkdirs(lua_State *L) {
-  size_t len, i;
-  const char *path = luaL_checklstring(L, 1, &len);
-  luaL_Buffer b;
-  char *copy = luaL_buffinitsize(L, &b, len + 1);
-  memcpy(copy, path, len + 1);
-  for (i = 1; i < len; i++) {
-    if (copy[i] != '/') continue;
-    copy[i] = '\0';
-    if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-      lua_pushnil(L);
-      lua_pushfstring(L, "cannot create %s: %s", copy, strerror(errno));
-      return 2;
-    }
-    copy[i] = '/';
-  }
-  lua_pushboolean(L, 1);
   return 1;
 }
 

@@ -16,9 +16,6 @@ void linky_state_createmeta(lua_State *L);
 /* core.open_state(path, busy_ms) -> state | nil, message, code */
 int linky_open_state(lua_State *L);
 
-/* core.mkdirs(path) -> true | nil, message: creates the parent folders of path (mode 0700). */
-int linky_mkdirs(lua_State *L);
-
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
