@@ -244,25 +244,26 @@ local function read_file(path)
 end
 
 --- Writes a file atomically: a temporary file in the same folder, then a rename. Creates the
--- parent folders. With `private`, the file is created with mode 0600 before any byte is written.
+-- missing parent folders (mode 0700). With `private`, the file is created with mode 0600 before
+-- any byte is written.
 -- @tparam string path the file
 -- @tparam string data its new content
 -- @tparam[opt] boolean private mode 0600
 -- @treturn true|nil
 -- @treturn string why it failed
 function M.write_atomic(path, data, private)
-  local dir = path:match("^(.*)/[^/]*$")
-  if dir and dir ~= "" and os.execute("test -d " .. quote(dir)) ~= true then
-    if os.execute("mkdir -p -- " .. quote(dir) .. " 2>/dev/null") ~= true then
-      return nil, "cannot create the folder " .. dir
-    end
-  end
+  local made, merr = core.mkdirs(path)
+  if not made then return nil, merr end
   local tmp = ("%s.%d.tmp"):format(path, math.random(1, 999999999))
-  if private and os.execute("umask 077 && : > " .. quote(tmp) .. " 2>/dev/null") ~= true then
-    return nil, "cannot create " .. tmp
+  if private then
+    local created, cerr = core.create_private(tmp)
+    if not created then return nil, cerr end
   end
   local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
+  if not f then
+    if private then os.remove(tmp) end
+    return nil, err
+  end
   local ok, werr = f:write(data)
   local closed, cerr = f:close()
   if not ok or not closed then

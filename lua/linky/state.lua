@@ -169,6 +169,7 @@ function M.open(path)
     -- folders 0700 and the file 0600 before SQLite opens it (it would make it 0644 under the
     -- usual umask); SQLite gives -wal and -shm the main file's mode
     local made, why = core.mkdirs(file)
+    if made then made, why = core.create_private(file) end
     if not made then return unavailable(file, why) end
   end
   local db, msg = core.open_state(file)
