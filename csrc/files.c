@@ -31,7 +31,7 @@ int linky_mkdirs(lua_State *L) {
   size_t len, i;
   const char *path = luaL_checklstring(L, 1, &len);
   char *copy;
-  luaL_argcheck(L, strlen(path) == len, 1, "path contains a zero byte");
+  if (strlen(path) != len) return fail(L, "create the folders of", "a path with a zero byte", EINVAL);
   /* a private copy to cut at each '/'; a userdata, so a raise on the way frees it */
   copy = (char *)lua_newuserdatauv(L, len + 1, 0);
   memcpy(copy, path, len + 1);
@@ -55,7 +55,8 @@ int linky_create_private(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len);
   int fd;
-  luaL_argcheck(L, strlen(path) == len, 1, "path contains a zero byte");
+  /* the system would see a shorter path than the caller gave */
+  if (strlen(path) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
   /* no O_TRUNC: an existing state file keeps its bytes; O_NOFOLLOW: a link planted at the
    * path is refused (ELOOP) rather than followed to a file of someone else's choosing */
   do {

@@ -127,6 +127,16 @@ describe("linky files", function()
     end)
   end)
 
+  it("returns nil and a message for a path with a zero byte, creating nothing", function()
+    local core = require "linky.core"
+    for _, name in ipairs { "mkdirs", "create_private" } do
+      local ok, msg = core[name](dir .. "/a\0/b")
+      assert.is_nil(ok, name)
+      assert.is_string(msg, name)
+    end
+    assert.same({}, modes(dir .. "/a"))
+  end)
+
   describe("state file", function()
     local server
 
