@@ -244,10 +244,10 @@ describe("linky", function()
     end)
 
     it("leaves err.partial empty when the first request fails", function()
-      server:script { { error = "adam_err0123" } }
+      server:script { { error = "unauthorized_401" } }
       local r, err = client():consumption_load_curve("2026-05-01", "2026-05-20")
       assert.is_nil(r)
-      assert.equal("bad_request", err.kind)
+      assert.equal("unauthorized", err.kind)
       assert.is_nil(err.partial)
       assert.equal(1, #server:api_requests())
     end)

@@ -298,7 +298,8 @@ describe("linky state", function()
         assert.equal(case[2], err.kind)
         assert.equal(1, requests())
         assert.same({}, sleeps)
-        assert(client():daily_consumption("2026-04-01", "2026-04-02"))
+        -- a 404 day is missing, and old enough to be settled: only refresh asks again
+        assert(client():daily_consumption("2026-04-01", "2026-04-02", { refresh = case[2] == "not_found" }))
       end)
     end
   end)
@@ -373,32 +374,35 @@ describe("linky state", function()
   end)
 
   describe("gaps", function()
-    it("lists null and absent days and requests them again on the next call", function()
-      server:script { { status = 200, body = daily_body("BRUT", { { "2026-04-01", "10" }, { "2026-04-02", false },
-                                                                  { "2026-04-04", "40" } }) } }
+    it("lists null and absent days and requests them again an hour later", function()
+      server:script { { status = 200, body = daily_body("BRUT", { { "2026-11-21", "10" }, { "2026-11-22", false },
+                                                                  { "2026-11-24", "40" } }) } }
       local c = client()
-      local r = assert(c:daily_consumption("2026-04-01", "2026-04-05"))
-      assert.same({ { start = "2026-04-02", ["end"] = "2026-04-04" } }, r.gaps)
+      local r = assert(c:daily_consumption("2026-11-21", "2026-11-25"))
+      assert.same({ { start = "2026-11-22", ["end"] = "2026-11-23", reason = "incomplete" },
+                    { start = "2026-11-23", ["end"] = "2026-11-24", reason = "missing" } }, r.gaps)
       assert.equal(3, #r.points)
       server:reset()
-      local again = assert(c:daily_consumption("2026-04-01", "2026-04-05"))
-      assert.same({ "2026-04-02..2026-04-04" }, dates_of(server:api_requests()))
+      now = NOW + 3600
+      local again = assert(c:daily_consumption("2026-11-21", "2026-11-25"))
+      assert.same({ "2026-11-22..2026-11-24" }, dates_of(server:api_requests()))
       assert.same({}, again.gaps)
       assert.equal(2, again.cached)
       assert.equal(4, #again.points)
-      assert.equal(0, assert(c:daily_consumption("2026-04-01", "2026-04-05")).requests)
+      assert.equal(0, assert(c:daily_consumption("2026-11-21", "2026-11-25")).requests)
     end)
 
-    it("turns a 404 sub-range into a gap that the next call fills", function()
-      server:script { {}, { error = "no_data_404" } }
+    it("turns a 404 sub-range into a gap that a call an hour later fills", function()
+      server:script { {}, {}, { error = "no_data_404" } }
       local c = client()
-      local r = assert(c:consumption_load_curve("2026-05-01", "2026-05-20"))
+      local r = assert(c:consumption_load_curve("2026-11-08", "2026-11-27"))
       assert.equal(3, r.requests)
-      assert.same({ { start = "2026-05-08", ["end"] = "2026-05-15" } }, r.gaps)
-      assert.equal(12 * 48, #r.points)
+      assert.same({ { start = "2026-11-22", ["end"] = "2026-11-27", reason = "missing" } }, r.gaps)
+      assert.equal(14 * 48, #r.points)
       server:reset()
-      local again = assert(c:consumption_load_curve("2026-05-01", "2026-05-20"))
-      assert.same({ "2026-05-08..2026-05-15" }, dates_of(server:api_requests()))
+      now = NOW + 3600
+      local again = assert(c:consumption_load_curve("2026-11-08", "2026-11-27"))
+      assert.same({ "2026-11-22..2026-11-27" }, dates_of(server:api_requests()))
       assert.same({}, again.gaps)
       assert.equal(19 * 48, #again.points)
     end)

@@ -50,6 +50,7 @@ describe("linky", function()
                     user_agent = "spec/1", from = "spec@example.org", timeout = 5, connect_timeout = 5,
                     cainfo = other.ca, min_interval = 0, max_body = 1000000, insecure = false,
                     log = function() end, clock = function() return clients.NOW end, sleep = function() end,
+                    monotonic = function() return clients.NOW end, today = "2026-11-28",
                     state = false, budget = { requests = 40, window = 43200 },
                     retry = { attempts = 2, base = 2, cap = 30 }, random = math.random, cache = false }
       for name in pairs(options.types) do

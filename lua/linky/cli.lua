@@ -750,11 +750,12 @@ function M.main(argv, program)
   end
   local today, clock = today_and_clock()
   if not today then return self:usage(clock) end
+  -- LINKY_TODAY moves the dates only: the library's ledger, bans and cool-downs keep real time
   self.today, self.clock = today, clock
-  local no_color = os.getenv("NO_COLOR")
-  self.color = not self.flags.output and (no_color == nil or no_color == "") and is_tty(1)
   local forced = os.getenv("LINKY_TODAY")
   self.forced_today = forced ~= "" and forced or nil
+  local no_color = os.getenv("NO_COLOR")
+  self.color = not self.flags.output and (no_color == nil or no_color == "") and is_tty(1)
   local kind = resolve_kind(name)
   if kind then return self:data_command(kind) end
   if commands[name] then return commands[name](self) end

@@ -12,9 +12,9 @@ local analysis = require "linky.analysis"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
+local fetch = require "linky.fetch"
 local kinds = require "linky.kinds"
 local options = require "linky.options"
-local result = require "linky.result"
 local state = require "linky.state"
 local store = require "linky.store"
 local token = require "linky.token"
@@ -58,7 +58,8 @@ local function default_log(level, message)
 end
 
 -- Per-call options and their types.
-local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string" }
+local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
+                       refresh = "boolean", progress = "function" }
 local STEPS = { P1D = true, P1M = true }
 local MEASURES = { PMA = true, TOUT = true }
 
@@ -161,27 +162,6 @@ local function resolve_kind(api, name)
   return nil
 end
 
-local function urlencode(s)
-  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
-end
-
-local function query_string(pairs_list)
-  local parts = {}
-  for i = 1, #pairs_list, 2 do
-    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
-  end
-  return table.concat(parts, "&")
-end
-
--- Waits so that two requests of one client are at least `min_interval` apart.
-local function pace(st)
-  if st.last_request and st.min_interval > 0 then
-    local wait = st.min_interval - (st.clock() - st.last_request)
-    if wait > 0 then st.sleep(wait) end
-  end
-  st.last_request = st.clock()
-end
-
 local function check_call_options(kind, api, copts, fname)
   if copts == nil then return {} end
   if type(copts) ~= "table" then
@@ -207,185 +187,6 @@ local function check_date(v, position, fname)
     error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 4)
   end
   return dates.day(v)
-end
-
--- The path and query of the request for days [first, stop).
-local function request_path(call, first, stop)
-  local q
-  if call.api == "legacy" then
-    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
-  else
-    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
-    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
-    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
-  end
-  return call.type .. "?" .. query_string(q)
-end
-
--- The client's Paris day today: the `today` option, else its clock's.
-local function today_of(st)
-  return st.today or dates.paris_day(st.clock())
-end
-
--- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
--- was reached).
-local function request_range(st, call, path, request)
-  pace(st)
-  local status, body, kind_or_msg, unsent = st.conn:get(path)
-  if not status then
-    return nil, errors.new(body, kind_or_msg, { request = request }), unsent
-  end
-  if status < 200 or status > 299 then
-    return nil, errors.from_response(status, body, request)
-  end
-  local part, decoded = core.decode(body, call.decode_spec)
-  if not part then
-    return nil, errors.new("invalid_response", decoded, {
-      status = status, body = body:sub(1, 4096), request = request,
-    })
-  end
-  part.decoded = decoded
-  return part
-end
-
-local function unavailable(st, why)
-  return errors.new("state_unavailable", "state: " .. tostring(why), { state = st.state_path })
-end
-
--- The state database, opened on first use so that a broken one fails calls, not `new`.
-local function state_db(st)
-  if not st.db then
-    local db, err = state.open(st.state_path)
-    if not db then
-      err.state = st.state_path
-      return nil, err
-    end
-    st.db = db
-  end
-  return st.db
-end
-
--- Failures retried inside a call; 429 and 500 get a cool-down instead.
-local RETRIED_KINDS = { timeout = true, network = true }
-local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
-
--- One sub-range: each attempt admitted through the ledger, retried with full jitter.
-local function send(st, call, first, stop, res)
-  local path = request_path(call, first, stop)
-  local request = "GET " .. st.base_path .. "/" .. path
-  local attempt = 0
-  while true do
-    local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request, st.witness())
-    if admitted == nil then return nil, unavailable(st, refusal) end
-    if not admitted then return nil, refusal end
-    res.requests = res.requests + 1
-    local part, err, unsent = request_range(st, call, path, request)
-    if part then return part end
-    if unsent then -- resolving or connecting failed before a byte was sent: the slot comes back
-      local refunded, why = state.refund(st.db, admitted)
-      if not refunded then return nil, unavailable(st, why) end
-      res.requests = res.requests - 1
-    end
-    local noted, why = state.note(st.db, st.clock(), err, st.witness())
-    if not noted then return nil, unavailable(st, why) end
-    local retry = st.retry
-    local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
-    if not (retry and retried and attempt < retry.attempts) then return nil, err end
-    attempt = attempt + 1
-    st.sleep(st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1)))
-  end
-end
-
--- `{ {start=, end=}, ... }` of the days marked in `days`.
-local function gap_list(days, first, stop)
-  local gaps = {}
-  for _, run in ipairs(store.runs(function(day) return days[day] end, first, stop)) do
-    gaps[#gaps + 1] = { start = dates.format(run[1]), ["end"] = dates.format(run[2]) }
-  end
-  return gaps
-end
-
--- Puts the stored points of [first, last) into `res`: the covered days | nil, err.
-local function from_store(st, call, res, first, last)
-  local covered, why = store.covered(st.db, call.prm, call.kind, first, last)
-  local qualities
-  if covered then
-    res.points, qualities, res.classes =
-      store.load(st.db, call.prm, call.kind, covered, first, last, call.index)
-  end
-  if not (covered and res.points) then return nil, unavailable(st, why or qualities) end
-  res.cached = #res.points
-  for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
-  return covered
-end
-
--- The requests for the days of [first, last) missing from `covered`, split by the per-request limit.
-local function plan(covered, first, last, max_days)
-  local ranges = {}
-  for _, days in ipairs(store.missing_runs(covered, first, last)) do
-    for _, range in ipairs(dates.split(days[1], days[2], max_days)) do ranges[#ranges + 1] = range end
-  end
-  return ranges
-end
-
--- Adds one answered sub-range to `res`, marks its null and absent days as gaps and stores
--- it when `stored`: nil | a `state_unavailable` error.
-local function take(st, call, spec, res, part, range, gap_days, stored)
-  if res.responses then res.responses[#res.responses + 1] = part.decoded end
-  result.add(res, part)
-  -- what the gaps and the store need; the lean path (no store) copies no point
-  local complete, keep = store.complete_days(part.points, spec.load_curve, range[1], range[2], stored)
-  if call.daily then
-    for day = range[1], range[2] - 1 do gap_days[day] = not complete[day] or nil end
-  end
-  if stored then
-    local ok, why = store.put(st.db, call.prm, call.kind, part.quality, st.clock(), complete, keep)
-    for label, points in pairs(part.classes or {}) do
-      if not ok then break end
-      local _, class_keep = store.complete_days(points, false, range[1], range[2], true)
-      ok, why = store.put(st.db, call.prm, store.class_kind(call.kind, label), part.quality, st.clock(), {},
-        class_keep)
-    end
-    if not ok then return unavailable(st, why) end
-  end
-end
-
--- The fetch loop: stored days from the store, the missing ones by sequential requests
--- (all of [first, last) when `whole`), a 404 sub-range becoming a gap.
-local function run(st, call, spec, first, last, whole)
-  local db, err = state_db(st)
-  if not db then return nil, err end
-  local res = {
-    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
-    start = dates.format(first), ["end"] = dates.format(last),
-    requests = 0, cached = 0, points = {}, gaps = {},
-    responses = call.decode_spec.keep and {} or nil,
-  }
-  local stored = st.cache and call.storable
-  local covered = {}
-  if stored and not whole then
-    covered, err = from_store(st, call, res, first, last)
-    if not covered then return nil, err end
-  end
-  local gap_days, not_found, answered = {}, nil, 0
-  for _, range in ipairs(plan(covered, first, last, spec.max_days)) do
-    local part, fail = send(st, call, range[1], range[2], res)
-    if part then
-      answered = answered + 1
-      fail = take(st, call, spec, res, part, range, gap_days, stored)
-    elseif fail.kind == "not_found" then -- a gap: the next call requests it again
-      not_found, fail = fail, nil
-      for day = range[1], range[2] - 1 do gap_days[day] = true end
-    end
-    if fail then
-      if answered > 0 or res.cached > 0 then fail.partial = res end
-      return nil, fail
-    end
-  end
-  if not_found and answered == 0 and res.cached == 0 then return nil, not_found end
-  res.gaps = gap_list(gap_days, first, last)
-  res.unit = res.unit or spec.unit
-  return res
 end
 
 -- What one call needs to build its requests and decode their answers.
@@ -445,11 +246,12 @@ function methods._fetch(self, fname, name, start, stop, copts)
   if not first then return invalid("start: " .. why) end
   if not last then return invalid("end: " .. why2) end
   if first >= last then return invalid("start must be before end (end is excluded)") end
-  local today = today_of(st)
+  local today = fetch.today(st)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
-  return run(st, new_call(self, kind, spec, prm, call_opts), spec, first, last, false)
+  return fetch.run(st, new_call(self, kind, spec, prm, call_opts), spec, first, last,
+    { refresh = call_opts.refresh, progress = call_opts.progress })
 end
 
 -- Options of `client:update`.
@@ -486,17 +288,17 @@ function methods:update(kind, opts)
   local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
   local prm, why = check_prm(self, call.prm)
   if not prm then return invalid(why) end
-  local today = today_of(st)
+  local today = fetch.today(st)
   local since = today - 7
   if uopts.since then
     local why2
     since, why2 = dates.day(uopts.since)
     if not since then return invalid("since: " .. why2) end
   end
-  local db, err = state_db(st)
+  local db, err = fetch.state_db(st)
   if not db then return nil, err end
   local last, brut = store.span(db, prm, kind, today - 7)
-  if last == nil then return nil, unavailable(st, brut) end
+  if last == nil then return nil, fetch.unavailable(st, brut) end
   local first = last and last + 1 or since
   if brut then first = math.min(first, brut) end
   if first >= today then
@@ -504,7 +306,7 @@ function methods:update(kind, opts)
              ["end"] = dates.format(today), unit = spec.unit, requests = 0, cached = 0,
              points = {}, gaps = {} }
   end
-  return run(st, call, spec, first, today, true)
+  return fetch.run(st, call, spec, first, today, { whole = true })
 end
 
 --- The request budget of this client's state.
@@ -514,10 +316,10 @@ end
 -- @treturn table a `state_unavailable` error
 function methods:budget()
   local st = open_state(self)
-  local db, err = state_db(st)
+  local db, err = fetch.state_db(st)
   if not db then return nil, err end
   local report, why = state.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
-  if not report then return nil, unavailable(st, why) end
+  if not report then return nil, fetch.unavailable(st, why) end
   return report
 end
 
@@ -535,7 +337,7 @@ end
 -- @treturn table a `state_unavailable` error
 function methods:clear_ban()
   local st = open_state(self)
-  local db, err = state_db(st)
+  local db, err = fetch.state_db(st)
   if not db then return nil, err end
   return clear_ban(db, st.state_path)
 end

@@ -12,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 2
+M.VERSION = 3
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -73,6 +73,20 @@ local MIGRATIONS = {
   CREATE INDEX requests_mono ON requests (boot, mono);
   ALTER TABLE holds ADD COLUMN boot TEXT;
   ALTER TABLE holds ADD COLUMN mono REAL;
+  ]],
+  -- day statuses: complete, incomplete or missing, and settled (asked no more). Version 2
+  -- marked a day covered once it had a value and no null: a load-curve day keeps that mark only
+  -- if its stored readings still add up to the whole day (each interval's step, 23, 24 or 25 h).
+  [[
+  ALTER TABLE days ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+  ALTER TABLE days ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+  UPDATE days SET status = 'incomplete' WHERE kind LIKE '%load_curve' AND 86400 + 3600 * (
+      (strftime('%m-%d', date(day * 86400, 'unixepoch')) BETWEEN '10-25' AND '10-31'
+        AND strftime('%w', date(day * 86400, 'unixepoch')) = '0')
+    - (strftime('%m-%d', date(day * 86400, 'unixepoch')) BETWEEN '03-25' AND '03-31'
+        AND strftime('%w', date(day * 86400, 'unixepoch')) = '0'))
+    IS NOT (SELECT sum(step) FROM readings r
+            WHERE r.prm = days.prm AND r.kind = days.kind AND r.day = days.day);
   ]],
 }
 

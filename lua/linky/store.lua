@@ -1,35 +1,65 @@
---- The local store of readings in the state file, and which days it covers.
--- A reading is keyed by (prm, kind, time), whichever API generation fetched it; a day is
--- covered once a 200 brought it with values and no null. `BEST` never gives way to `BRUT`.
+--- The local store of readings in the state file, and the status of every day it was asked.
+-- A reading is keyed by (prm, kind, time), whichever API generation fetched it. A day is
+-- `complete` (every point its step implies, no null), `incomplete` (points missing or null) or
+-- `missing` (answered 404, or absent from a 200); today and later days are never complete.
+-- A complete day is never asked again; the others are asked again at most once an hour until
+-- they are 7 days old, then they are settled (asked again only with `refresh`). `BEST` never
+-- gives way to `BRUT`.
 -- @module linky.store
+local core = require "linky.core"
 local dates = require "linky.dates"
 local state = require "linky.state"
 
 local M = {}
+
+--- Seconds an incomplete or missing day is held before it is asked again.
+M.HOLD = 3600
+--- Age in days after which an incomplete or missing day is settled.
+M.SETTLE_DAYS = 7
 
 --- The Paris day a point belongs to: load-curve stamps end their interval.
 local function day_of(p, curve)
   return dates.paris_day(curve and p.time - 1 or p.time)
 end
 
---- Splits the days of [first, stop) that a response brought into complete and incomplete.
--- @tparam table points the decoded points
+-- Paris midnight of a day, as an epoch.
+local function midnight(day)
+  return core.to_epoch(dates.format(day) .. " 00:00:00")
+end
+
+-- Whether the load-curve points of one day (time order, no null) chain from its midnight to
+-- the next one, each interval starting where the previous one ended: the whole day, once.
+local function covers_day(points, day)
+  local at, stop = midnight(day), midnight(day + 1)
+  for _, p in ipairs(points) do
+    if not p.step or p.time - p.step ~= at then return false end
+    at = p.time
+  end
+  return at == stop
+end
+
+--- The status of each day of [first, stop) that a 200 brought points for.
+-- @tparam table points the decoded points, in time order
 -- @tparam boolean curve whether stamps end intervals
 -- @tparam integer first first day of the request
 -- @tparam integer stop day after its last one
+-- @tparam integer today the client's day today (that day and later are never complete)
 -- @tparam boolean collect whether to build the second result (only a stored call needs it)
--- @treturn table day -> true for days with values and no null
+-- @treturn table day -> "complete" | "incomplete"; days without any point are absent (missing)
 -- @treturn table the points to store (with a value, inside the range), each with `day`;
 -- empty unless `collect`
-function M.complete_days(points, curve, first, stop, collect)
-  local seen, nulls, keep = {}, {}, {}
+function M.day_statuses(points, curve, first, stop, today, collect)
+  local by_day, nulls, keep = {}, {}, {}
   for _, p in ipairs(points) do
     local day = day_of(p, curve)
     if day >= first and day < stop then
       if p.value == nil then
         nulls[day] = true
+        by_day[day] = by_day[day] or {}
       else
-        seen[day] = true
+        local list = by_day[day] or {}
+        by_day[day] = list
+        list[#list + 1] = p
         if collect then
           keep[#keep + 1] = { day = day, time = p.time, date = p.date, value = p.value, step = p.step,
                               nature = p.nature }
@@ -37,20 +67,49 @@ function M.complete_days(points, curve, first, stop, collect)
       end
     end
   end
-  for day in pairs(nulls) do seen[day] = nil end
-  return seen, keep
+  local statuses = {}
+  for day, list in pairs(by_day) do
+    local whole = #list > 0 and not nulls[day] and day < today and (not curve or covers_day(list, day))
+    statuses[day] = whole and "complete" or "incomplete"
+  end
+  return statuses, keep
 end
 
---- Covered days of [first, stop) for (prm, kind): day -> quality.
+--- What the store knows of the days of [first, stop) for (prm, kind):
+-- day -> `{ status =, quality =, fetched =, settled = }`.
 -- @treturn table|nil
 -- @treturn string the SQLite message
-function M.covered(db, prm, kind, first, stop)
-  local rows, msg = db:rows("SELECT day, quality FROM days" ..
+function M.known(db, prm, kind, first, stop)
+  local rows, msg = db:rows("SELECT day, status, quality, fetched, settled FROM days" ..
     " WHERE prm = ? AND kind = ? AND day >= ? AND day < ?", prm, kind, first, stop)
   if not rows then return nil, msg end
   local out = {}
-  for _, r in ipairs(rows) do out[r.day] = r.quality or "BRUT" end
+  for _, r in ipairs(rows) do
+    out[r.day] = { status = r.status, quality = r.quality, fetched = r.fetched, settled = r.settled == 1 }
+  end
   return out
+end
+
+--- Whether a day that is not complete is settled: marked so, or older than `SETTLE_DAYS`.
+-- @tparam integer day the day
+-- @tparam table|nil k what `known` says of it
+-- @tparam integer today the client's day today
+-- @treturn boolean
+function M.settled(day, k, today)
+  return k ~= nil and k.status ~= "complete" and (k.settled or day < today - M.SETTLE_DAYS)
+end
+
+--- Whether a call asks for a day: never when complete; otherwise when never asked, or with
+-- `refresh`, or when neither settled nor asked within the last `HOLD` seconds.
+-- @treturn boolean
+-- @treturn number|nil when the hold of a held day ends
+function M.wanted(day, k, today, now, refresh)
+  if not k then return true end
+  if k.status == "complete" then return false end
+  if refresh then return true end
+  if M.settled(day, k, today) then return false end
+  if math.abs(now - k.fetched) < M.HOLD then return false, k.fetched + M.HOLD end
+  return true
 end
 
 --- Runs of consecutive days of [first, stop) for which `pick(day)` is true.
@@ -68,40 +127,47 @@ function M.runs(pick, first, stop)
   return runs
 end
 
---- Runs of consecutive days of [first, stop) missing from `covered`.
-function M.missing_runs(covered, first, stop)
-  return M.runs(function(day) return not covered[day] end, first, stop)
-end
-
 local PUT_READING = "INSERT INTO readings" ..
   " (prm, kind, quality, fetched, day, time, date, value, step, nature)" ..
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (prm, kind, time) DO UPDATE SET" ..
   " day = excluded.day, date = excluded.date, value = excluded.value, step = excluded.step," ..
   " nature = excluded.nature, quality = excluded.quality, fetched = excluded.fetched" ..
   " WHERE readings.quality IS NOT 'BEST' OR excluded.quality = 'BEST'"
-local PUT_DAY = "INSERT INTO days (prm, kind, quality, fetched, day) VALUES (?1, ?2, ?3, ?4, ?5)" ..
-  " ON CONFLICT (prm, kind, day) DO UPDATE SET quality = excluded.quality, fetched = excluded.fetched" ..
-  " WHERE days.quality IS NOT 'BEST' OR excluded.quality = 'BEST'"
+-- A complete day takes only a complete answer, and a BEST one only a BEST answer; any other
+-- day takes the latest status.
+local PUT_DAY = "INSERT INTO days (prm, kind, fetched, settled, day, status, quality)" ..
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" ..
+  " ON CONFLICT (prm, kind, day) DO UPDATE SET quality = excluded.quality, fetched = excluded.fetched," ..
+  " settled = excluded.settled, status = excluded.status" ..
+  " WHERE days.status IS NOT 'complete' OR (excluded.status = 'complete'" ..
+  " AND (days.quality IS NOT 'BEST' OR excluded.quality = 'BEST'))"
 local READING_FIELDS = { "day", "time", "date", "value", "step", "nature" }
-local DAY_FIELDS = { "day" }
+local DAY_FIELDS = { "day", "status", "quality" }
 
---- Stores the readings of one 200 and marks its complete days covered.
+--- Stores the readings of one answer and the status of each day it covered.
 -- @param db the `linky.State`
 -- @tparam string prm the meter
 -- @tparam string kind linky's kind name
--- @tparam string quality the response's quality (`BRUT` when nil)
+-- @tparam string|nil quality the response's quality (nil for days without data)
 -- @tparam number now epoch seconds, kept as `fetched`
--- @tparam table complete day -> true, from `complete_days`
--- @tparam table keep the points to store, from `complete_days`
+-- @tparam table statuses day -> "complete" | "incomplete" | "missing"
+-- @tparam table keep the points to store, from `day_statuses`
+-- @tparam[opt] boolean settled mark these days settled (before the meter's activation, beyond
+-- its history)
 -- @treturn true|nil
 -- @treturn string the SQLite message
-function M.put(db, prm, kind, quality, now, complete, keep)
+function M.put(db, prm, kind, quality, now, statuses, keep, settled)
   local days = {}
-  for day in pairs(complete) do days[#days + 1] = { day = day } end
-  local fixed = { prm, kind, quality or "BRUT", now }
+  for day, status in pairs(statuses) do
+    local q = status ~= "missing" and (quality or "BRUT") or nil
+    days[#days + 1] = { day = day, status = status, quality = q }
+  end
   return state.transaction(db, function()
-    local ok, msg = db:run_many(PUT_READING, fixed, keep, READING_FIELDS)
-    if ok then ok, msg = db:run_many(PUT_DAY, fixed, days, DAY_FIELDS) end
+    local ok, msg = true, nil
+    if #keep > 0 then
+      ok, msg = db:run_many(PUT_READING, { prm, kind, quality or "BRUT", now }, keep, READING_FIELDS)
+    end
+    if ok then ok, msg = db:run_many(PUT_DAY, { prm, kind, now, settled and 1 or 0 }, days, DAY_FIELDS) end
     if not ok then return nil, msg end
     return true
   end)
@@ -111,11 +177,11 @@ local function point_of(r)
   return { date = r.date, time = r.time, value = r.value, step = r.step, nature = r.nature }
 end
 
---- The stored points of the covered days of [first, stop), in time order.
+--- The stored points of some days of [first, stop), in time order.
 -- @param db the `linky.State`
 -- @tparam string prm the meter
 -- @tparam string kind linky's kind name
--- @tparam table covered day -> quality, from `covered`
+-- @tparam table covered the days to load (day -> any true value)
 -- @tparam integer first first day
 -- @tparam integer stop day after the last one
 -- @tparam[opt] boolean with_classes also load the time classes of an index kind
@@ -155,14 +221,15 @@ function M.class_kind(kind, label)
   return kind .. "/" .. label
 end
 
---- The last covered day of (prm, kind), and the first `BRUT` covered day from `since` on.
+--- The last complete day of (prm, kind), and the first `BRUT` complete day from `since` on.
 -- @treturn integer|nil|false last day (false when nothing is stored; nil on failure)
 -- @treturn integer|string|nil first BRUT day, or the SQLite message
 function M.span(db, prm, kind, since)
   local rows, msg = db:rows("SELECT max(day) AS last," ..
     " (SELECT min(day) FROM days" ..
-    "  WHERE prm = ?1 AND kind = ?2 AND day >= ?3 AND quality IS NOT 'BEST') AS brut" ..
-    " FROM days WHERE prm = ?1 AND kind = ?2", prm, kind, since)
+    "  WHERE prm = ?1 AND kind = ?2 AND day >= ?3 AND status = 'complete'" ..
+    "  AND quality IS NOT 'BEST') AS brut" ..
+    " FROM days WHERE prm = ?1 AND kind = ?2 AND status = 'complete'", prm, kind, since)
   if not rows then return nil, msg end
   return rows[1].last or false, rows[1].brut
 end

@@ -1,0 +1,316 @@
+--- The fetch loop, the only one: which days a call asks for (the store and the day statuses
+-- decide), each request admitted by the ledger, paced, sent, retried, decoded and stored, and
+-- one result built with its gaps. `client:fetch`, every kind method, `update` and the command
+-- all go through `run`.
+-- @module linky.fetch
+local core = require "linky.core"
+local dates = require "linky.dates"
+local errors = require "linky.errors"
+local result = require "linky.result"
+local state = require "linky.state"
+local store = require "linky.store"
+
+local M = {}
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+
+local function query_string(pairs_list)
+  local parts = {}
+  for i = 1, #pairs_list, 2 do
+    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
+  end
+  return table.concat(parts, "&")
+end
+
+-- The path and query of the request for days [first, stop).
+local function request_path(call, first, stop)
+  local q
+  if call.api == "legacy" then
+    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
+  else
+    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
+    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
+    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
+  end
+  return call.type .. "?" .. query_string(q)
+end
+
+--- The client's Paris day today: its `today` option, else its clock's.
+-- @tparam table st the client's private state
+-- @treturn integer
+function M.today(st)
+  return st.today or dates.paris_day(st.clock())
+end
+
+-- Waits so that two requests of one client are at least `min_interval` apart.
+local function pace(st)
+  if st.last_request and st.min_interval > 0 then
+    local wait = st.min_interval - (st.clock() - st.last_request)
+    if wait > 0 then st.sleep(wait) end
+  end
+  st.last_request = st.clock()
+end
+
+-- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
+-- was reached).
+local function request_range(st, call, path, request)
+  pace(st)
+  local status, body, kind_or_msg, unsent = st.conn:get(path)
+  if not status then
+    return nil, errors.new(body, kind_or_msg, { request = request }), unsent
+  end
+  if status < 200 or status > 299 then
+    return nil, errors.from_response(status, body, request)
+  end
+  local part, decoded = core.decode(body, call.decode_spec)
+  if not part then
+    return nil, errors.new("invalid_response", decoded, {
+      status = status, body = body:sub(1, 4096), request = request,
+    })
+  end
+  part.decoded = decoded
+  return part
+end
+
+--- A `state_unavailable` error of the client's state.
+function M.unavailable(st, why)
+  return errors.new("state_unavailable", "state: " .. tostring(why), { state = st.state_path })
+end
+
+--- The state database, opened on first use so that a broken one fails calls, not `new`.
+-- @treturn userdata|nil the `linky.State`
+-- @treturn table a `state_unavailable` error
+function M.state_db(st)
+  if not st.db then
+    local db, err = state.open(st.state_path)
+    if not db then
+      err.state = st.state_path
+      return nil, err
+    end
+    st.db = db
+  end
+  return st.db
+end
+
+-- Failures retried inside a call; 429 and 500 get a cool-down instead.
+local RETRIED_KINDS = { timeout = true, network = true }
+local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
+
+-- One sub-range: each attempt admitted through the ledger, retried with full jitter.
+local function send(st, call, first, stop, res)
+  local path = request_path(call, first, stop)
+  local request = "GET " .. st.base_path .. "/" .. path
+  local attempt = 0
+  while true do
+    local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request, st.witness())
+    if admitted == nil then return nil, M.unavailable(st, refusal) end
+    if not admitted then return nil, refusal end
+    res.requests = res.requests + 1
+    local part, err, unsent = request_range(st, call, path, request)
+    if part then return part end
+    if unsent then -- resolving or connecting failed before a byte was sent: the slot comes back
+      local refunded, why = state.refund(st.db, admitted)
+      if not refunded then return nil, M.unavailable(st, why) end
+      res.requests = res.requests - 1
+    end
+    local noted, why = state.note(st.db, st.clock(), err, st.witness())
+    if not noted then return nil, M.unavailable(st, why) end
+    local retry = st.retry
+    local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
+    if not (retry and retried and attempt < retry.attempts) then return nil, err end
+    attempt = attempt + 1
+    st.sleep(st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1)))
+  end
+end
+
+-- Upstream refusals that settle the days they cover: before the meter's activation, beyond
+-- its history. Like a 404, they make gaps of a call, not its failure.
+local SETTLING = { ["ADAM-ERR0123"] = true, ["ADAM-ERR0125"] = true }
+
+local function is_gap_error(err)
+  return err.kind == "not_found" or (err.kind == "bad_request" and SETTLING[err.upstream_code] == true)
+end
+
+-- Runs of consecutive days of [first, stop) with the same gap (`{ reason =, settled = }`).
+local function gap_list(gap_of, first, stop)
+  local gaps, open, key = {}, nil, nil
+  for day = first, stop do
+    local g = day < stop and gap_of(day) or nil
+    local k = g and (g.reason .. (g.settled and "+" or ""))
+    if open and k ~= key then
+      open["end"] = dates.format(day)
+      gaps[#gaps + 1] = open
+      open = nil
+    end
+    if g and not open then
+      open, key = { start = dates.format(day), reason = g.reason, settled = g.settled or nil }, k
+    end
+  end
+  return gaps
+end
+
+-- The points of a list that belong to [first, stop): the list itself when all do.
+local function inside(points, curve, first, stop)
+  local kept
+  for i, p in ipairs(points) do
+    local day = dates.paris_day(curve and p.time - 1 or p.time)
+    local ok = day >= first and day < stop
+    if not ok and not kept then kept = table.move(points, 1, i - 1, 1, {}) end
+    if ok and kept then kept[#kept + 1] = p end
+  end
+  return kept or points
+end
+
+-- Drops what an answer brought outside the days it was asked for.
+local function keep_inside(part, curve, first, stop)
+  part.points = inside(part.points, curve, first, stop)
+  for _, s in pairs(part.series or {}) do s.points = inside(s.points, curve, first, stop) end
+  for label, points in pairs(part.classes or {}) do
+    part.classes[label] = inside(points, false, first, stop)
+  end
+end
+
+-- Adds one answered sub-range to `res`, notes the status of each of its days in `seen` and
+-- stores it when `stored`: nil | a `state_unavailable` error.
+local function take(st, call, spec, res, part, range, seen, stored, today)
+  if res.responses then res.responses[#res.responses + 1] = part.decoded end
+  keep_inside(part, spec.load_curve, range[1], range[2])
+  result.add(res, part)
+  -- what the statuses and the store need; the lean path (no store) copies no point
+  local statuses, keep =
+    store.day_statuses(part.points, spec.load_curve, range[1], range[2], today, stored)
+  for day = range[1], range[2] - 1 do
+    statuses[day] = statuses[day] or "missing"
+    seen[day] = statuses[day]
+  end
+  if stored then
+    local now = st.clock()
+    local ok, why = store.put(st.db, call.prm, call.kind, part.quality, now, statuses, keep)
+    for label, points in pairs(part.classes or {}) do
+      if not ok then break end
+      local _, class_keep = store.day_statuses(points, false, range[1], range[2], today, true)
+      ok, why = store.put(st.db, call.prm, store.class_kind(call.kind, label), part.quality, now, {}, class_keep)
+    end
+    if not ok then return M.unavailable(st, why) end
+  end
+end
+
+-- Notes a sub-range answered 404 (or refused as before the meter's activation or beyond its
+-- history: settled at once) as missing days: nil | a `state_unavailable` error.
+local function take_gap(st, call, err, range, seen, settled_now, stored)
+  local statuses = {}
+  local settles = err.kind == "bad_request"
+  for day = range[1], range[2] - 1 do
+    statuses[day], seen[day] = "missing", "missing"
+    if settles then settled_now[day] = true end
+  end
+  if not stored then return nil end
+  local ok, why = store.put(st.db, call.prm, call.kind, nil, st.clock(), statuses, {}, settles)
+  if not ok then return M.unavailable(st, why) end
+end
+
+-- Loads into `res` the stored points of the days no answer of this call brought points for.
+local function from_store(st, call, res, known, seen, first, last)
+  local days, any = {}, false
+  for day, k in pairs(known) do
+    local s = seen[day]
+    if k.status ~= "missing" and (s == nil or s == "missing") then days[day], any = true, true end
+  end
+  if not any then return true end
+  local points, qualities, classes = store.load(st.db, call.prm, call.kind, days, first, last, call.index)
+  if not points then return nil, M.unavailable(st, qualities) end
+  res.cached = #points
+  result.add(res, { points = points, classes = classes })
+  for q in pairs(qualities) do res.quality = result.merge_quality(res.quality, q) end
+  return true
+end
+
+--- Fetches one call: the days the store lacks (all of [first, last) with `opts.whole`), by
+-- sequential requests, merged with the stored ones.
+-- @tparam table st the client's private state
+-- @tparam table call what `new_call` built
+-- @tparam table spec the kind's entry in `linky.kinds`
+-- @tparam integer first first day
+-- @tparam integer last day after the last one
+-- @tparam table opts `whole`, `refresh`, `progress` (called `progress(i, n)` before the i-th of
+-- the n planned requests)
+-- @treturn table|nil the result
+-- @treturn table the error, with `partial` when something was fetched or stored
+function M.run(st, call, spec, first, last, opts)
+  local db, err = M.state_db(st)
+  if not db then return nil, err end
+  local res = {
+    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
+    start = dates.format(first), ["end"] = dates.format(last),
+    requests = 0, cached = 0, points = {}, gaps = {},
+    responses = call.decode_spec.keep and {} or nil,
+  }
+  local stored = st.cache and call.storable
+  local now, today = st.clock(), M.today(st)
+  local known = {}
+  if stored then
+    known, err = store.known(db, call.prm, call.kind, first, last)
+    if not known then return nil, M.unavailable(st, err) end
+  end
+  local ranges, hold_ends = {}, nil
+  local asked = store.runs(function(day)
+    if opts.whole then return true end
+    local want, held_until = store.wanted(day, known[day], today, now, opts.refresh)
+    if held_until then hold_ends = math.min(hold_ends or held_until, held_until) end
+    return want
+  end, first, last)
+  for _, run in ipairs(asked) do
+    for _, range in ipairs(dates.split(run[1], run[2], spec.max_days)) do ranges[#ranges + 1] = range end
+  end
+
+  local seen, settled_now = {}, {}
+  local function gap_of(day)
+    local status = seen[day] or (known[day] and known[day].status) or "missing"
+    if status == "complete" then return nil end
+    local k = known[day] or {}
+    local settled = stored
+      and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, today))
+    return { reason = status, settled = settled }
+  end
+  local answered, gap_err = 0, nil
+  local function finish(fail)
+    local ok, why = from_store(st, call, res, known, seen, first, last)
+    if not ok then return nil, why end
+    if call.daily then res.gaps = gap_list(gap_of, first, last) end
+    res.unit = res.unit or spec.unit
+    if not fail then return res end
+    if answered > 0 or res.cached > 0 then fail.partial = res end
+    return nil, fail
+  end
+
+  for i, range in ipairs(ranges) do
+    if opts.progress then opts.progress(i, #ranges) end
+    local part, fail = send(st, call, range[1], range[2], res)
+    if part then
+      answered = answered + 1
+      fail = take(st, call, spec, res, part, range, seen, stored, today)
+    elseif is_gap_error(fail) then
+      if fail.kind == "not_found" then fail.retry_at = st.clock() + store.HOLD end
+      gap_err = gap_err or fail
+      fail = take_gap(st, call, fail, range, seen, settled_now, stored)
+    end
+    if fail then return finish(fail) end
+  end
+  local out, why = finish()
+  if not out then return nil, why end
+  if answered == 0 and #res.points == 0 then
+    if gap_err then return nil, gap_err end
+    if #ranges == 0 and #res.gaps > 0 then -- every day held or settled, none with data: nothing sent
+      return nil, errors.new("not_found", hold_ends
+        and ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
+          math.floor(hold_ends)))
+        or "no data for these days: they are settled (pass refresh = true to ask again)",
+        { from_state = true, retry_at = hold_ends })
+    end
+  end
+  return out
+end
+
+return M
