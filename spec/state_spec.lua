@@ -190,17 +190,23 @@ describe("linky state", function()
       local _, err = c:daily_consumption("2026-04-01", "2026-04-02")
       assert.equal("banned", err.kind)
       assert.is_nil(err.from_state)
-      assert.equal(NOW + DAY, err.retry_at)
-      now = NOW + 2 * DAY -- the ban is remembered past its hint: bans are permanent
+      assert.is_nil(err.retry_at) -- bans are permanent until cleared: no time to retry at
+      now = NOW + 30 * DAY
       for _, cl in ipairs { c, client() } do
         local r, again = cl:daily_consumption("2026-04-02", "2026-04-03")
         assert.is_nil(r)
         assert.equal("banned", again.kind)
         assert.is_true(again.from_state)
-        assert.equal(NOW + DAY, again.retry_at)
+        assert.is_nil(again.retry_at)
+        assert.equal(NOW, again.banned_since)
+        assert.is_nil(tostring(again):find("until 20", 1, true))
+        assert.is_nil(tostring(again):lower():find("retry after", 1, true))
       end
       assert.equal(1, requests())
-      assert.equal(NOW + DAY, c:budget().banned_until)
+      local b = c:budget()
+      assert.equal(NOW, b.banned_since)
+      assert.is_nil(b.retry_at)
+      assert.is_nil(b.banned_until)
       assert.is_true(c:clear_ban())
       assert(c:daily_consumption("2026-04-02", "2026-04-03"))
       assert.equal(2, requests())
@@ -417,33 +423,42 @@ describe("linky state", function()
   end)
 
   describe("update", function()
-    it("fetches the last 7 days, then only BRUT days again until they are BEST", function()
+    it("fetches the last 7 days, then, a day later, the new day and the BRUT days again until BEST", function()
       local c = client()
       local r = assert(c:update("daily_consumption"))
       assert.same({ "2026-11-21..2026-11-28" }, dates_of(server:api_requests()))
       assert.equal(7, #r.points)
+      assert.equal(7, r.days_new)
       assert.equal("BRUT", r.quality)
 
       server:reset()
+      r = assert(c:update("daily_consumption")) -- right after: nothing to ask
+      assert.equal(0, r.requests)
+      assert.same({}, server:api_requests())
+      assert.equal(core.to_epoch("2026-11-29 00:00:00"), r.retry_at)
+
+      now = NOW + DAY
       local best = {}
-      for d = 21, 27 do best[#best + 1] = { ("2026-11-%02d"):format(d), tostring(d * 1000) } end
+      for d = 22, 28 do best[#best + 1] = { ("2026-11-%02d"):format(d), tostring(d * 1000) } end
       server:script { { status = 200, body = daily_body("BEST", best) } }
       r = assert(c:update("daily_consumption"))
-      assert.same({ "2026-11-21..2026-11-28" }, dates_of(server:api_requests()))
+      assert.same({ "2026-11-22..2026-11-29" }, dates_of(server:api_requests()))
       assert.equal("BEST", r.quality)
-      local stored = assert(c:daily_consumption("2026-11-21", "2026-11-28"))
+      assert.equal(1, r.days_new)
+      assert.equal(6, r.days_corrected)
+      local stored = assert(c:daily_consumption("2026-11-22", "2026-11-29"))
       assert.equal(0, stored.requests)
       assert.equal("BEST", stored.quality)
-      assert.equal(21000, stored.points[1].value)
+      assert.equal(22000, stored.points[1].value)
 
       server:reset()
       r = assert(c:update("daily_consumption"))
       assert.equal(0, r.requests)
       assert.same({}, server:api_requests())
-      now = NOW + 2 * DAY
+      now = NOW + 3 * DAY
       r = assert(c:update("consommation_quotidienne"))
-      assert.same({ "2026-11-28..2026-11-30" }, dates_of(server:api_requests()))
-      assert.equal(2, #r.points)
+      assert.same({ "2026-11-29..2026-12-01" }, dates_of(server:api_requests()))
+      assert.equal(2, r.days_new)
     end)
 
     it("never lets a BRUT reading replace a BEST one", function()
@@ -452,7 +467,7 @@ describe("linky state", function()
       finally(function() db:close() end)
       local day = core.day_number("2026-11-21")
       local function put(quality, value)
-        assert(store.put(db, emu.PRM1, "daily_consumption", quality, NOW, { [day] = true },
+        assert(store.put(db, emu.PRM1, "daily_consumption", quality, NOW, { [day] = "complete" },
           { { day = day, time = core.to_epoch("2026-11-21"), date = "2026-11-21", value = value } }))
         local points = store.load(db, emu.PRM1, "daily_consumption", { [day] = "BEST" }, day, day + 1)
         return points[1].value

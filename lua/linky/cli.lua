@@ -679,7 +679,8 @@ function commands.status(self)
     ("requests   %s of %s in the last %s")
       :format(tostring(b.used), b.limit and tostring(b.limit) or "unlimited", duration(b.window)),
     ("retry at   %s"):format(stamp(b.retry_at)),
-    ("banned     %s"):format(b.banned_until and ("until " .. stamp(b.banned_until)) or "no"),
+    ("banned     %s"):format(b.banned_since and ("since " .. stamp(b.banned_since) .. ", until cleared")
+      or "no"),
     ("cool-down  %s"):format(b.cooldown_until and ("until " .. stamp(b.cooldown_until)) or "no"),
     ("token      expires %s"):format(info.exp and os.date("!%Y-%m-%d", math.floor(info.exp)) or "never"),
   }

@@ -99,10 +99,10 @@ local RETRIED_KINDS = { timeout = true, network = true }
 local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
 
 -- One sub-range: each attempt admitted through the ledger, retried with full jitter.
-local function send(st, call, first, stop, res)
+local function send(st, call, first, stop, res, on_retry)
   local path = request_path(call, first, stop)
   local request = "GET " .. st.base_path .. "/" .. path
-  local attempt = 0
+  local attempt = 0 -- attempts made so far
   while true do
     local admitted, refusal = state.admit(st.db, st.clock(), st.budget, request, st.witness())
     if admitted == nil then return nil, M.unavailable(st, refusal) end
@@ -119,9 +119,17 @@ local function send(st, call, first, stop, res)
     if not noted then return nil, M.unavailable(st, why) end
     local retry = st.retry
     local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
-    if not (retry and retried and attempt < retry.attempts) then return nil, err end
     attempt = attempt + 1
-    st.sleep(st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1)))
+    if not (retry and retried and attempt <= retry.attempts) then
+      if attempt > 1 then
+        err.attempts = attempt
+        err.message = ("%s (after %d attempts)"):format(err.message, attempt)
+      end
+      return nil, err
+    end
+    local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
+    if on_retry then on_retry(wait, err) end
+    st.sleep(wait)
   end
 end
 
@@ -191,7 +199,8 @@ local function take(st, call, spec, res, part, range, seen, stored, today)
     for label, points in pairs(part.classes or {}) do
       if not ok then break end
       local _, class_keep = store.day_statuses(points, false, range[1], range[2], today, true)
-      ok, why = store.put(st.db, call.prm, store.class_kind(call.kind, label), part.quality, now, {}, class_keep)
+      local class = store.class_kind(call.kind, label)
+      ok, why = store.put(st.db, call.prm, class, part.quality, now, {}, class_keep)
     end
     if not ok then return M.unavailable(st, why) end
   end
@@ -227,26 +236,19 @@ local function from_store(st, call, res, known, seen, first, last)
   return true
 end
 
---- Fetches one call: the days the store lacks (all of [first, last) with `opts.whole`), by
--- sequential requests, merged with the stored ones.
+--- Plans one call: which days the store serves and which requests the others need.
 -- @tparam table st the client's private state
 -- @tparam table call what `new_call` built
 -- @tparam table spec the kind's entry in `linky.kinds`
 -- @tparam integer first first day
 -- @tparam integer last day after the last one
--- @tparam table opts `whole`, `refresh`, `progress` (called `progress(i, n)` before the i-th of
--- the n planned requests)
--- @treturn table|nil the result
--- @treturn table the error, with `partial` when something was fetched or stored
-function M.run(st, call, spec, first, last, opts)
+-- @tparam table opts `refresh` (ask settled days again), `force` (day -> true: ask even when
+-- complete)
+-- @treturn table|nil `{ ranges = {{first, stop}, ...}, known =, held_until =, stored = }`
+-- @treturn table a `state_unavailable` error
+function M.plan(st, call, spec, first, last, opts)
   local db, err = M.state_db(st)
   if not db then return nil, err end
-  local res = {
-    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
-    start = dates.format(first), ["end"] = dates.format(last),
-    requests = 0, cached = 0, points = {}, gaps = {},
-    responses = call.decode_spec.keep and {} or nil,
-  }
   local stored = st.cache and call.storable
   local now, today = st.clock(), M.today(st)
   local known = {}
@@ -254,17 +256,63 @@ function M.run(st, call, spec, first, last, opts)
     known, err = store.known(db, call.prm, call.kind, first, last)
     if not known then return nil, M.unavailable(st, err) end
   end
-  local ranges, hold_ends = {}, nil
+  local force = opts.force or {}
+  local plan = { ranges = {}, known = known, stored = stored, today = today, asked_days = 0 }
   local asked = store.runs(function(day)
-    if opts.whole then return true end
+    if force[day] then return true end
     local want, held_until = store.wanted(day, known[day], today, now, opts.refresh)
-    if held_until then hold_ends = math.min(hold_ends or held_until, held_until) end
+    if held_until then plan.held_until = math.min(plan.held_until or held_until, held_until) end
     return want
   end, first, last)
   for _, run in ipairs(asked) do
-    for _, range in ipairs(dates.split(run[1], run[2], spec.max_days)) do ranges[#ranges + 1] = range end
+    plan.asked_days = plan.asked_days + run[2] - run[1]
+    for _, range in ipairs(dates.split(run[1], run[2], spec.max_days)) do
+      plan.ranges[#plan.ranges + 1] = range
+    end
   end
+  return plan
+end
 
+--- The plan of a call as `client:plan` reports it (see there).
+-- @treturn table|nil the report
+-- @treturn table the error
+function M.plan_report(client, st, call, spec, first, last, opts)
+  local p, err = M.plan(st, call, spec, first, last, opts)
+  if not p then return nil, err end
+  local budget
+  budget, err = client:budget()
+  if not budget then return nil, err end
+  local ranges = {}
+  for i, r in ipairs(p.ranges) do ranges[i] = { start = dates.format(r[1]), ["end"] = dates.format(r[2]) } end
+  return { requests = #ranges, ranges = ranges, missing_days = p.asked_days,
+           stored_days = last - first - p.asked_days,
+           budget_left = budget.limit and math.max(0, budget.limit - budget.used) or nil }
+end
+
+--- Fetches one call: the days its plan asks for, by sequential requests, merged with the
+-- stored ones.
+-- @tparam table st the client's private state
+-- @tparam table call what `new_call` built
+-- @tparam table spec the kind's entry in `linky.kinds`
+-- @tparam integer first first day
+-- @tparam integer last day after the last one
+-- @tparam table opts as `plan`'s, and `progress` (called `progress(i, n)` before the i-th of the
+-- n planned requests, and `progress(i, n, { wait =, error = })` before waiting to retry it),
+-- `max_requests` (send at most that many, then fail with `budget_exhausted` and `planned`),
+-- `update` (days without data make gaps, never a `not_found`)
+-- @treturn table|nil the result; with `update`, `days_new` and `days_corrected` count the days
+-- that became complete and the complete `BRUT` days that came back `BEST`
+-- @treturn table the error, with `partial` when something was fetched or stored
+function M.run(st, call, spec, first, last, opts)
+  local plan, err = M.plan(st, call, spec, first, last, opts)
+  if not plan then return nil, err end
+  local res = {
+    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
+    start = dates.format(first), ["end"] = dates.format(last),
+    requests = 0, cached = 0, points = {}, gaps = {},
+    responses = call.decode_spec.keep and {} or nil,
+  }
+  local known, stored, today, ranges = plan.known, plan.stored, plan.today, plan.ranges
   local seen, settled_now = {}, {}
   local function gap_of(day)
     local status = seen[day] or (known[day] and known[day].status) or "missing"
@@ -274,22 +322,46 @@ function M.run(st, call, spec, first, last, opts)
       and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, today))
     return { reason = status, settled = settled }
   end
-  local answered, gap_err = 0, nil
+  local answered, gap_err, partial_always = 0, nil, false
   local function finish(fail)
     local ok, why = from_store(st, call, res, known, seen, first, last)
     if not ok then return nil, why end
     if call.daily then res.gaps = gap_list(gap_of, first, last) end
     res.unit = res.unit or spec.unit
+    if opts.update then
+      res.days_new = 0
+      for day, status in pairs(seen) do
+        local k = known[day]
+        if status == "complete" and not (k and k.status == "complete") then
+          res.days_new = res.days_new + 1
+        end
+      end
+    end
     if not fail then return res end
-    if answered > 0 or res.cached > 0 then fail.partial = res end
+    if partial_always or answered > 0 or res.cached > 0 then fail.partial = res end
     return nil, fail
   end
 
   for i, range in ipairs(ranges) do
+    if opts.max_requests and i > opts.max_requests then
+      partial_always = true
+      return finish(errors.new("budget_exhausted", ("this call needs %d requests; max_requests = %d")
+        :format(#ranges, opts.max_requests), { planned = #ranges }))
+    end
     if opts.progress then opts.progress(i, #ranges) end
-    local part, fail = send(st, call, range[1], range[2], res)
+    local part, fail = send(st, call, range[1], range[2], res, opts.progress and function(wait, e)
+      opts.progress(i, #ranges, { wait = wait, error = e })
+    end)
     if part then
       answered = answered + 1
+      if opts.update then
+        for day = range[1], range[2] - 1 do
+          local k = known[day]
+          if k and k.status == "complete" and k.quality ~= "BEST" and part.quality == "BEST" then
+            res.days_corrected = (res.days_corrected or 0) + 1
+          end
+        end
+      end
       fail = take(st, call, spec, res, part, range, seen, stored, today)
     elseif is_gap_error(fail) then
       if fail.kind == "not_found" then fail.retry_at = st.clock() + store.HOLD end
@@ -300,16 +372,18 @@ function M.run(st, call, spec, first, last, opts)
   end
   local out, why = finish()
   if not out then return nil, why end
-  if answered == 0 and #res.points == 0 then
+  if opts.update then out.days_corrected = out.days_corrected or 0 end
+  if answered == 0 and #res.points == 0 and not opts.update then
     if gap_err then return nil, gap_err end
     if #ranges == 0 and #res.gaps > 0 then -- every day held or settled, none with data: nothing sent
-      return nil, errors.new("not_found", hold_ends
+      return nil, errors.new("not_found", plan.held_until
         and ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
-          math.floor(hold_ends)))
+          math.floor(plan.held_until)))
         or "no data for these days: they are settled (pass refresh = true to ask again)",
-        { from_state = true, retry_at = hold_ends })
+        { from_state = true, retry_at = plan.held_until })
     end
   end
+  out.held_until = plan.held_until
   return out
 end
 

@@ -59,7 +59,7 @@ end
 
 -- Per-call options and their types.
 local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
-                       refresh = "boolean", progress = "function" }
+                       refresh = "boolean", progress = "function", max_requests = "number" }
 local STEPS = { P1D = true, P1M = true }
 local MEASURES = { PMA = true, TOUT = true }
 
@@ -165,9 +165,9 @@ end
 local function check_call_options(kind, api, copts, fname)
   if copts == nil then return {} end
   if type(copts) ~= "table" then
-    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 4)
+    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 5)
   end
-  local unknown = options.check_types(copts, CALL_OPTIONS, 4)
+  local unknown = options.check_types(copts, CALL_OPTIONS, 5)
   if unknown then return nil, ("unknown call option '%s'"):format(unknown) end
   if copts.step or copts.measure then
     if kind ~= "consumption_max_power" or api ~= "2026" then
@@ -184,7 +184,7 @@ end
 local function check_date(v, position, fname)
   local t = type(v)
   if t ~= "string" and t ~= "table" then
-    error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 4)
+    error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 5)
   end
   return dates.day(v)
 end
@@ -232,7 +232,8 @@ function methods:fetch(kind, start, stop, copts)
   return self:_fetch("fetch", kind, start, stop, copts)
 end
 
-function methods._fetch(self, fname, name, start, stop, copts)
+-- Checks a call's arguments: st, call, spec, first, last | nil, err.
+local function prepare(self, fname, name, start, stop, copts)
   local st = open_state(self)
   local first, why = check_date(start, 1, fname)
   local last, why2 = check_date(stop, 2, fname)
@@ -250,21 +251,54 @@ function methods._fetch(self, fname, name, start, stop, copts)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
-  return fetch.run(st, new_call(self, kind, spec, prm, call_opts), spec, first, last,
-    { refresh = call_opts.refresh, progress = call_opts.progress })
+  local cap = call_opts.max_requests
+  if cap and not (math.tointeger(cap) and cap >= 0) then
+    return invalid("option 'max_requests' must be an integer >= 0")
+  end
+  return st, new_call(self, kind, spec, prm, call_opts), spec, first, last, call_opts
+end
+
+-- Every call goes through here (the same depth for the argument errors' levels).
+function methods._fetch(self, fname, name, start, stop, copts)
+  local st, call, spec, first, last, call_opts = prepare(self, fname, name, start, stop, copts)
+  if not st then return nil, call end
+  if fname == "plan" then return fetch.plan_report(self, st, call, spec, first, last, call_opts) end
+  return fetch.run(st, call, spec, first, last, call_opts)
+end
+
+--- Plans a call without sending or spending anything: what `fetch` would request.
+-- @tparam string kind one of `linky.kinds`, or a raw type
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts the call's options (`refresh`, `prm`...)
+-- @treturn table|nil `{ requests =, stored_days =, missing_days =, ranges = { {start =, ["end"] =},
+-- ... }, budget_left = }`: the requests the call needs, the days the store serves, the days it
+-- asks for, those requests' ranges, and the requests the budget still allows (nil without budget)
+-- @treturn table the error
+function methods:plan(kind, start, stop, copts)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'plan' (string expected, got %s)"):format(type(kind)), 2)
+  end
+  return self:_fetch("plan", kind, start, stop, copts)
 end
 
 -- Options of `client:update`.
 local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
 
---- Brings the store up to date for one kind: the one call a daily cron job needs.
--- Fetches from the day after the last stored one (or `since`, default today - 7 days, when
--- nothing is stored) up to yesterday, in the same request(s) as any stored `BRUT` day of the
--- last 7 days, so that corrections (`BEST`) arrive.
+--- Seconds between two correction checks of `update`.
+M.CORRECTION_CHECK = 24 * 3600
+
+--- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
+-- home-automation poll can make every few minutes. It covers from `since` (default: the first
+-- day of the last 7 that is not complete) to yesterday, and asks again, at most once every 24
+-- hours, for the stored `BRUT` days of the last 7 days, so that corrections (`BEST`) arrive.
+-- It sends nothing when every day up to yesterday is complete or held and the correction check
+-- is fresh. Days without data are gaps, never a `not_found`.
 -- @tparam string kind one of `linky.kinds`, or a raw type
 -- @tparam[opt] table opts `since` (a date), `prm`
--- @treturn table|nil the result of the fetched range, as `fetch` returns it (no request and no
--- points when the store is already up to date)
+-- @treturn table|nil the result of the covered range, as `fetch` returns it, with `days_new`,
+-- `days_corrected` and `retry_at` (when asking again is useful: a hold ends, the next correction
+-- check, or a new day)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
 function methods:update(kind, opts)
   local st = open_state(self)
@@ -288,31 +322,58 @@ function methods:update(kind, opts)
   local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
   local prm, why = check_prm(self, call.prm)
   if not prm then return invalid(why) end
-  local today = fetch.today(st)
-  local since = today - 7
+  local today, now = fetch.today(st), st.clock()
+  local since
   if uopts.since then
     local why2
     since, why2 = dates.day(uopts.since)
     if not since then return invalid("since: " .. why2) end
+    if since >= today then return invalid("since must be before today") end
   end
   local db, err = fetch.state_db(st)
   if not db then return nil, err end
-  local last, brut = store.span(db, prm, kind, today - 7)
-  if last == nil then return nil, fetch.unavailable(st, brut) end
-  local first = last and last + 1 or since
-  if brut then first = math.min(first, brut) end
-  if first >= today then
-    return { prm = prm, kind = kind, api = self.api, type = call.type, start = dates.format(today),
-             ["end"] = dates.format(today), unit = spec.unit, requests = 0, cached = 0,
-             points = {}, gaps = {} }
+  local window = today - 7
+  local known, checked
+  known, err = store.known(db, prm, kind, math.min(since or window, window), today)
+  if known then checked, err = store.checked(db, prm, kind) end
+  if checked == nil then return nil, fetch.unavailable(st, err) end
+  -- the BRUT days of the last 7, asked again when the last check is a day old
+  local brut, force, check_due = false, {}, not checked or now - checked >= M.CORRECTION_CHECK
+  local first = since or today
+  for day = window, today - 1 do
+    local k = known[day]
+    if k and k.status == "complete" and k.quality ~= "BEST" then
+      brut = true
+      if check_due then force[day] = true end
+    end
+    if not since and (not (k and k.status == "complete") or force[day]) then first = math.min(first, day) end
   end
-  return fetch.run(st, call, spec, first, today, { whole = true })
+  local res
+  if first < today then
+    res, err = fetch.run(st, call, spec, first, today, { update = true, force = force })
+    if not res then return nil, err end
+    if res.requests > 0 then -- what was just fetched needs no correction check before a day
+      local ok, why3 = store.set_checked(db, prm, kind, now)
+      if not ok then return nil, fetch.unavailable(st, why3) end
+      checked = now
+    end
+  else
+    res = { prm = prm, kind = kind, api = self.api, type = call.type, start = dates.format(today),
+            ["end"] = dates.format(today), unit = spec.unit, requests = 0, cached = 0,
+            points = {}, gaps = {}, days_new = 0, days_corrected = 0 }
+  end
+  local retry_at = core.to_epoch(dates.format(today + 1) .. " 00:00:00") -- a new day to ask for
+  if brut and checked then retry_at = math.min(retry_at, checked + M.CORRECTION_CHECK) end
+  if res.held_until then retry_at = math.min(retry_at, res.held_until) end
+  res.retry_at = retry_at
+  return res
 end
 
 --- The request budget of this client's state.
--- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_until =, cooldown_until = }`:
+-- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_since =, cooldown_until = }`:
 -- requests in the rolling window, the budget (nil with `budget = false`), the window in seconds,
--- when the next request may be sent (nil: now), the remembered ban and cool-down
+-- when the next request may be sent (nil: now, unless banned), when the remembered ban was
+-- noted (bans last until cleared) and when the cool-down ends
 -- @treturn table a `state_unavailable` error
 function methods:budget()
   local st = open_state(self)

@@ -16,8 +16,6 @@ M.VERSION = 3
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
---- Seconds a ban is reported to last (`retry_at`); the ban memory itself stays until cleared.
-M.BAN_HINT = 24 * 3600
 --- Seconds of cool-down after a 429 without `nextAccessTime`, or a 500.
 M.COOLDOWN = 15 * 60
 --- The longest cool-down, whatever `nextAccessTime` says.
@@ -87,6 +85,12 @@ local MIGRATIONS = {
         AND strftime('%w', date(day * 86400, 'unixepoch')) = '0'))
     IS NOT (SELECT sum(step) FROM readings r
             WHERE r.prm = days.prm AND r.kind = days.kind AND r.day = days.day);
+  CREATE TABLE corrections (
+    prm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    checked REAL NOT NULL,
+    PRIMARY KEY (prm, kind)
+  ) WITHOUT ROWID;
   ]],
 }
 
@@ -260,10 +264,10 @@ local function holds(db, now, w)
   local out = {}
   for _, h in ipairs(rows) do
     local fields = { from_state = true, status = h.status, api_message = h.message }
-    if h.name == "ban" then
-      fields.retry_at = h.since + M.BAN_HINT
+    if h.name == "ban" then -- permanent until cleared: no retry_at
+      fields.banned_since = h.since
       out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered):"
-        .. " nothing is sent until clear_ban()", fields)
+        .. " nothing is sent until the ban is cleared (clear_ban, or linky clear-ban)", fields)
     else
       -- a cool-down lasts its length by the clock (unless the clock went back more than the
       -- cap: it would keep it alive too long) or by the witness
@@ -340,14 +344,14 @@ end
 
 --- Remembers what an error answer means for later calls: a ban, or a cool-down after 429/500
 -- (until `nextAccessTime` when it is later, never more than `MAX_COOLDOWN`).
--- Sets `err.retry_at` for those.
+-- Sets `err.retry_at` for a cool-down; a ban has none: it lasts until cleared.
 -- @tparam table w the witness of real time
 -- @treturn true|nil
 -- @treturn string the SQLite message
 function M.note(db, now, err, w)
   local name, expires
   if err.kind == "banned" then
-    name, expires = "ban", now + M.BAN_HINT
+    name, expires = "ban", now
   elseif err.status == 429 or err.status == 500 then
     local next_access = M.next_access_epoch(err.next_access_time)
     name, expires = "cooldown", (next_access and next_access > now) and next_access or now + M.COOLDOWN
@@ -355,7 +359,7 @@ function M.note(db, now, err, w)
   else
     return true
   end
-  err.retry_at = expires
+  if name == "cooldown" then err.retry_at = expires end
   return M.transaction(db, function()
     -- a later note replaces the hold but keeps its end when that is later, within the cap
     return db:rows("INSERT INTO holds (name, kind, since, expires, status, message, boot, mono)" ..
@@ -376,7 +380,8 @@ end
 
 --- The budget report of `client:budget()`.
 -- @tparam table w the witness of real time
--- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_until =, cooldown_until = }`
+-- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_since =, cooldown_until = }`
+-- (no `retry_at` while banned: nothing is sent until the ban is cleared)
 -- @treturn string the SQLite message
 function M.report(db, now, budget, default_window, w)
   local window = budget and budget.window or default_window
@@ -388,10 +393,14 @@ function M.report(db, now, budget, default_window, w)
   local out = { used = #rows, limit = budget and budget.requests or nil, window = window }
   local at = budget and budget_retry_at(rows, budget.requests) or nil
   for _, h in ipairs(active) do
-    if h.kind == "banned" then out.banned_until = h.retry_at else out.cooldown_until = h.retry_at end
-    at = math.max(at or h.retry_at, h.retry_at)
+    if h.kind == "banned" then
+      out.banned_since = h.banned_since
+    else
+      out.cooldown_until = h.retry_at
+      at = math.max(at or h.retry_at, h.retry_at)
+    end
   end
-  out.retry_at = at
+  if not out.banned_since then out.retry_at = at end
   return out
 end
 

@@ -221,17 +221,23 @@ function M.class_kind(kind, label)
   return kind .. "/" .. label
 end
 
---- The last complete day of (prm, kind), and the first `BRUT` complete day from `since` on.
--- @treturn integer|nil|false last day (false when nothing is stored; nil on failure)
--- @treturn integer|string|nil first BRUT day, or the SQLite message
-function M.span(db, prm, kind, since)
-  local rows, msg = db:rows("SELECT max(day) AS last," ..
-    " (SELECT min(day) FROM days" ..
-    "  WHERE prm = ?1 AND kind = ?2 AND day >= ?3 AND status = 'complete'" ..
-    "  AND quality IS NOT 'BEST') AS brut" ..
-    " FROM days WHERE prm = ?1 AND kind = ?2 AND status = 'complete'", prm, kind, since)
+--- When `update` last asked the stored `BRUT` days again for corrections (client's clock).
+-- @treturn number|false|nil the time, false when never, nil on failure
+-- @treturn string the SQLite message
+function M.checked(db, prm, kind)
+  local rows, msg = db:rows("SELECT checked FROM corrections WHERE prm = ? AND kind = ?", prm, kind)
   if not rows then return nil, msg end
-  return rows[1].last or false, rows[1].brut
+  return rows[1] and rows[1].checked or false
+end
+
+--- Records a correction check.
+-- @treturn true|nil
+-- @treturn string the SQLite message
+function M.set_checked(db, prm, kind, now)
+  return state.transaction(db, function()
+    return db:rows("INSERT INTO corrections (prm, kind, checked) VALUES (?, ?, ?)" ..
+      " ON CONFLICT (prm, kind) DO UPDATE SET checked = excluded.checked", prm, kind, now)
+  end)
 end
 
 return M
