@@ -364,7 +364,9 @@ function methods:update(kind, opts)
   end
   local retry_at = core.to_epoch(dates.format(today + 1) .. " 00:00:00") -- a new day to ask for
   if brut and checked then retry_at = math.min(retry_at, checked + M.CORRECTION_CHECK) end
-  if res.held_until then retry_at = math.min(retry_at, res.held_until) end
+  for _, gap in ipairs(res.gaps) do -- a day without data is asked again when its hold ends
+    if not gap.settled then retry_at = math.min(retry_at, res.held_until or now + store.HOLD) end
+  end
   res.retry_at = retry_at
   return res
 end
