@@ -121,6 +121,7 @@ embed: deps build/embed/host
 
 # API reference from the LDoc comments: build/doc/index.html.
 doc: deps
+	rm -rf build/doc
 	ldoc --fatalwarnings .
 
 $(FUZZ_BIN): fuzz/fuzz_core.c fuzz/harness.lua $(SOURCES) $(HEADERS) Makefile

@@ -1,11 +1,11 @@
 #!/bin/sh
-# Installs the Debian packages linky needs to build, test, fuzz and lint (clang and its
+# Installs the Debian packages linky needs to build, test, fuzz, lint and document (clang and its
 # fuzzer runtime for make fuzz, clang-tidy for make lint, iproute2 for the offline specs).
 # As root it installs what is missing; otherwise it prints the exact command.
 # Arguments, if any, replace the list (bench/setup.sh passes its own packages).
 set -e
 PACKAGES="lua5.4 liblua5.4-dev libcurl4-openssl-dev libsqlite3-dev lua-cjson lua-cjson-dev lua-busted luarocks
-lua-socket lua-sec lua-check lua-ldoc lua5.3 liblua5.3-dev pkg-config gcc make cppcheck valgrind
+lua-socket lua-sec lua-check lua-ldoc lua-markdown lua5.3 liblua5.3-dev pkg-config gcc make cppcheck valgrind
 openssl git clang libclang-rt-14-dev clang-tidy iproute2"
 [ $# -gt 0 ] && PACKAGES="$*"
 missing=""

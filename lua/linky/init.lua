@@ -141,6 +141,7 @@ end
 
 --- Closes the client, its connection and its state; closing twice is harmless.
 -- Clients also close when collected and with `<close>`.
+-- @function Client:close
 function methods:close()
   local st = private[self]
   if st and st.conn then
@@ -217,6 +218,7 @@ end
 --- Fetches one kind of data over a range of days.
 -- Days already in the store cost no request; the missing ones are split by the per-request
 -- limit (7 days for load curves, 365 otherwise), fetched in order and merged.
+-- @function Client:fetch
 -- @tparam string kind one of `linky.kinds`, or a raw Conso API type of the client's generation
 -- @param start first day, `"YYYY-MM-DD"` or `{year=, month=, day=}`
 -- @param stop day after the last one (excluded), same forms
@@ -267,6 +269,7 @@ function methods._fetch(self, fname, name, start, stop, copts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
+-- @function Client:plan
 -- @tparam string kind one of `linky.kinds`, or a raw type
 -- @param start first day
 -- @param stop day after the last one
@@ -294,6 +297,7 @@ M.CORRECTION_CHECK = 24 * 3600
 -- hours, for the stored `BRUT` days of the last 7 days, so that corrections (`BEST`) arrive.
 -- It sends nothing when every day up to yesterday is complete or held and the correction check
 -- is fresh. Days without data are gaps, never a `not_found`.
+-- @function Client:update
 -- @tparam string kind one of `linky.kinds`, or a raw type
 -- @tparam[opt] table opts `since` (a date), `prm`
 -- @treturn table|nil the result of the covered range, as `fetch` returns it, with `days_new`,
@@ -372,6 +376,7 @@ function methods:update(kind, opts)
 end
 
 --- The request budget of this client's state.
+-- @function Client:budget
 -- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_since =, cooldown_until = }`:
 -- requests in the rolling window, the budget (nil with `budget = false`), the window in seconds,
 -- when the next request may be sent (nil: now, unless banned), when the remembered ban was
@@ -396,6 +401,7 @@ local function clear_ban(db, path)
 end
 
 --- Forgets a remembered ban, so that requests are sent again.
+-- @function Client:clear_ban
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function methods:clear_ban()
@@ -432,7 +438,8 @@ end
 -- @field prms every PRM the token grants, in the token's order
 -- @field api `"2026"` or `"legacy"`
 
---- One method per kind, each `client:<kind>(start, stop [, copts])`, the same as
+--- Kind methods.
+-- One method per kind, each `client:<kind>(start, stop [, copts])`, the same as
 -- `client:fetch("<kind>", start, stop [, copts])`.
 -- @section kinds
 
