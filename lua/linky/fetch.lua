@@ -289,6 +289,43 @@ function M.plan_report(client, st, call, spec, first, last, opts)
            budget_left = budget.limit and math.max(0, budget.limit - budget.used) or nil }
 end
 
+--- Requests left for daily updates when `backfill` is given no `reserve`.
+M.RESERVE = 5
+
+--- One run of `client:backfill` (see there).
+-- @treturn table|nil the progress report
+-- @treturn table the error
+function M.backfill(client, st, call, spec, first, last, opts)
+  local budget, err = client:budget()
+  if not budget then return nil, err end
+  local allowance = opts.max_requests
+  if not allowance and budget.limit then
+    allowance = math.max(0, budget.limit - budget.used - (opts.reserve or M.RESERVE))
+  end
+  local before
+  before, err = M.plan(st, call, spec, first, last, opts)
+  if not before then return nil, err end
+  if allowance == 0 and #before.ranges > 0 then
+    return nil, errors.new("budget_exhausted", ("the budget leaves nothing past the reserve of %d requests")
+      :format(opts.reserve or M.RESERVE), { planned = #before.ranges, retry_at = budget.retry_at })
+  end
+  local run = { max_requests = allowance, update = true, refresh = opts.refresh, progress = opts.progress }
+  local res, failure = M.run(st, call, spec, first, last, run)
+  if not res and not (failure.kind == "budget_exhausted" and failure.planned) then return nil, failure end
+  local sent = (res or failure.partial or {}).requests or 0
+  local after
+  after, err = M.plan(st, call, spec, first, last, opts)
+  if not after then return nil, err end
+  local stored = 0
+  for _, k in pairs(after.known) do
+    if k.status == "complete" then stored = stored + 1 end
+  end
+  local left = #after.ranges
+  local per_run = math.max(1, allowance or left)
+  return { requests = sent, days = last - first, stored_days = stored, remaining_requests = left,
+           runs_left = math.ceil(left / per_run), done = left == 0 }
+end
+
 --- Fetches one call: the days its plan asks for, by sequential requests, merged with the
 -- stored ones.
 -- @tparam table st the client's private state

@@ -59,7 +59,8 @@ end
 
 -- Per-call options and their types.
 local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
-                       refresh = "boolean", progress = "function", max_requests = "number" }
+                       refresh = "boolean", progress = "function", max_requests = "number",
+                       reserve = "number" }
 local STEPS = { P1D = true, P1M = true }
 local MEASURES = { PMA = true, TOUT = true }
 
@@ -253,9 +254,14 @@ local function prepare(self, fname, name, start, stop, copts)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
-  local cap = call_opts.max_requests
-  if cap and not (math.tointeger(cap) and cap >= 0) then
-    return invalid("option 'max_requests' must be an integer >= 0")
+  for _, name_ in ipairs { "max_requests", "reserve" } do
+    local n = call_opts[name_]
+    if n and not (math.tointeger(n) and n >= 0) then
+      return invalid(("option '%s' must be an integer >= 0"):format(name_))
+    end
+  end
+  if call_opts.reserve and fname ~= "backfill" then
+    return invalid("option 'reserve' is for backfill only")
   end
   return st, new_call(self, kind, spec, prm, call_opts), spec, first, last, call_opts
 end
@@ -265,7 +271,29 @@ function methods._fetch(self, fname, name, start, stop, copts)
   local st, call, spec, first, last, call_opts = prepare(self, fname, name, start, stop, copts)
   if not st then return nil, call end
   if fname == "plan" then return fetch.plan_report(self, st, call, spec, first, last, call_opts) end
+  if fname == "backfill" then return fetch.backfill(self, st, call, spec, first, last, call_opts) end
   return fetch.run(st, call, spec, first, last, call_opts)
+end
+
+--- Fills the store from `since` to yesterday over as many budget windows as it takes: each
+-- call spends at most what the budget leaves minus a reserve for daily updates (or
+-- `max_requests`), resumes where the last one stopped (never asking again for a stored or
+-- settled day) and says how far it is.
+-- @function Client:backfill
+-- @tparam string kind one of `linky.kinds`, or a raw type
+-- @param since the first day, as `fetch`'s `start`
+-- @tparam[opt] table opts `reserve` (requests left for daily updates, default 5),
+-- `max_requests`, `prm`, `progress`, `refresh`
+-- @treturn table|nil `{ requests =, days =, stored_days =, remaining_requests =, runs_left =,
+-- done = }`: requests sent now, days from `since` to yesterday, complete days among them,
+-- requests still needed, runs of this size still needed, whether nothing is left to ask
+-- @treturn table the error (`budget_exhausted` when the budget leaves nothing past the reserve)
+function methods:backfill(kind, since, opts)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'backfill' (string expected, got %s)"):format(type(kind)), 2)
+  end
+  local st = open_state(self)
+  return self:_fetch("backfill", kind, since, dates.format(fetch.today(st)), opts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
