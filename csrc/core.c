@@ -16,6 +16,7 @@
 #include "files.h"
 #include "normalise.h"
 #include "store.h"
+#include "terminal.h"
 
 #define LINKY_CORE_VERSION "0.1.0"
 
@@ -159,6 +160,10 @@ int luaopen_linky_core(lua_State *L) {
     {"open_state", linky_open_state},
     {"mkdirs", linky_mkdirs},
     {"create_private", linky_create_private},
+    {"create_temp", linky_create_temp},
+    {"file_type", linky_file_type},
+    {"isatty", linky_isatty},
+    {"set_echo", linky_set_echo},
     {"decode", linky_decode},
     {"day_number", core_day_number},
     {"date_of_day", core_date_of_day},

@@ -1,10 +1,12 @@
 /* files.c: filesystem helpers for the files linky writes (the state file, the command's
- * config): folders 0700 and files 0600, created before anything else can open them. */
+ * config, --output): folders 0700 and files 0600, created before anything else can open them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -66,4 +68,125 @@ int linky_create_private(lua_State *L) {
   if (close(fd) != 0 && errno != EINTR) return fail(L, "close", path, errno);
   lua_pushboolean(L, 1);
   return 1;
+}
+
+/* Names tried before create_temp gives up: a clash is already a 2^-64 event. */
+#define TEMP_ATTEMPTS 16
+#define TEMP_RANDOM_BYTES ((size_t)8)
+
+/* Fills out with bytes from /dev/urandom; when it cannot be read (a chroot without /dev), with
+ * the clock, the pid and a counter: still unique, and O_EXCL keeps the creation safe. */
+static void random_bytes(unsigned char *out, size_t n) {
+  static unsigned long counter = 0;
+  size_t got = 0;
+  int fd;
+  do {
+    fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd >= 0) {
+    while (got < n) {
+      ssize_t r = read(fd, out + got, n - got);
+      if (r > 0) got += (size_t)r;
+      else if (r < 0 && errno == EINTR) continue;
+      else break;
+    }
+    close(fd);
+  }
+  if (got < n) {
+    struct timespec ts;
+    unsigned long mix;
+    size_t i;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    mix = (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20) ^ ((unsigned long)getpid() << 8)
+        ^ ++counter;
+    for (i = got; i < n; i++) {
+      mix = mix * 6364136223846793005UL + 1442695040888963407UL;
+      out[i] = (unsigned char)(mix >> 33);
+    }
+  }
+}
+
+/* The stream's close: flushed, synced to the disk, closed; the first failure is the result, so
+ * a full disk or a refused write is never silent. An io library file close function. */
+static int temp_close(lua_State *L) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  int ok = 1, err = 0;
+  if (fflush(p->f) != 0) { ok = 0; err = errno; }
+  /* EINVAL: a file system (or a special file) that cannot sync: nothing more to wait for */
+  if (ok && fsync(fileno(p->f)) != 0 && errno != EINVAL) { ok = 0; err = errno; }
+  if (fclose(p->f) != 0 && ok) { ok = 0; err = errno; }
+  p->f = NULL;
+  errno = err;
+  return luaL_fileresult(L, ok, NULL);
+}
+
+/* core.create_temp(prefix [, mode]) -> file, name | nil, message */
+int linky_create_temp(lua_State *L) {
+  size_t len;
+  const char *prefix = luaL_checklstring(L, 1, &len);
+  lua_Integer mode = luaL_optinteger(L, 2, -1);
+  static const char hex[] = "0123456789abcdef";
+  luaL_Stream *p;
+  char *name;
+  int fd = -1, err = 0, i;
+  luaL_argcheck(L, mode >= -1 && mode <= 0777, 2, "mode out of range");
+  if (strlen(prefix) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
+  if (luaL_getmetatable(L, LUA_FILEHANDLE) == LUA_TNIL) return luaL_error(L, "the io library is not loaded");
+  lua_pop(L, 1);
+  /* both are owned by Lua before the file exists: a raise later leaks no descriptor */
+  name = (char *)lua_newuserdatauv(L, len + 2 * TEMP_RANDOM_BYTES + 1, 0);
+  p = (luaL_Stream *)lua_newuserdatauv(L, sizeof(luaL_Stream), 0);
+  p->f = NULL;
+  p->closef = NULL; /* a closed file until the open succeeds */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  memcpy(name, prefix, len);
+  for (i = 0; i < TEMP_ATTEMPTS; i++) {
+    unsigned char r[TEMP_RANDOM_BYTES];
+    size_t j;
+    random_bytes(r, sizeof r);
+    for (j = 0; j < sizeof r; j++) {
+      name[len + 2 * j] = hex[r[j] >> 4];
+      name[len + 2 * j + 1] = hex[r[j] & 15];
+    }
+    name[len + 2 * sizeof r] = '\0';
+    /* O_EXCL: a new file or nothing, never a link (dangling or not) someone planted there */
+    do {
+      fd = open(name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    } while (fd < 0 && errno == EINTR);
+    if (fd >= 0 || errno != EEXIST) break;
+  }
+  if (fd < 0) return fail(L, "create a file in the folder of", prefix, errno);
+  /* fchmod, unlike open's mode, is not reduced by the umask */
+  if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) err = errno;
+  if (!err && (p->f = fdopen(fd, "wb")) == NULL) err = errno;
+  if (err) {
+    close(fd);
+    unlink(name);
+    return fail(L, "create", name, err);
+  }
+  p->closef = temp_close;
+  lua_pushstring(L, name);
+  return 2;
+}
+
+/* core.file_type(path [, follow]) -> type, mode | nil | nil, message */
+int linky_file_type(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  int follow = lua_toboolean(L, 2);
+  struct stat st;
+  const char *type = "other";
+  if (strlen(path) != len) return fail(L, "examine", "a path with a zero byte", EINVAL);
+  if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return 0; /* nothing there */
+    return fail(L, "examine", path, errno);
+  }
+  if (S_ISREG(st.st_mode)) type = "file";
+  else if (S_ISDIR(st.st_mode)) type = "directory";
+  else if (S_ISFIFO(st.st_mode)) type = "fifo";
+  else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) type = "device";
+  else if (S_ISLNK(st.st_mode)) type = "link";
+  lua_pushstring(L, type);
+  lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
+  return 2;
 }

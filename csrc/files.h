@@ -1,4 +1,5 @@
-/* files.h: filesystem helpers for the files linky writes (state, config): private modes. */
+/* files.h: filesystem helpers for the files linky writes (state, config, --output): private
+ * modes, new temporary files. */
 #ifndef LINKY_FILES_H
 #define LINKY_FILES_H
 
@@ -15,6 +16,17 @@ int linky_mkdirs(lua_State *L);
 /* core.create_private(path) -> true | nil, message: creates path empty with mode 0600 if it
  * is missing; never truncates an existing file, refuses a symbolic link. */
 int linky_create_private(lua_State *L);
+
+/* core.create_temp(prefix [, mode]) -> file, name | nil, message: creates a new file named
+ * prefix followed by 16 random hex digits (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode 0600,
+ * or mode exactly when given) and returns it as a Lua file open for writing; its close flushes,
+ * syncs and reports the first failure. */
+int linky_create_temp(lua_State *L);
+
+/* core.file_type(path [, follow]) -> type, mode | nil | nil, message: what path is (lstat, or
+ * stat with follow): "file", "directory", "fifo", "device", "link" or "other", and its permission
+ * bits; nothing when it does not exist. */
+int linky_file_type(lua_State *L);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop
