@@ -243,32 +243,48 @@ local function read_file(path)
   return data
 end
 
---- Writes a file atomically: a temporary file in the same folder, then a rename. Creates the
--- missing parent folders (mode 0700). With `private`, the file is created with mode 0600 before
--- any byte is written.
+-- What a path names, in messages.
+local TYPE_NAMES = { directory = "a folder", fifo = "a FIFO", device = "a device", other = "a special file" }
+
+-- Whether the command may replace what is at `path`: true and the mode to keep (nil when
+-- nothing is there), or nil and why not. Only a regular file, or a link to one, is replaced.
+local function replaceable(path)
+  local kind, mode = core.file_type(path)
+  if kind == nil then
+    if mode then return nil, mode end
+    return true
+  end
+  if kind == "link" then
+    local target, target_mode = core.file_type(path, true)
+    if target == "file" then return true, target_mode end
+    return nil, ("it is a symbolic link to %s, not to a regular file"):format(TYPE_NAMES[target] or "nothing")
+  end
+  if kind ~= "file" then return nil, ("it is %s, not a regular file"):format(TYPE_NAMES[kind]) end
+  return true, mode
+end
+
+--- Writes a file atomically: a new temporary file in the same folder (`core.create_temp`: an
+-- unpredictable name, created exclusively), then a rename. Creates the missing parent folders
+-- (mode 0700). Replaces only a regular file, or a symbolic link to one (the link itself: what
+-- it points to is left as it was); refuses folders, FIFOs, devices. The file gets the mode of
+-- the file it replaces, else 0600; with `private`, 0600 always.
 -- @tparam string path the file
 -- @tparam string data its new content
 -- @tparam[opt] boolean private mode 0600
 -- @treturn true|nil
 -- @treturn string why it failed
 function M.write_atomic(path, data, private)
+  local ok, mode = replaceable(path)
+  if not ok then return nil, mode end
   local made, merr = core.mkdirs(path)
   if not made then return nil, merr end
-  local tmp = ("%s.%d.tmp"):format(path, math.random(1, 999999999))
-  if private then
-    local created, cerr = core.create_private(tmp)
-    if not created then return nil, cerr end
-  end
-  local f, err = io.open(tmp, "wb")
-  if not f then
-    if private then os.remove(tmp) end
-    return nil, err
-  end
-  local ok, werr = f:write(data)
-  local closed, cerr = f:close()
-  if not ok or not closed then
+  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode & 511 or nil)
+  if not f then return nil, tmp end
+  local written, werr = f:write(data)
+  local closed, cerr = f:close() -- flushes and syncs: a full disk shows here at the latest
+  if not written or not closed then
     os.remove(tmp)
-    return nil, "cannot write " .. tmp .. ": " .. tostring(werr or cerr)
+    return nil, tostring(werr or cerr)
   end
   local renamed, rerr = os.rename(tmp, path)
   if not renamed then
@@ -456,13 +472,18 @@ end
 
 -- Output
 
+-- Writes to standard output, flushed: true, or nil and exit code 8 after one line on stderr.
+function Ctx:out(text)
+  local ok, err = io.stdout:write(text)
+  if ok then ok, err = io.stdout:flush() end
+  if not ok then return nil, self:fail(FILE, "cannot write to standard output: " .. tostring(err)) end
+  return true
+end
+
+-- Writes the output of a command (standard output, or --output): true, or nil and exit code 8.
 function Ctx:write(text)
   local path = self.flags.output
-  if not path then
-    io.stdout:write(text)
-    io.stdout:flush()
-    return true
-  end
+  if not path then return self:out(text) end
   local ok, err = M.write_atomic(path, text)
   if not ok then return nil, self:fail(FILE, "cannot write " .. path .. ": " .. tostring(err)) end
   return true
@@ -549,14 +570,14 @@ function Ctx:data_command(kind)
   local res, err = self:fetch(client, kind, first, stop)
   client:close()
   local data = res or err.partial
+  local written = true
   if data then
     local text, rerr = render(data, f, self.color)
     if not text then return self:error(rerr) end
-    local ok, wcode = self:write(text)
-    if not ok then return wcode end
+    written = self:write(text)
   end
-  if not res then return self:error(err) end
-  return 0
+  local status = res and 0 or self:error(err)
+  return written and status or FILE
 end
 
 function commands.prms(self)
@@ -647,8 +668,9 @@ function commands.update(self)
     local res, err = client:update(kind, { prm = self.flags.prm })
     if not res then
       client:close()
-      if #lines > 0 then self:write(table.concat(lines, "\n") .. "\n") end
-      return self:error(err)
+      local written = #lines == 0 or self:write(table.concat(lines, "\n") .. "\n")
+      local status = self:error(err)
+      return written and status or FILE
     end
     local added = res.added or (res.points and #res.points) or 0
     local requests = res.requests or 0
@@ -729,15 +751,13 @@ function M.main(argv, program)
   self.flags, self.words = parsed.flags, parsed.words
   local name = parsed.command
   if self.flags.version then
-    io.stdout:write("linky ", linky._VERSION, "\n")
-    return 0
+    return self:out("linky " .. linky._VERSION .. "\n") and 0 or FILE
   end
   if name == "help" or (name == nil and self.flags.help) then
     local topic = self.words[1]
     local text = topic and help_of(topic) or (not topic and PROGRAM_HELP)
     if not text then return self:usage("no help for " .. shown(topic)) end
-    io.stdout:write(text)
-    return 0
+    return self:out(text) and 0 or FILE
   end
   if name == nil then
     io.stderr:write(PROGRAM_HELP)
@@ -746,9 +766,9 @@ function M.main(argv, program)
   if self.flags.help then
     local text = help_of(name)
     if not text then return self:usage("unknown command " .. shown(name)) end
-    io.stdout:write(text)
-    return 0
+    return self:out(text) and 0 or FILE
   end
+  if self.flags.output == "" then return self:usage("--output needs a file name") end
   local today, clock = today_and_clock()
   if not today then return self:usage(clock) end
   -- LINKY_TODAY moves the dates only: the library's ledger, bans and cool-downs keep real time

@@ -1,0 +1,148 @@
+-- The linky command never loses output silently: a write to standard output or to --output that
+-- fails is exit 8 with one line, and --output replaces regular files only, atomically, through a
+-- new temporary file.
+local emu = require "spec.support.emulator_spec_helper"
+local cli_runner = require "spec.support.cli_runner"
+
+local quote, read = emu.quote, emu.read_file
+
+local DAILY_CSV = "date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n"
+
+-- What a path is, as stat(1) says ("regular file", "fifo", ...), and its permission bits.
+local function stat(path)
+  local p = assert(io.popen("stat -c '%F %a' " .. quote(path) .. " 2>/dev/null"))
+  local out = p:read("l")
+  p:close()
+  return out
+end
+
+local function listing(folder)
+  local p = assert(io.popen("ls -A " .. quote(folder)))
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+describe("linky command output", function()
+  local server, runner, dir
+
+  setup(function() server = emu.start() end)
+  teardown(function() server:stop() end)
+  before_each(function()
+    server:reset()
+    runner = cli_runner.new()
+    dir = runner.dir
+  end)
+  after_each(function() runner:remove() end)
+
+  local function data(args, opts)
+    local full = { "--base-url", server.url, "--token-file", runner.token_file }
+    for _, a in ipairs(args) do full[#full + 1] = a end
+    return runner:run(full, opts)
+  end
+
+  local DAILY = { "daily", "--start", "2026-04-01", "--end", "2026-04-04" }
+  local function daily(...)
+    local args = { table.unpack(DAILY) }
+    for _, a in ipairs { ... } do args[#args + 1] = a end
+    return args
+  end
+
+  describe("to standard output", function()
+    it("is exit 8 with one line when the disk is full, for data, help and every other command", function()
+      for _, args in ipairs {
+        daily("--format", "csv"), daily(), daily("--format", "json"), daily("--format", "chart"),
+        { "--help" }, { "help", "daily" }, { "daily", "--help" }, { "--version" }, { "prms" }, { "cron" },
+      } do
+        local r = data(args, { stdout = ">/dev/full" })
+        local what = table.concat(args, " ")
+        assert.equal(8, r.code, what .. "\n" .. r.err)
+        assert.truthy(r.err:match("^linky: cannot write to standard output: [^\n]+\n$"), what .. "\n" .. r.err)
+      end
+    end)
+
+    it("is exit 8 when standard output is closed", function()
+      local r = data(daily("--format", "csv"), { stdout = ">&-" })
+      assert.equal(8, r.code, r.err)
+      assert.truthy(r.err:match("^linky: cannot write to standard output: [^\n]+\n$"), r.err)
+    end)
+
+    it("is exit 8 when the command could write only part of the output, after the fetch error", function()
+      server:script { { type = "courbe_de_charge_consommation" },
+        { type = "courbe_de_charge_consommation", error = "unknown_500" } }
+      local r = data({ "loadcurve", "--start", "2026-03-01", "--end", "2026-03-11", "--format", "csv" },
+        { stdout = ">/dev/full" })
+      assert.equal(8, r.code, r.err)
+      assert.truthy(r.err:find("^linky: cannot write to standard output: [^\n]+\n"), r.err)
+      assert.truthy(r.err:find("\nlinky: server_error", 1, true), r.err)
+    end)
+  end)
+
+  describe("--output", function()
+    it("is exit 8 when the file cannot take the bytes, leaving the old file and no temporary one", function()
+      assert(os.execute("mkdir -p " .. quote(dir .. "/out")))
+      local target = runner:write("out/curve.json", "old")
+      -- the points go to the store first; then a file size limit (SIGXFSZ ignored) makes the
+      -- system refuse the 60 kB of JSON (EFBIG), while the store is only read
+      local args = { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-15", "--format", "json",
+        "--state", dir .. "/state.sqlite3" }
+      assert.equal(0, data(args).code)
+      table.move({ "--output", target }, 1, 2, #args + 1, args)
+      local r = data(args, { before = "trap '' XFSZ; ulimit -f 100;" })
+      assert.equal(8, r.code, r.err)
+      assert.truthy(r.err:match("^linky: cannot write [^\n]+\n$"), r.err)
+      assert.equal("old", read(target))
+      assert.equal("curve.json\n", listing(dir .. "/out"))
+      assert.equal(2, #server:api_requests()) -- the first run's: the second sent nothing
+    end)
+
+    it("refuses what is not a regular file (folder, FIFO, device, link to one) and leaves it as it was", function()
+      assert(os.execute(("mkdir %s && mkfifo %s && ln -s fifo %s"):format(quote(dir .. "/folder"),
+        quote(dir .. "/fifo"), quote(dir .. "/link-to-fifo"))))
+      -- a device of our own when we may make one (root), else the system's: out of our reach
+      local device = dir .. "/null"
+      if not os.execute("mknod " .. quote(device) .. " c 1 3 2>/dev/null") then device = "/dev/null" end
+      assert(os.execute("ln -s " .. quote(device) .. " " .. quote(dir .. "/link-to-device")))
+      local before = {}
+      local targets = { dir .. "/folder", dir .. "/fifo", device, dir .. "/link-to-fifo", dir .. "/link-to-device" }
+      for i, t in ipairs(targets) do before[i] = stat(t) end
+      for i, t in ipairs(targets) do
+        local r = data(daily("--format", "csv", "--output", t))
+        assert.equal(8, r.code, t .. "\n" .. r.err)
+        assert.truthy(r.err:match("^linky: cannot write [^\n]+: [^\n]+\n$"), r.err)
+        assert.equal(before[i], stat(t), t)
+      end
+      assert.equal("", listing(dir .. "/folder"))
+      assert.equal("config\nfifo\nfolder\nlink-to-device\nlink-to-fifo\n" .. (device == "/dev/null" and "" or "null\n")
+        .. "state\nstderr\nstdout\ntoken\n", listing(dir))
+    end)
+
+    it("creates a new file with mode 0600 and keeps the mode of a file it replaces", function()
+      local fresh = dir .. "/fresh.csv"
+      assert.equal(0, data(daily("--format", "csv", "--output", fresh)).code)
+      assert.equal("regular file 600", stat(fresh))
+      local kept = runner:write("kept.csv", "old")
+      assert(os.execute("chmod 0644 " .. quote(kept)))
+      local r = data(daily("--format", "csv", "--output", kept), { before = "umask 077;" })
+      assert.equal(0, r.code, r.err)
+      assert.equal("regular file 644", stat(kept))
+      assert.equal(DAILY_CSV, read(kept))
+    end)
+
+    it("replaces a link to a regular file by a file of its mode, leaving what it pointed to untouched", function()
+      runner:write("target.csv", "old")
+      assert(os.execute("chmod 0640 " .. quote(dir .. "/target.csv") .. " && ln -s target.csv " .. quote(dir .. "/link.csv")))
+      local r = data(daily("--format", "csv", "--output", dir .. "/link.csv"))
+      assert.equal(0, r.code, r.err)
+      assert.equal("regular file 640", stat(dir .. "/link.csv"))
+      assert.equal(DAILY_CSV, read(dir .. "/link.csv"))
+      assert.equal("old", read(dir .. "/target.csv"))
+    end)
+
+    it("is a usage error when empty", function()
+      local r = data(daily("--output", ""))
+      assert.equal(2, r.code)
+      assert.truthy(r.err:find("^linky: usage: "))
+    end)
+  end)
+end)

@@ -1,0 +1,98 @@
+-- Runs the linky command (bin/linky) as a child process for the command's specs: in a private
+-- folder (config, state, HOME), with no token unless given, optionally on a pseudo-terminal.
+local emu = require "spec.support.emulator_spec_helper"
+
+local quote, read = emu.quote, emu.read_file
+
+local M = {}
+
+--- The command as a shell word list: it runs on the interpreter running the specs.
+M.LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " bin/linky"
+
+local Runner = {}
+Runner.__index = Runner
+
+--- A runner working in a new temporary folder (removed by `remove`).
+-- @treturn table with `dir`, `token_file` (TOKEN1) and the methods below
+function M.new()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. quote(dir .. "/config")))
+  local self = setmetatable({ dir = dir, token_file = dir .. "/token" }, Runner)
+  self:write("token", emu.TOKEN1 .. "\n")
+  return self
+end
+
+function Runner:remove()
+  os.execute("rm -rf " .. quote(self.dir))
+end
+
+--- Writes a file of the runner's folder.
+-- @treturn string its path
+function Runner:write(name, data)
+  local path = self.dir .. "/" .. name
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+  return path
+end
+
+--- The environment assignments of a run (`env` adds or, with false, removes variables).
+function Runner:env(env)
+  local vars = { XDG_CONFIG_HOME = self.dir .. "/config", HOME = self.dir, LINKY_TOKEN = "", NO_COLOR = "",
+    LINKY_TODAY = "2026-04-04", XDG_STATE_HOME = self.dir .. "/state", LUA_INIT = false, LUA_INIT_5_4 = false,
+    LUA_INIT_5_3 = false }
+  for k, v in pairs(env or {}) do vars[k] = v end
+  local unset, set = {}, {}
+  for k, v in pairs(vars) do
+    if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
+  end
+  table.sort(unset)
+  table.sort(set)
+  return "env " .. table.concat(unset, " ") .. " " .. table.concat(set, " ")
+end
+
+--- The shell command running linky with `args` (each word quoted).
+function Runner:command(args, env)
+  local parts = { self:env(env), M.LINKY }
+  for _, a in ipairs(args) do parts[#parts + 1] = quote(a) end
+  return table.concat(parts, " ")
+end
+
+--- Runs linky. `opts.env` adds variables, `opts.stdin` feeds standard input, `opts.stdout` names
+-- where standard output goes (default: a file, returned as `out`), `opts.before` is shell code
+-- run first in the same shell (ulimit, trap).
+-- @treturn table `{ code =, out =, err = }`
+function Runner:run(args, opts)
+  opts = opts or {}
+  local out, err, stdin = self.dir .. "/stdout", self.dir .. "/stderr", "/dev/null"
+  os.remove(out)
+  if opts.stdin then stdin = self:write("stdin", opts.stdin) end
+  local redirect = opts.stdout or (">" .. quote(out))
+  local p = assert(io.popen(("%s %s <%s %s 2>%s; echo $?"):format(opts.before or "", self:command(args, opts.env),
+    quote(stdin), redirect, quote(err))))
+  local code = tonumber(p:read("a"))
+  p:close()
+  local r = { code = code, out = read(out) or "", err = read(err) or "" }
+  for name, text in pairs { stdout = r.out, stderr = r.err } do
+    if text:find(emu.TOKEN1, 1, true) then error("token printed on " .. name, 2) end
+  end
+  return r
+end
+
+--- Runs a shell command on a pseudo-terminal (script(1)) and returns what the terminal showed.
+-- `keys` (optional) are typed once `prompt` appears (within 10 s): any bytes, "\3" is Ctrl-C.
+function Runner:in_terminal(command, prompt, keys)
+  local typescript = self.dir .. "/typescript"
+  os.remove(typescript)
+  local feed = "true"
+  if keys then
+    local octal = keys:gsub(".", function(c) return ("\\%03o"):format(c:byte()) end)
+    feed = ("i=0; while ! grep -qF %s %s 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;"
+      .. " sleep 0.2; printf %s"):format(quote(prompt), quote(typescript), quote(octal))
+  end
+  os.execute(("(%s) | script -qfec %s %s >/dev/null 2>&1"):format(feed, quote(command), quote(typescript)))
+  return ((read(typescript) or ""):gsub("\r\n", "\n"))
+end
+
+return M
