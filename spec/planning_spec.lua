@@ -92,6 +92,22 @@ describe("linky planning", function()
     end)
   end)
 
+  describe("offline", function()
+    it("answers from the store alone: days not stored are gaps, nothing is sent", function()
+      local c = client()
+      assert(c:daily_consumption("2026-11-03", "2026-11-05"))
+      server:reset()
+      local r = assert(c:daily_consumption("2026-11-01", "2026-11-07", { offline = true }))
+      assert.equal(0, r.requests)
+      assert.equal(2, #r.points)
+      assert.same({ { start = "2026-11-01", ["end"] = "2026-11-03", reason = "missing" },
+                    { start = "2026-11-05", ["end"] = "2026-11-07", reason = "missing" } }, r.gaps)
+      local empty = assert(c:daily_consumption("2026-10-01", "2026-10-03", { offline = true }))
+      assert.same({}, empty.points)
+      assert.same({}, server:api_requests())
+    end)
+  end)
+
   describe("retries", function()
     it("reach the progress callback and the final error counts its attempts", function()
       server:script { { error = "cloudflare_502" }, { error = "cloudflare_502" }, { error = "cloudflare_502" } }

@@ -104,3 +104,42 @@ describe("linky update", function()
     assert.equal("invalid_argument", select(2, client():update("daily_consumption", { since = "2026-11-28" })).kind)
   end)
 end)
+
+describe("linky.status", function()
+  local server, dir, path
+
+  setup(function() server = emu.start() end)
+  teardown(function() server:stop() end)
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. quote(dir)))
+    path = dir .. "/sub/state.sqlite3"
+  end)
+  after_each(function() os.execute("rm -rf " .. quote(dir)) end)
+
+  it("says a missing state file is missing, and creates nothing", function()
+    assert.same({ path = path, exists = false }, linky.status(path))
+    assert.is_nil(io.open(dir .. "/sub"))
+  end)
+
+  it("reports the stored days per PRM and kind, and the budget, without a token", function()
+    local now = NOW
+    local c = assert(linky.new { token = emu.TOKEN2, base_url = server.url, state = path, min_interval = 0,
+      clock = function() return now end, monotonic = function() return now end })
+    server:script { { status = 200, body = daily_body { "2026-11-01", "2026-11-02", "2026-11-04" } } }
+    assert(c:daily_consumption("2026-11-01", "2026-11-06"))
+    assert(c:consumption_load_curve("2026-11-01", "2026-11-02", { prm = emu.PRM2 }))
+    c:close()
+    local s = assert(linky.status(path, { clock = function() return now end }))
+    assert.is_true(s.exists)
+    assert.equal(2, s.budget.used)
+    assert.equal(40, s.budget.limit)
+    assert.same({
+      { prm = emu.PRM1, kind = "daily_consumption", first = "2026-11-01", last = "2026-11-05", complete = 3,
+        not_complete = 2 },
+      { prm = emu.PRM2, kind = "consumption_load_curve", first = "2026-11-01", last = "2026-11-01", complete = 1,
+        not_complete = 0 },
+    }, s.meters)
+  end)
+end)

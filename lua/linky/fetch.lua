@@ -243,7 +243,7 @@ end
 -- @tparam integer first first day
 -- @tparam integer last day after the last one
 -- @tparam table opts `refresh` (ask settled days again), `force` (day -> true: ask even when
--- complete)
+-- complete), `offline` (ask nothing: the store alone answers)
 -- @treturn table|nil `{ ranges = {{first, stop}, ...}, known =, held_until =, stored = }`
 -- @treturn table a `state_unavailable` error
 function M.plan(st, call, spec, first, last, opts)
@@ -259,6 +259,7 @@ function M.plan(st, call, spec, first, last, opts)
   local force = opts.force or {}
   local plan = { ranges = {}, known = known, stored = stored, today = today, asked_days = 0 }
   local asked = store.runs(function(day)
+    if opts.offline then return false end
     if force[day] then return true end
     local want, held_until = store.wanted(day, known[day], today, now, opts.refresh)
     if held_until then plan.held_until = math.min(plan.held_until or held_until, held_until) end
@@ -354,8 +355,10 @@ function M.run(st, call, spec, first, last, opts)
   local function gap_of(day)
     local status = seen[day] or (known[day] and known[day].status) or "missing"
     if status == "complete" then return nil end
+    -- a day never asked is not settled: a call that may send will ask for it
     local k = known[day] or {}
-    local settled = stored
+    local asked = known[day] or seen[day]
+    local settled = stored and asked
       and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, today))
     return { reason = status, settled = settled }
   end
@@ -410,7 +413,7 @@ function M.run(st, call, spec, first, last, opts)
   local out, why = finish()
   if not out then return nil, why end
   if opts.update then out.days_corrected = out.days_corrected or 0 end
-  if answered == 0 and #res.points == 0 and not opts.update then
+  if answered == 0 and #res.points == 0 and not opts.update and not opts.offline then
     if gap_err then return nil, gap_err end
     if #ranges == 0 and #res.gaps > 0 then -- every day held or settled, none with data: nothing sent
       return nil, errors.new("not_found", plan.held_until

@@ -60,7 +60,7 @@ end
 -- Per-call options and their types.
 local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
                        refresh = "boolean", progress = "function", max_requests = "number",
-                       reserve = "number" }
+                       reserve = "number", offline = "boolean" }
 local STEPS = { P1D = true, P1M = true }
 local MEASURES = { PMA = true, TOUT = true }
 
@@ -452,6 +452,49 @@ function M.clear_ban(path)
   local ok, failure = clear_ban(db, path)
   db:close()
   return ok, failure
+end
+
+--- What a state file holds, read without a client or a token, creating nothing.
+-- @tparam[opt] string path the state file (default: the default state path)
+-- @tparam[opt] table opts `clock` (default: the system clock), `budget` (the budget to report
+-- against, default 40 requests per 12 hours, as `linky.new`'s)
+-- @treturn table|nil `{ path =, exists = false }`, or `{ path =, exists = true, budget =,
+-- meters = { { prm =, kind =, first =, last =, complete =, not_complete = }, ... } }`: `budget`
+-- as `client:budget()` gives it; per PRM and kind, the first and last day stored
+-- (`"YYYY-MM-DD"`), how many days between them are complete, and how many are not (incomplete,
+-- missing or never fetched)
+-- @treturn table a `state_unavailable` or `invalid_argument` error
+function M.status(path, opts)
+  if path ~= nil and type(path) ~= "string" then
+    error(("bad argument #1 to 'status' (string expected, got %s)"):format(type(path)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #2 to 'status' (table expected, got %s)"):format(type(opts)), 2)
+  end
+  opts = opts or {}
+  local budget = options.defaults.budget
+  if opts.budget ~= nil then
+    local err
+    budget, err = options.budget(opts.budget)
+    if budget == nil then return nil, err end
+  end
+  path = path or state.default_path()
+  if not path then return invalid("no state path: neither XDG_STATE_HOME nor HOME is set") end
+  local f = io.open(path, "rb")
+  if not f then return { path = path, exists = false } end
+  f:close()
+  local db, err = state.open(path)
+  if not db then return nil, err end
+  local now = (opts.clock or core.now)()
+  local report, why = state.report(db, now, budget, options.defaults.budget.window, state.witness())
+  local meters
+  if report then meters, why = store.summary(db) end
+  db:close()
+  if not meters then
+    return nil, errors.new("state_unavailable", "state: " .. tostring(why), { state = path })
+  end
+  for _, m in ipairs(meters) do m.first, m.last = dates.format(m.first), dates.format(m.last) end
+  return { path = path, exists = true, budget = report, meters = meters }
 end
 
 for name in pairs(kinds) do

@@ -87,6 +87,18 @@ local function check_table(name, given)
   return out
 end
 
+--- Checks a `budget` option alone (`false`, or a table of `requests` and `window`).
+-- @treturn table|false|nil the budget with defaults
+-- @treturn table an `invalid_argument` error
+function M.budget(given)
+  if given ~= false and type(given) ~= "table" then
+    return invalid("option 'budget' must be a table or false")
+  end
+  local b, why = check_table("budget", given)
+  if b == nil then return invalid(why) end
+  return b
+end
+
 local function is_loopback(host)
   if host == "localhost" or host == "[::1]" then return true end
   local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")

@@ -221,6 +221,19 @@ function M.class_kind(kind, label)
   return kind .. "/" .. label
 end
 
+--- What the store holds, per PRM and kind (time classes aside): the first and last day asked,
+-- and how many days between them are not complete (incomplete, missing or never asked).
+-- @treturn table|nil `{ { prm =, kind =, first =, last =, complete =, not_complete = }, ... }`
+-- @treturn string the SQLite message
+function M.summary(db)
+  local rows, msg = db:rows("SELECT prm, kind, min(day) AS first, max(day) AS last," ..
+    " sum(status = 'complete') AS complete FROM days WHERE kind NOT LIKE '%/%'" ..
+    " GROUP BY prm, kind ORDER BY prm, kind")
+  if not rows then return nil, msg end
+  for _, r in ipairs(rows) do r.not_complete = r.last - r.first + 1 - r.complete end
+  return rows
+end
+
 --- When `update` last asked the stored `BRUT` days again for corrections (client's clock).
 -- @treturn number|false|nil the time, false when never, nil on failure
 -- @treturn string the SQLite message
