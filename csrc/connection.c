@@ -1,5 +1,6 @@
 /* connection.c: authenticated HTTPS GETs through one reused libcurl handle.
- * The userdata owns every C resource, so a Lua error at any point leaks nothing. */
+ * The userdata owns every C resource, so a Lua error at any point leaks nothing.
+ * Whatever a server sends back reaches Lua with the token's bytes replaced by "<token>". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ typedef struct {
   linky_buffer body;
   int body_status;             /* LINKY_BUF_* of the last append */
   char *base;                  /* base URL, ending in "/" */
+  char *token;                 /* copy of the token, to redact what the server echoes */
+  size_t token_len;
   long requests;
   long connects;               /* new TCP connections libcurl opened */
   char errbuf[CURL_ERROR_SIZE];
@@ -43,7 +46,100 @@ static int connection_close(lua_State *L) {
   linky_buffer_free(&c->body);
   free(c->base);
   c->base = NULL;
+  if (c->token) wipe(c->token, c->token_len);
+  free(c->token);
+  c->token = NULL;
+  c->token_len = 0;
   return 0;
+}
+
+#define REDACTED "<token>"
+#define REDACTED_LEN (sizeof REDACTED - 1)
+/* A needle shorter than this is not replaced: a segment of a few bytes also occurs in
+ * ordinary text, so a segment shorter than 8 bytes is left alone (it goes with the whole
+ * token). A needle longer than REDACTED also makes each replacement shrink the bytes: it works
+ * in place and cannot loop. A token linky.new accepts (a JWT listing a PRM) is far longer. */
+#define REDACT_MIN 8
+
+/* Like lstrlib's lmemfind: memchr for the first byte, memcmp for the rest. The needle is the
+ * user's token, not chosen by the server, so the scan stays close to linear. */
+static const char *find(const char *s, size_t n, const char *needle, size_t m) {
+  const char *last;
+  if (m > n) return NULL;
+  last = s + (n - m);
+  while (s <= last) {
+    const char *p = memchr(s, needle[0], (size_t)(last - s) + 1);
+    if (p == NULL) return NULL;
+    if (memcmp(p + 1, needle + 1, m - 1) == 0) return p;
+    s = p + 1;
+  }
+  return NULL;
+}
+
+/* Replaces each occurrence of needle in data[0..len) by REDACTED, left to right, in place;
+ * returns the new length and sets *hits when it replaced any. */
+static size_t replace(char *data, size_t len, const char *needle, size_t m, int *hits) {
+  size_t r = 0, w = 0; /* read and write offsets: w <= r since m > REDACTED_LEN */
+  const char *p;
+  if (m < REDACT_MIN) return len;
+  while ((p = find(data + r, len - r, needle, m)) != NULL) {
+    size_t at = (size_t)(p - data);
+    if (w != r) memmove(data + w, data + r, at - r);
+    w += at - r;
+    memcpy(data + w, REDACTED, REDACTED_LEN);
+    w += REDACTED_LEN;
+    r = at + m;
+    *hits = 1;
+  }
+  if (w != r) memmove(data + w, data + r, len - r);
+  return w + (len - r);
+}
+
+/* The length of the dot-separated segment of tok[0..n) that starts at *pos; moves *pos past it. */
+static size_t next_segment(const char *tok, size_t n, size_t *pos) {
+  size_t start = *pos, end = start;
+  while (end < n && tok[end] != '.') end++;
+  *pos = end + 1;
+  return end - start;
+}
+
+/* Replaces in data[0..len) the token, then each of its dot-separated segments, longest first
+ * (a segment inside another must not cut that one up), by "<token>"; again until a pass finds
+ * nothing, since a replacement next to other bytes could form a needle of an odd token.
+ * Returns the new length. */
+static size_t redact(const linky_connection *c, char *data, size_t len) {
+  const char *tok = c->token;
+  size_t n = c->token_len;
+  int hits;
+  if (data == NULL || tok == NULL) return len;
+  do {
+    size_t below = n; /* segments shorter than this are still to do; the token has been */
+    hits = 0;
+    len = replace(data, len, tok, n, &hits);
+    for (;;) {
+      size_t pos = 0, longest = 0, m;
+      while (pos <= n) {
+        m = next_segment(tok, n, &pos);
+        if (m < below && m > longest) longest = m;
+      }
+      if (longest < REDACT_MIN) break;
+      for (pos = 0; pos <= n;) {
+        size_t start = pos;
+        m = next_segment(tok, n, &pos);
+        if (m == longest) len = replace(data, len, tok + start, m, &hits);
+      }
+      below = longest;
+    }
+  } while (hits > 0);
+  return len;
+}
+
+/* Pushes s[0..n) with the token redacted; the copy lives in a Lua buffer, so a raise leaks nothing. */
+static void push_redacted(lua_State *L, const linky_connection *c, const char *s, size_t n) {
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, n);
+  memcpy(p, s, n);
+  luaL_pushresultsize(&b, redact(c, p, n));
 }
 
 static linky_connection *check_open(lua_State *L) {
@@ -128,6 +224,10 @@ int linky_connect(lua_State *L) {
   memcpy(c->base, base, base_len);
   if (base_len == 0 || base[base_len - 1] != '/') c->base[base_len++] = '/';
   c->base[base_len] = '\0';
+  c->token_len = strlen(token);
+  c->token = malloc(c->token_len + 1);
+  if (c->token == NULL) return luaL_error(L, "not enough memory");
+  memcpy(c->token, token, c->token_len + 1);
 
   c->curl = curl_easy_init();
   if (c->curl == NULL) return luaL_error(L, "curl_easy_init failed");
@@ -163,7 +263,8 @@ int linky_connect(lua_State *L) {
   return 1;
 }
 
-/* connection:get(path_and_query) -> status, body, content_type | nil, kind, message */
+/* connection:get(path_and_query) -> status, body, content_type | nil, kind, message
+ * Body, content type and message come with the token redacted. */
 static int connection_get(lua_State *L) {
   linky_connection *c = check_open(L);
   const char *path = luaL_checkstring(L, 2);
@@ -193,19 +294,23 @@ static int connection_get(lua_State *L) {
       linky_buffer_reset(&c->body);
       return luaL_error(L, "not enough memory");
     } else {
+      const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+      linky_buffer_reset(&c->body);
       lua_pushnil(L);
       lua_pushstring(L, kind);
-      lua_pushstring(L, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+      push_redacted(L, c, msg, strlen(msg));
+      return 3;
     }
     linky_buffer_reset(&c->body);
     return 3;
   }
   curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ctype);
+  c->body.len = redact(c, c->body.data, c->body.len); /* before anything decodes or keeps it */
   lua_pushinteger(L, status);
   lua_pushlstring(L, c->body.data ? c->body.data : "", c->body.len);
-  if (ctype) lua_pushstring(L, ctype); else lua_pushnil(L);
   linky_buffer_reset(&c->body);
+  if (ctype) push_redacted(L, c, ctype, strlen(ctype)); else lua_pushnil(L);
   return 3;
 }
 

@@ -33,7 +33,7 @@ M.status_kinds = {
 -- @field upstream_code the wrapped Enedis code (`ADAM-ERR0123`, `no_data_found`, `900807`...)
 -- @field upstream_description the wrapped Enedis description
 -- @field next_access_time raw `nextAccessTime` of a 429 body that carries one
--- @field body the first 4 KiB of the raw body
+-- @field body the first 4 KiB of the raw body (token redacted, cut on a UTF-8 character boundary)
 -- @field request `"GET /api/<type>?<query>"` (never the token)
 -- @field partial the result of the sub-ranges fetched before the failure
 -- @field reason `"token_expired"` or `"token_malformed"` for token errors
@@ -70,7 +70,30 @@ M.kinds = {
   "tls", "invalid_response", "budget_exhausted", "state_unavailable",
 }
 
-local BODY_LIMIT = 4096
+-- The most bytes kept of each string taken from a response.
+local TEXT_LIMIT = 4096
+
+--- Cuts a string to at most `limit` bytes without splitting a UTF-8 sequence.
+-- Bytes that are not UTF-8 stay as they are; a cut among them falls at `limit`.
+-- @tparam string s the string
+-- @tparam[opt=4096] integer limit the most bytes kept
+-- @treturn string
+function M.cut(s, limit)
+  limit = limit or TEXT_LIMIT
+  if #s <= limit then return s end
+  -- byte limit + 1 may continue a sequence whose lead byte is up to 3 bytes before it
+  local i = limit + 1
+  while i > limit - 2 and i > 1 and (s:byte(i) & 0xC0) == 0x80 do i = i - 1 end
+  local lead = s:byte(i)
+  local size = lead >= 0xF0 and 4 or lead >= 0xE0 and 3 or lead >= 0xC0 and 2 or 1
+  if i <= limit and i + size - 1 > limit then return s:sub(1, i - 1) end
+  return s:sub(1, limit)
+end
+
+-- The fields that hold text from a response, cut by `new` whoever built them.
+local TEXT_FIELDS = {
+  "message", "api_message", "upstream_code", "upstream_description", "next_access_time", "body",
+}
 
 local Error = { __name = "linky.Error" }
 Error.__index = Error
@@ -82,7 +105,8 @@ function Error.__tostring(e)
   return ("linky: %s: %s"):format(e.kind, e.message)
 end
 
---- Makes an error object.
+--- Makes an error object. Its text fields (`message`, `api_message`, `upstream_code`,
+-- `upstream_description`, `next_access_time`, `body`) are cut to 4 KiB (see `cut`).
 -- @tparam string kind the error kind
 -- @tparam string message what went wrong, for people
 -- @tparam[opt] table fields more fields (`status`, `request`, ...), taken over
@@ -91,6 +115,9 @@ function M.new(kind, message, fields)
   local e = fields or {}
   e.kind = kind
   e.message = message
+  for _, k in ipairs(TEXT_FIELDS) do
+    if type(e[k]) == "string" then e[k] = M.cut(e[k]) end
+  end
   e.retryable = M.retryable[kind] == true
   return setmetatable(e, Error)
 end
@@ -102,25 +129,25 @@ function M.is_error(x)
   return getmetatable(x) == Error
 end
 
+-- A string of the body, cut to 4 KiB; nil for anything else.
+local function text(v)
+  return type(v) == "string" and M.cut(v) or nil
+end
+
 -- JSON codes come as numbers (decoded as floats) or strings: always a string.
 local function code_string(v)
   if type(v) == "number" then return tostring(math.tointeger(v) or v) end
-  if type(v) == "string" then return v end
-  return nil
-end
-
-local function text(v)
-  return type(v) == "string" and v or nil
+  return text(v)
 end
 
 -- The wrapped upstream error, in every shape conso-api.md lists.
 local function upstream(e, out)
   if type(e) == "string" then
-    out.upstream_description = e
+    out.upstream_description = text(e)
   elseif type(e) == "table" then
     local fault = type(e.fault) == "table" and e.fault or e
     if text(e.error) then
-      out.upstream_code = e.error
+      out.upstream_code = text(e.error)
       out.upstream_description = text(e.error_description)
     elseif fault.code ~= nil then
       out.upstream_code = code_string(fault.code)
@@ -142,7 +169,7 @@ function M.parse_body(body)
   local out = { api_message = text(t.message) or text(t.title) }
   upstream(t.error, out)
   if not out.upstream_code and text(t.error_name) then -- Cloudflare's problem document
-    out.upstream_code = t.error_name
+    out.upstream_code = text(t.error_name)
     out.upstream_description = text(t.detail)
   end
   out.next_access_time = out.next_access_time or text(t.nextAccessTime)
@@ -174,7 +201,7 @@ function M.from_response(status, body, request)
     end
   end
   fields.status = status
-  fields.body = body:sub(1, BODY_LIMIT)
+  fields.body = body -- cut by new
   fields.request = request
   return M.new(kind, message, fields)
 end
