@@ -263,13 +263,15 @@ int linky_connect(lua_State *L) {
   return 1;
 }
 
-/* connection:get(path_and_query) -> status, body, content_type | nil, kind, message
- * Body, content type and message come with the token redacted. */
+/* connection:get(path_and_query) -> status, body, content_type | nil, kind, message [, unsent]
+ * Body, content type and message come with the token redacted. `unsent` is true when the
+ * failure happened before any byte of the request left (no name, no connection): the
+ * service never saw it. */
 static int connection_get(lua_State *L) {
   linky_connection *c = check_open(L);
   const char *path = luaL_checkstring(L, 2);
   CURLcode rc;
-  long status = 0, connects = 0;
+  long status = 0, connects = 0, sent = -1;
   char *ctype = NULL;
   lua_pushstring(L, c->base);
   lua_pushstring(L, path);
@@ -299,6 +301,11 @@ static int connection_get(lua_State *L) {
       lua_pushnil(L);
       lua_pushstring(L, kind);
       push_redacted(L, c, msg, strlen(msg));
+      if ((rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_COULDNT_CONNECT)
+          && curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0) {
+        lua_pushboolean(L, 1);
+        return 4;
+      }
       return 3;
     }
     linky_buffer_reset(&c->body);

@@ -1,10 +1,13 @@
 -- Token redaction (issue 10, point 7): whatever a server sends back, the token and its segments
 -- never reach an error, a result, a log, the state file or the command's output, and the strings
 -- an error keeps from a response are cut to 4 KiB on a UTF-8 character boundary.
+-- Also connection:get's "unsent" flag (issue 10, point 6): a failure that sent nothing says so.
+local socket = require "socket"
 local core = require "linky.core"
 local errors = require "linky.errors"
 local emu = require "spec.support.emulator_spec_helper"
 local clients = require "spec.support.client"
+local faults = require "spec.support.faults"
 
 local TOKEN = emu.TOKEN1
 local SEGMENTS = { TOKEN:match("^([^.]+)%.([^.]+)%.([^.]+)$") }
@@ -352,6 +355,70 @@ describe("linky.core", function()
       local _, got = conn:get(DAILY:format("2026-04-01", "2026-04-04"))
       conn:close()
       assert.equal("1 <token> 2", got)
+    end)
+
+    it("flags a refused connection as unsent", function()
+      local listener = assert(socket.bind("127.0.0.1", 0))
+      local _, port = listener:getsockname()
+      listener:close()
+      local conn = connect(TOKEN, ("http://127.0.0.1:%d/api"):format(port))
+      local status, kind, message, unsent = conn:get("x")
+      conn:close()
+      assert.is_nil(status)
+      assert.equal("network", kind)
+      assert.is_string(message)
+      assert.is_true(unsent)
+    end)
+
+    it("flags an unresolvable host or proxy as unsent", function()
+      local child = ([[
+        local core = require "linky.core"
+        local function try(opts)
+          local c = core.connect(opts)
+          local status, kind, _, unsent = c:get("x")
+          c:close()
+          io.write(tostring(status), " ", tostring(kind), " ", tostring(unsent), "\n")
+        end
+        try { base_url = %q, token = "t", user_agent = "spec" }
+        try { base_url = "http://127.0.0.1:9/api", token = "t", user_agent = "spec",
+              proxy = "http://linky-spec.invalid:3128" }
+      ]]):format(faults.UNRESOLVABLE)
+      local script = os.tmpname()
+      local f = assert(io.open(script, "w"))
+      f:write(child)
+      f:close()
+      local cmd = clients.offline(("%s %s 2>&1"):format(clients.LUA, script))
+      if not cmd then
+        os.remove(script)
+        pending("network namespaces (unshare -n) are unavailable")
+        return
+      end
+      local p = assert(io.popen(cmd))
+      local out = p:read("a")
+      p:close()
+      os.remove(script)
+      assert.equal("nil network true\nnil network true\n", out)
+    end)
+
+    for _, a in ipairs { { reset = true }, { drop = true } } do
+      local what = a.reset and "a reset mid-body" or "a server that closes without answering"
+      it(("does not flag %s as unsent"):format(what), function()
+        server:script { a }
+        local conn = connect()
+        local results = table.pack(conn:get(DAILY:format("2026-04-01", "2026-04-04")))
+        conn:close()
+        assert.is_nil(results[1])
+        assert.equal("network", results[2])
+        assert.is_falsy(results[4])
+      end)
+    end
+
+    it("does not flag a body over max_body as unsent", function()
+      local conn = core.connect { base_url = server.url, token = TOKEN, user_agent = "spec", max_body = 10 }
+      local results = table.pack(conn:get(DAILY:format("2026-04-01", "2026-04-04")))
+      assert.equal("invalid_response", results[2])
+      assert.is_falsy(results[4])
+      conn:close()
     end)
   end)
 end)
