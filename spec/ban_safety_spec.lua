@@ -5,6 +5,7 @@ local linky = require "linky"
 local core = require "linky.core"
 local state = require "linky.state"
 local emu = require "spec.support.emulator_spec_helper"
+local socket = require "socket"
 
 local quote, read = emu.quote, emu.read_file
 local NOW = core.to_epoch("2026-11-28 11:00:00")
@@ -147,6 +148,28 @@ describe("linky ban safety", function()
     end)
   end)
 
+  describe("a JSON ban", function()
+    it("is a ban, remembered like the ban page", function()
+      server:script { { error = "ban_403_json" } }
+      local c = client()
+      local _, err = c:daily_consumption("2026-04-01", "2026-04-02")
+      assert.equal("banned", err.kind)
+      assert.equal(403, err.status)
+      assert.is_nil(err.from_state)
+      local _, again = client():daily_consumption("2026-04-02", "2026-04-03")
+      assert.equal("banned", again.kind)
+      assert.is_true(again.from_state)
+      assert.equal(1, requests())
+    end)
+
+    it("is told from a 403 without consent, which is no ban", function()
+      server:script { { error = "consent_403" } }
+      local c = client()
+      assert.equal("forbidden", select(2, c:daily_consumption("2026-04-01", "2026-04-02")).kind)
+      assert(c:daily_consumption("2026-04-01", "2026-04-02"))
+    end)
+  end)
+
   describe("cool-downs", function()
     it("last at most 24 hours whatever nextAccessTime says", function()
       local body = '{"status":429,"message":"The Enedis API returned an error","error":{"code":"900804",'
@@ -248,6 +271,32 @@ describe("linky ban safety", function()
       assert.is_string(why)
       assert.is_true(unlocked())
       assert.same({}, ledger_rows(path))
+    end)
+  end)
+
+  describe("connections that reached no server", function()
+    local function closed_port()
+      local s = assert(socket.bind("127.0.0.1", 0))
+      local _, port = s:getsockname()
+      s:close()
+      return port
+    end
+
+    it("give their slot back when the connection is refused", function()
+      local c = client { base_url = "http://127.0.0.1:" .. closed_port() .. "/api" }
+      local r, err = c:daily_consumption("2026-04-01", "2026-04-02")
+      assert.is_nil(r)
+      assert.equal("network", err.kind)
+      assert.equal(0, c:budget().used)
+      assert.same({}, ledger_rows(path))
+    end)
+
+    it("stay spent once the server was reached", function()
+      server:script { { reset = true }, { drop = true } }
+      local c = client()
+      assert.equal("network", select(2, c:daily_consumption("2026-04-01", "2026-04-02")).kind)
+      assert.equal("network", select(2, c:daily_consumption("2026-04-01", "2026-04-02")).kind)
+      assert.equal(2, c:budget().used)
     end)
   end)
 end)

@@ -49,7 +49,8 @@ M.status_kinds = {
 -- @field bad_request HTTP 400
 -- @field unauthorized HTTP 401
 -- @field forbidden HTTP 403 with a JSON body (no consent)
--- @field banned HTTP 403 with a non-JSON body: the service blocked this IP address; remembered
+-- @field banned HTTP 403 with a non-JSON body (the ban page) or Cloudflare's JSON ban document
+-- (error 1006, "banned your IP address"): the service blocked this IP address; remembered
 -- by the state, so later calls fail at once (`from_state`) until `clear_ban`
 -- @field not_found HTTP 404 (`no_data_found`: data can arrive days late), retryable
 -- @field method_not_allowed HTTP 405
@@ -141,9 +142,22 @@ local function code_string(v)
 end
 
 -- The wrapped upstream error, in every shape conso-api.md lists.
+-- One line of `s`: its whitespace runs as single spaces.
+local function one_line(s)
+  return (s:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
+end
+
+-- The title of an HTML page (an upstream 502 page wrapped as a JSON string), or nil.
+local function page_title(s)
+  if not (s:find("<[Hh][Tt][Mm][Ll]") or s:find("<[Tt][Ii][Tt][Ll][Ee]")) then return nil end
+  local title = s:match("<[Tt][Ii][Tt][Ll][Ee][^>]*>(.-)</")
+  title = title and one_line(title)
+  return title ~= "" and title or "an HTML page"
+end
+
 local function upstream(e, out)
   if type(e) == "string" then
-    out.upstream_description = text(e)
+    out.upstream_description = page_title(e) or text(e)
   elseif type(e) == "table" then
     local fault = type(e.fault) == "table" and e.fault or e
     if text(e.error) then
@@ -159,10 +173,21 @@ local function upstream(e, out)
   end
 end
 
+-- Cloudflare's JSON ban document: error 1006, or a text saying the IP address is banned.
+local function is_ban_document(t)
+  if code_string(t.error_code) == "1006" then return true end
+  for _, k in ipairs { "title", "detail", "message", "error_name" } do
+    local v = text(t[k])
+    if v and v:lower():find("banned your ip address", 1, true) then return true end
+  end
+  return false
+end
+
 --- Reads the fields of an error body: `api_message`, `upstream_code`,
 -- `upstream_description`, `next_access_time`.
 -- @tparam string body the raw response body
 -- @treturn table|nil the fields, or nil when the body is not a JSON object
+-- @treturn boolean whether it is Cloudflare's JSON ban document
 function M.parse_body(body)
   local t = json.decode(body)
   if type(t) ~= "table" then return nil end
@@ -173,7 +198,7 @@ function M.parse_body(body)
     out.upstream_description = text(t.detail)
   end
   out.next_access_time = out.next_access_time or text(t.nextAccessTime)
-  return out
+  return out, is_ban_document(t)
 end
 
 --- The error for a complete non-2xx response.
@@ -182,12 +207,13 @@ end
 -- @tparam string request `"GET /api/<type>?<query>"`
 -- @treturn table the error
 function M.from_response(status, body, request)
-  local fields = M.parse_body(body)
+  local fields, ban_document = M.parse_body(body)
   local kind = M.status_kinds[status] or "http_error"
   local message
-  if status == 403 and not fields then
+  if status == 403 and (not fields or ban_document) then
     kind = "banned"
-    message = "this IP address is blocked by the service (non-JSON 403 page): stop sending requests"
+    message = "this IP address is blocked by the service (" .. (fields and "Cloudflare ban document"
+      or "non-JSON 403 page") .. "): stop sending requests"
   end
   fields = fields or {}
   if not message then
@@ -199,6 +225,7 @@ function M.from_response(status, body, request)
     else
       message = fields.api_message or ("unexpected HTTP status " .. status)
     end
+    message = one_line(message)
   end
   fields.status = status
   fields.body = body -- cut by new

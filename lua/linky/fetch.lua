@@ -67,7 +67,7 @@ local function request_range(st, call, path, request)
   local part, decoded = core.decode(body, call.decode_spec)
   if not part then
     return nil, errors.new("invalid_response", decoded, {
-      status = status, body = body:sub(1, 4096), request = request,
+      status = status, body = body, request = request, -- errors.new cuts it on a character boundary
     })
   end
   part.decoded = decoded

@@ -558,6 +558,30 @@ local CATALOGUE = {
       "owner_action_required", true))
   end,
   plain_string_400 = function() return enedis(400, "Bad Request") end,
+  -- Cloudflare's ban in its JSON error format (sent to clients that accept JSON)
+  ban_403_json = function()
+    return 403, M.json(obj(
+      "type", "https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"
+        .. "cloudflare-1xxx-errors/error-1006/",
+      "title", "Error 1006: Access denied",
+      "status", 403,
+      "detail", "The owner of this website (conso.boris.sh) has banned your IP address (127.0.0.1).",
+      "instance", "8f1c2a3b4d5e6f71",
+      "error_code", 1006,
+      "error_name", "ip_banned",
+      "error_category", "access_denied",
+      "ray_id", "8f1c2a3b4d5e6f71",
+      "timestamp", "2026-07-17T05:00:00Z",
+      "zone", "conso.boris.sh",
+      "cloudflare_error", true,
+      "retryable", false,
+      "owner_action_required", false))
+  end,
+  -- an upstream HTML 502 page that Conso API wraps as a JSON string
+  html_502_wrapped = function()
+    return enedis(502, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+      .. "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
+  end,
 }
 M.CATALOGUE = CATALOGUE
 

@@ -1,0 +1,34 @@
+-- What an error says: one line for people, the raw body kept for programs.
+local linky = require "linky"
+local clients = require "spec.support.client"
+local emu = require "spec.support.emulator_spec_helper"
+
+describe("linky errors", function()
+  local server
+
+  setup(function() server = emu.start() end)
+  teardown(function() server:stop() end)
+  before_each(function() server:reset() end)
+
+  it("sums up an upstream HTML page wrapped as a JSON string by its title, keeping the page in body", function()
+    server:script { { error = "html_502_wrapped" } }
+    local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+    local _, err = c:daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("server_error", err.kind)
+    assert.equal(502, err.status)
+    assert.equal("502 Bad Gateway", err.upstream_description)
+    assert.is_nil(err.message:find("[\r\n]"))
+    assert.is_nil(err.message:find("<", 1, true))
+    assert.truthy(err.message:find("502 Bad Gateway", 1, true))
+    assert.truthy(err.body:find("<center><h1>502 Bad Gateway</h1></center>", 1, true))
+  end)
+
+  it("keeps every message on one line", function()
+    local body = '{"status":500,"message":"Erreur\\ninconnue.\\r\\n  Réessayez plus tard"}'
+    server:script { { status = 500, body = body } }
+    local _, err = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+      :daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("Erreur inconnue. Réessayez plus tard", err.message)
+    assert.is_true(linky.is_error(err))
+  end)
+end)
