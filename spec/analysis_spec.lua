@@ -1,6 +1,7 @@
 -- Analysis helpers on the recorded fixtures, against values computed by hand from the bodies
 -- (energy of a 30-minute interval = W / 2; the day's load curve adds up to the day's energy).
 local linky = require "linky"
+local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
 
 describe("linky analysis", function()
@@ -150,6 +151,36 @@ describe("linky analysis", function()
       end
       local _, err = linky.split_offpeak(assert(client:daily_consumption("2026-04-01", "2026-04-04")), { "22:00-06:00" })
       assert.equal("invalid_argument", err.kind)
+    end)
+  end)
+
+  describe("a stored point without a step", function()
+    it("makes every helper return invalid_argument, never raise", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. emu.quote(dir)))
+      finally(function() os.execute("rm -rf " .. emu.quote(dir)) end)
+      local path = dir .. "/state.sqlite3"
+      local c = assert(linky.new { token = emu.TOKEN1, base_url = server.url, min_interval = 0, state = path })
+      finally(function() c:close() end)
+      assert(c:consumption_load_curve("2026-04-01", "2026-04-02"))
+      local db = assert(core.open_state(path))
+      assert(db:exec("UPDATE readings SET step = NULL WHERE time = (SELECT min(time) FROM readings)"))
+      db:close()
+      local res = assert(c:consumption_load_curve("2026-04-01", "2026-04-02"))
+      assert.equal(48, res.cached)
+      assert.is_nil(res.points[1].step)
+      for name, call in pairs {
+        energy = function() return linky.energy(res) end,
+        aggregate = function() return linky.aggregate(res, "hour") end,
+        split_offpeak = function() return linky.split_offpeak(res, { "22:00-06:00" }) end,
+      } do
+        local ok, out, err = pcall(call)
+        assert.is_true(ok, name .. ": " .. tostring(out))
+        assert.is_nil(out, name)
+        assert.equal("invalid_argument", err.kind, name)
+        assert.truthy(err.message:find("no step", 1, true), name)
+      end
     end)
   end)
 end)

@@ -19,7 +19,7 @@ M.EXIT = {
   server_error = 6, timeout = 6, network = 6, tls = 6,
   bad_request = 7, method_not_allowed = 7, http_error = 7, invalid_response = 7,
 }
-local USAGE, TOKEN, FILE = 2, 3, 8
+local INTERNAL, USAGE, TOKEN, UNEXPECTED, FILE, INTERRUPTED = 1, 2, 3, 7, 8, 130
 
 local ALIASES = {
   daily = "daily_consumption", loadcurve = "consumption_load_curve", maxpower = "consumption_max_power",
@@ -90,8 +90,9 @@ that Paris date). Colours and the progress line only appear on a terminal.
 
 Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired or missing;
 4 no data (not_found); 5 rate limited, budget exhausted, banned; 6 server error, timeout,
-network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...); 8 local file
-error (--output, config, token file).
+network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...) or stored data
+that cannot be shown; 8 local file error (--output, standard output, config, token file);
+130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
 
 Examples:
   linky auth < token.txt
@@ -205,8 +206,24 @@ local function shown(word)
   return word
 end
 
+-- A message as one line of text: line breaks become spaces, other control characters (a word
+-- of the command line may hold escape sequences) and bytes that are not UTF-8 become "?".
 local function one_line(s)
-  return (tostring(s):gsub("[\r\n]+", " "))
+  s = tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")
+  local out, i = {}, 1
+  while true do
+    local _, bad = utf8.len(s, i)
+    if not bad then break end
+    out[#out + 1] = s:sub(i, bad - 1) .. "?"
+    i = bad + 1
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
+end
+
+-- Lua's standalone interpreter turns SIGINT into this error, raised at the next instruction.
+local function is_interrupt(message)
+  return type(message) == "string" and message:find("interrupted!$") ~= nil
 end
 
 local Ctx = {}
@@ -222,8 +239,10 @@ function Ctx.usage(_, message)
   return USAGE
 end
 
-function Ctx.error(_, err)
-  local code = M.EXIT[err.kind] or 1
+function Ctx.error(self, err)
+  -- a SIGINT raised inside a state transaction comes back as the reason of a failed call
+  if is_interrupt(err.message) then return self:interrupted() end
+  local code = M.EXIT[err.kind] or INTERNAL
   local token_problem = err.reason == "token_expired" or err.reason == "token_malformed"
   if err.kind == "invalid_argument" and token_problem then
     code = TOKEN
@@ -232,6 +251,11 @@ function Ctx.error(_, err)
   io.stderr:write(one_line(tostring(err)),
     retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", "\n")
   return code
+end
+
+function Ctx.interrupted(_)
+  io.stderr:write("linky: interrupted\n")
+  return INTERRUPTED
 end
 
 local function read_file(path)
@@ -363,10 +387,14 @@ local function today_and_clock()
   return day, function() return core.now() + shift end
 end
 
+-- The day n months before `day` (the same day of the month, or the month's last): nil before
+-- the calendar's first year.
 local function months_before(day, n)
   local y, m, d = dates.format(day):match("^(%d+)-(%d+)-(%d+)$")
+  if not y then return nil end
   y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
-  while m < 1 do m, y = m + 12, y - 1 end
+  y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+  if y < 1 then return nil end
   local first = dates.day(("%04d-%02d-01"):format(y, m))
   local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
   local length = dates.day(next_month) - first
@@ -387,6 +415,7 @@ function M.range(flags, today)
       return nil, "--last takes N{d,w,m} with N >= 1, like 14d, 2w or 1m"
     end
     local first = unit == "d" and today - n or unit == "w" and today - 7 * n or months_before(today, n)
+    if not first or first < 0 then return nil, "--last cannot reach back before 1970-01-01" end
     return dates.format(first), dates.format(today)
   end
   local first, stop = flags.start, flags["end"]
@@ -573,7 +602,9 @@ function Ctx:data_command(kind)
   local written = true
   if data then
     local text, rerr = render(data, f, self.color)
-    if not text then return self:error(rerr) end
+    -- the analysis helpers refuse stored points they cannot read (a load-curve point without
+    -- a step has no energy): the data are unexpected, the arguments were fine
+    if not text then return self:fail(UNEXPECTED, "cannot show these data: " .. tostring(rerr.message)) end
     written = self:write(text)
   end
   local status = res and 0 or self:error(err)
@@ -622,13 +653,16 @@ function commands.auth(self)
   end
   local tok
   if is_tty(0) then
-    os.execute("stty -echo 2>/dev/null") -- before the prompt, so nothing typed after it is echoed
+    -- echo off before the prompt, so nothing typed after it is echoed; main puts it back on
+    -- every path, a raise or SIGINT included
+    self.echo_was = core.set_echo(0, false)
     io.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
     io.stderr:flush()
-    local ok, line = pcall(io.stdin.read, io.stdin, "l") -- echo comes back whatever happens
-    os.execute("stty echo 2>/dev/null")
-    tok = ok and line or nil
+    local ok, line = pcall(io.stdin.read, io.stdin, "l")
+    self:restore_terminal()
     io.stderr:write("\n")
+    if not ok then error(line, 0) end -- SIGINT while reading: main says so
+    tok = line
   else
     tok = io.stdin:read("a")
   end
@@ -695,8 +729,9 @@ end
 function commands.status(self)
   local client, info = self:client()
   if not client then return info end
-  local b = client:budget()
+  local b, err = client:budget()
   client:close()
+  if not b then return self:error(err) end
   local lines = {
     ("requests   %s of %s in the last %s")
       :format(tostring(b.used), b.limit and tostring(b.limit) or "unlimited", duration(b.window)),
@@ -740,12 +775,8 @@ local function help_of(name)
   return OTHER_HELP[name]
 end
 
---- Runs the command.
--- @tparam {string,...} argv the arguments (without the program name)
--- @tparam[opt="linky"] string program the program's path, for `cron`
--- @treturn integer the exit code
-function M.main(argv, program)
-  local self = setmetatable({ program = program or "linky" }, Ctx)
+-- The command, unprotected: its exit code.
+local function run(self, argv)
   local parsed, why = M.parse(argv)
   if not parsed then return self:usage(why) end
   self.flags, self.words = parsed.flags, parsed.words
@@ -781,6 +812,45 @@ function M.main(argv, program)
   if kind then return self:data_command(kind) end
   if commands[name] then return commands[name](self) end
   return self:usage("unknown command " .. shown(name))
+end
+
+-- Puts the terminal back as the command found it: echo, and no progress line left.
+function Ctx:restore_terminal()
+  if self.echo_was ~= nil then
+    core.set_echo(0, self.echo_was)
+    self.echo_was = nil
+  end
+  if self.progress_shown then
+    io.stderr:write("\r\27[K")
+    self.progress_shown = nil
+  end
+end
+
+-- The message of a raise, as a string whatever was raised (xpcall's handler).
+local function raise_message(e)
+  local ok, text = pcall(tostring, e)
+  return ok and type(text) == "string" and text or "(an error value that cannot be shown)"
+end
+
+--- Runs the command. Never raises: a raise inside is one line on stderr, "linky: internal
+-- error: ..." and exit 1, or "linky: interrupted" and exit 130 for SIGINT (which Lua's
+-- standalone interpreter raises as an error).
+-- @tparam {string,...} argv the arguments (without the program name)
+-- @tparam[opt="linky"] string program the program's path, for `cron`
+-- @treturn integer the exit code
+function M.main(argv, program)
+  local self = setmetatable({ program = program or "linky" }, Ctx)
+  local ok, outcome = xpcall(run, raise_message, self, argv)
+  self:restore_terminal()
+  if ok then return outcome end
+  if is_interrupt(outcome) then return self:interrupted() end
+  -- anything that looks like a token (three base64url segments) is hidden, the line is capped
+  local message = one_line(outcome):gsub("[%w_-]+%.[%w_-]+%.[%w_-]+", function(word)
+    if #word >= 40 then return "(hidden)" end
+  end)
+  if #message > 400 then message = message:sub(1, 400) .. "..." end
+  io.stderr:write("linky: internal error: ", message, "\n")
+  return INTERNAL
 end
 
 M.KINDS = KIND_ORDER

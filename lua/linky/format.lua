@@ -149,9 +149,11 @@ end
 -- Table ---------------------------------------------------------------------------------------
 
 --- A table: date, value, unit and a bar scaled to the maximum, then total, mean and max.
+-- A load curve whose energy is unknown (a point without a step) has no energy line but a note.
 -- @tparam table v a view
 -- @tparam table opts `color`, `offpeak` (list of ranges), `bar` (cells, default 30)
--- @treturn string
+-- @treturn string|nil
+-- @treturn table the analysis error of the off-peak split
 function M.table(v, opts)
   local c = painter(opts.color)
   local st = stats(v.rows)
@@ -184,12 +186,19 @@ function M.table(v, opts)
     summary[#summary + 1] = { name, M.group(value), u, note }
     wl, wv = math.max(wl, #name), math.max(wv, #M.group(value))
   end
+  local note
   if v.curve then
-    local energy = 0
-    for _, p in ipairs(assert(analysis.energy(v.res)).points) do energy = energy + (p.value or 0) end
-    add("energy", energy, "Wh", ("%d intervals"):format(st.count))
+    local wh, why = analysis.energy(v.res)
+    if wh then
+      local energy = 0
+      for _, p in ipairs(wh.points) do energy = energy + (p.value or 0) end
+      add("energy", energy, "Wh", ("%d intervals"):format(st.count))
+    else
+      note = why.message
+    end
     if opts.offpeak then
-      local split = assert(analysis.split_offpeak(v.res, opts.offpeak))
+      local split, err = analysis.split_offpeak(v.res, opts.offpeak)
+      if not split then return nil, err end
       local ranges = table.concat(opts.offpeak, ", ")
       add("peak", split.peak, "Wh", "outside " .. ranges)
       add("off-peak", split.offpeak, "Wh", ranges)
@@ -232,6 +241,7 @@ function M.table(v, opts)
   if st.missing > 0 then
     lines[#lines + 1] = c.dim(("%d value%s missing"):format(st.missing, st.missing == 1 and "" or "s"))
   end
+  if note then lines[#lines + 1] = c.dim(note) end
   return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
 end
 
@@ -412,7 +422,8 @@ local function curve_chart(v, opts, c)
   local lw = #"2026-04-01 Wed"
   lines[#lines + 1] = (" "):rep(lw + 2) .. c.dim(table.concat(axis))
   local energy_of = {}
-  for _, d in ipairs(assert(analysis.aggregate(v.res, "day"))) do energy_of[d.start] = d.value end
+  local per_day, why = analysis.aggregate(v.res, "day") -- unknown energy: "-" each day, and a note
+  for _, d in ipairs(per_day or {}) do energy_of[d.start] = d.value end
   local energies, we = {}, 0
   for i, day in ipairs(order) do
     energies[i] = M.group(energy_of[core.date_of_day(day)])
@@ -437,8 +448,10 @@ local function curve_chart(v, opts, c)
   lines[#lines + 1] = ""
   lines[#lines + 1] = c.dim(("one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero")
     :format(M.group(round(max / 4)), M.group(round(max / 2)), M.group(round(max * 3 / 4)), M.group(max)))
+  if not per_day then lines[#lines + 1] = c.dim(why.message) end
   if opts.offpeak then
-    local split = assert(analysis.split_offpeak(v.res, opts.offpeak))
+    local split, err = analysis.split_offpeak(v.res, opts.offpeak)
+    if not split then return nil, err end
     local total = split.peak + split.offpeak
     local function share(x) return total > 0 and round(x / total * 100) or 0 end
     local ranges = table.concat(opts.offpeak, ", ")
@@ -458,7 +471,8 @@ end
 -- cells shaded by power.
 -- @tparam table v a view
 -- @tparam table opts `color`, `offpeak`, `bar` (cells, default 50)
--- @treturn string
+-- @treturn string|nil
+-- @treturn table the analysis error of the off-peak split
 function M.chart(v, opts)
   local c = painter(opts.color)
   if v.curve then return curve_chart(v, opts, c) end
