@@ -570,6 +570,43 @@ date,value,unit
       assert.is_nil(seen:find("request", 1, true), seen)
     end)
 
+    it("gives the same CSV and gaps as off a terminal, a sub-range answering 404 included", function()
+      local function script()
+        server:reset()
+        server:script { { type = "courbe_de_charge_consommation" },
+          { type = "courbe_de_charge_consommation", error = "no_data_404" },
+          { type = "courbe_de_charge_consommation" } }
+      end
+      for _, fmt in ipairs { "csv", "json" } do
+        local args = { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-18", "--format", fmt,
+          "--output", dir .. "/tty." .. fmt }
+        script()
+        local seen = in_terminal(command(args), { LINKY_TODAY = "2026-04-04" })
+        assert.truthy(seen:find("request 2 of 3", 1, true), seen)
+        assert.truthy(seen:find("\rlinky: request 3 of 3 \27[K\r\27[K", 1, true), seen) -- cleared at the end
+        assert.is_nil(seen:find("linky: not_found", 1, true), seen)
+        assert.equal(3, #server:api_requests())
+        script()
+        args[#args] = dir .. "/plain." .. fmt
+        local r = data(args)
+        assert.equal(0, r.code, r.err)
+        assert.equal("", r.err)
+        assert.equal(read(dir .. "/plain." .. fmt), read(dir .. "/tty." .. fmt))
+      end
+      local _, rows = read(dir .. "/tty.csv"):gsub("\n", "")
+      assert.equal(1 + 10 * 48, rows)
+      local json = read(dir .. "/tty.json")
+      assert.truthy(json:find('"gaps": [\n    {\n      "end": "2026-03-15",\n      "reason": "missing",\n'
+        .. '      "settled": true,\n      "start": "2026-03-08"\n    }\n  ],', 1, true), json)
+    end)
+
+    it("shows no progress line for a single request", function()
+      local seen = in_terminal(command { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--format", "csv" },
+        { LINKY_TODAY = "2026-04-04" })
+      assert.truthy(seen:find("14054", 1, true), seen)
+      assert.is_nil(seen:find("request", 1, true), seen)
+    end)
+
     it("uses colours, except with NO_COLOR set", function()
       local args = { "daily", "--start", "2026-04-01", "--end", "2026-04-04" }
       assert.truthy(in_terminal(command(args), { LINKY_TODAY = "2026-04-04" }):find("\27[", 1, true))

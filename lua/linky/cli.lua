@@ -6,7 +6,6 @@ local analysis = require "linky.analysis"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local format = require "linky.format"
-local result = require "linky.result"
 
 local M = {}
 
@@ -526,38 +525,23 @@ local function parse_offpeak(value)
   return ranges
 end
 
--- Fetches, reporting progress on a terminal: then sub-range by sub-range, merged here.
+-- Fetches through the library's one fetch loop; on a terminal (stderr, without --quiet) its
+-- progress callback shows "request i of n" when a call needs several requests, and a wait
+-- before a retry; the line is cleared at the end (and by main on a raise or SIGINT).
 function Ctx:fetch(client, kind, first, stop)
-  local spec = linky.kinds[kind]
-  local a, b = dates.day(first), dates.day(stop)
-  local ranges = a and b and a < b and dates.split(a, b, spec.max_days) or {}
-  if #ranges < 2 or self.flags.quiet or not is_tty(2) then
-    return client:fetch(kind, first, stop)
-  end
-  local acc
-  local function merge(part)
-    if not acc then
-      acc = {}
-      for k, v in pairs(part) do acc[k] = v end
-      acc.points, acc.series, acc.classes, acc.unit, acc.quality = {}, nil, nil, nil, nil
-      acc.start, acc["end"], acc.requests = first, stop, 0
+  local progress
+  if not self.flags.quiet and core.isatty(2) then
+    progress = function(i, n, retry)
+      if n < 2 and not retry then return end
+      local wait = retry and math.tointeger(math.ceil(retry.wait or 0))
+      io.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n,
+        wait and (", retried in %d s"):format(wait) or ""))
+      self.progress_shown = true
     end
-    result.add(acc, part)
-    acc.requests = acc.requests + part.requests
   end
-  for i, r in ipairs(ranges) do
-    io.stderr:write(("\rlinky: request %d of %d "):format(i, #ranges))
-    local part, err = client:fetch(kind, dates.format(r[1]), dates.format(r[2]))
-    if not part then
-      io.stderr:write("\r\27[K")
-      if err.partial then merge(err.partial) end
-      err.partial = acc
-      return nil, err
-    end
-    merge(part)
-  end
-  io.stderr:write("\r\27[K")
-  return acc
+  local res, err = client:fetch(kind, first, stop, { progress = progress })
+  self:restore_terminal()
+  return res, err
 end
 
 local function render(res, flags, color)
