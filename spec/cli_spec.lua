@@ -527,6 +527,40 @@ date,value,unit
     end)
   end)
 
+  describe("without a shell", function()
+    -- LUA_INIT replaces os.execute and io.popen by functions that say on stderr they were called
+    local SPY = "local function spy(c) io.stderr:write('SHELL ', tostring(c), '\\n') return true end"
+      .. " os.execute, io.popen = spy, spy"
+
+    it("runs no shell command: no os.execute nor io.popen in the command's source", function()
+      local source = read("lua/linky/cli.lua")
+      assert.is_nil(source:find("os.execute", 1, true))
+      assert.is_nil(source:find("io.popen", 1, true))
+    end)
+
+    it("runs none for the config file, auth, colours and the progress line", function()
+      local env = { LUA_INIT = SPY }
+      os.execute("rm -rf " .. quote(dir .. "/config/linky"))
+      for _, r in ipairs {
+        run({ "daily" }, { env = env }), -- no config file: exit 3
+        run({ "auth" }, { stdin = emu.TOKEN1, env = env }),
+        data({ "daily", "--format", "csv" }, { env = env }),
+      } do
+        assert.is_nil(r.err:find("SHELL", 1, true), r.err)
+      end
+      os.execute("rm -rf " .. quote(dir .. "/config/linky"))
+      local seen = in_terminal(LINKY .. " auth", { XDG_CONFIG_HOME = dir .. "/config", LUA_INIT = SPY },
+        { prompt = "will not be shown", input = emu.TOKEN1 })
+      assert.truthy(seen:find("will not be shown", 1, true), seen)
+      assert.is_nil(seen:find("SHELL", 1, true), seen)
+      assert.truthy((read(dir .. "/config/linky/config") or ""):find(emu.TOKEN1, 1, true))
+      seen = in_terminal(("%s loadcurve --base-url %s --token-file %s --start 2026-03-01 --end 2026-03-11 --format csv")
+        :format(LINKY, quote(server.url), quote(token_file)), { LINKY_TODAY = "2026-04-04", LUA_INIT = SPY })
+      assert.truthy(seen:find("request 2 of 2", 1, true), seen)
+      assert.is_nil(seen:find("SHELL", 1, true), seen)
+    end)
+  end)
+
   describe("--output", function()
     it("writes atomically, creating folders, and leaves no temporary file", function()
       local target = dir .. "/out/a/b/daily.csv"

@@ -195,10 +195,6 @@ local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
-local function is_tty(fd)
-  return os.execute("test -t " .. fd) == true
-end
-
 -- A word of the command line as messages may quote it: never something that looks like a token.
 local function shown(word)
   if word:find("[%w_-]+%.[%w_-]+%.") or #word > 40 then return "(" .. #word .. " characters, not shown)" end
@@ -430,7 +426,9 @@ end
 local function read_config(path)
   local data, err = read_file(path)
   if not data then
-    if os.execute("test -e " .. quote(path)) == true then return nil, err end
+    -- a missing config file means no token; one that is there but unreadable is an error
+    local kind, why = core.file_type(path)
+    if kind or why then return nil, err end
     return false
   end
   return ("\n" .. data):match("\ntoken%s*=%s*(%S+)") or false
@@ -636,7 +634,7 @@ function commands.auth(self)
     return self:usage("auth reads the token from standard input, not from the command line")
   end
   local tok
-  if is_tty(0) then
+  if core.isatty(0) then
     -- echo off before the prompt, so nothing typed after it is echoed; main puts it back on
     -- every path, a raise or SIGINT included
     self.echo_was = core.set_echo(0, false)
@@ -791,7 +789,7 @@ local function run(self, argv)
   local forced = os.getenv("LINKY_TODAY")
   self.forced_today = forced ~= "" and forced or nil
   local no_color = os.getenv("NO_COLOR")
-  self.color = not self.flags.output and (no_color == nil or no_color == "") and is_tty(1)
+  self.color = not self.flags.output and (no_color == nil or no_color == "") and core.isatty(1)
   local kind = resolve_kind(name)
   if kind then return self:data_command(kind) end
   if commands[name] then return commands[name](self) end
