@@ -79,8 +79,8 @@ describe("linky command robustness", function()
       server:script { { type = "courbe_de_charge_consommation" },
         { type = "courbe_de_charge_consommation", delay = 1.5 } }
       local state = dir .. "/interrupted.sqlite3"
-      local command = runner:command { "loadcurve", "--base-url", server.url, "--token-file", runner.token_file,
-        "--start", "2026-03-01", "--end", "2026-03-15", "--format", "csv", "--state", state }
+      local command = runner:command({ "loadcurve", "--base-url", server.url, "--token-file", runner.token_file,
+        "--start", "2026-03-01", "--end", "2026-03-15", "--format", "csv", "--state", state }, nil, true)
       local pid_file, code_file = dir .. "/pid", dir .. "/code"
       os.execute(("(%s >%s 2>%s </dev/null & echo $! >%s; wait $!; echo $? >%s) >/dev/null 2>&1 &"):format(command,
         quote(dir .. "/out"), quote(dir .. "/err"), quote(pid_file), quote(code_file)))
@@ -246,8 +246,9 @@ describe("linky command robustness", function()
           io.stderr:write("\n@@code ", ok and math.type(code) == "integer" and code or -1, "\n")
         end
       ]])
-      local cmd = ("LUA_PATH=%s LUA_CPATH=%s %s %s %s %s </dev/null >/dev/null 2>%s"):format(quote(package.path),
-        quote(package.cpath), runner:env(env), LUA, quote(driver), quote(file), quote(dir .. "/fuzz.err"))
+      -- in the runner's folder: the relative paths of the cases (--output hour) land there
+      local cmd = ("cd %s && %s %s %s %s </dev/null >/dev/null 2>%s"):format(quote(dir), runner:env(env), LUA,
+        quote(driver), quote(file), quote(dir .. "/fuzz.err"))
       assert(os.execute(cmd))
       local results = {}
       for i, err, code in (read(dir .. "/fuzz.err") or ""):gmatch("\n@@case (%d+)\n(.-)\n@@code (%-?%d+)\n") do

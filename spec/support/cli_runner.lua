@@ -1,13 +1,27 @@
 -- Runs the linky command (bin/linky) as a child process for the command's specs: in a private
--- folder (config, state, HOME), with no token unless given, optionally on a pseudo-terminal.
+-- folder (working folder, config, state, HOME), so that relative paths a command line names land
+-- there; with no token unless given; optionally on a pseudo-terminal.
 local emu = require "spec.support.emulator_spec_helper"
 
 local quote, read = emu.quote, emu.read_file
 
 local M = {}
 
+local pwd = assert(io.popen("pwd"))
+--- The repository (the specs run from it).
+M.ROOT = pwd:read("l")
+pwd:close()
+
+-- A search path with its relative entries made absolute.
+local function absolute(path)
+  return (path:gsub("%f[^;%z]%./", M.ROOT .. "/"))
+end
+
+--- Module paths for children running elsewhere than the repository.
+M.LUA_PATH, M.LUA_CPATH = absolute(package.path), absolute(package.cpath)
+
 --- The command as a shell word list: it runs on the interpreter running the specs.
-M.LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " bin/linky"
+M.LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " " .. quote(M.ROOT .. "/bin/linky")
 
 local Runner = {}
 Runner.__index = Runner
@@ -39,7 +53,8 @@ end
 
 --- The environment assignments of a run (`env` adds or, with false, removes variables).
 function Runner:env(env)
-  local vars = { XDG_CONFIG_HOME = self.dir .. "/config", HOME = self.dir, LINKY_TOKEN = "", NO_COLOR = "",
+  local vars = { LUA_PATH = M.LUA_PATH, LUA_CPATH = M.LUA_CPATH,
+    XDG_CONFIG_HOME = self.dir .. "/config", HOME = self.dir, LINKY_TOKEN = "", NO_COLOR = "",
     LINKY_TODAY = "2026-04-04", XDG_STATE_HOME = self.dir .. "/state", LUA_INIT = false, LUA_INIT_5_4 = false,
     LUA_INIT_5_3 = false }
   for k, v in pairs(env or {}) do vars[k] = v end
@@ -52,9 +67,10 @@ function Runner:env(env)
   return "env " .. table.concat(unset, " ") .. " " .. table.concat(set, " ")
 end
 
---- The shell command running linky with `args` (each word quoted).
-function Runner:command(args, env)
-  local parts = { self:env(env), M.LINKY }
+--- The shell command running linky with `args` (each word quoted), in the runner's folder;
+-- with `exec`, the shell becomes linky (the same pid, to signal it).
+function Runner:command(args, env, exec)
+  local parts = { "cd", quote(self.dir), "&&", exec and "exec" or "", self:env(env), M.LINKY }
   for _, a in ipairs(args) do parts[#parts + 1] = quote(a) end
   return table.concat(parts, " ")
 end
