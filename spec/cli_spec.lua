@@ -634,6 +634,15 @@ date,value,unit
         .. '      "settled": true,\n      "start": "2026-03-08"\n    }\n  ],', 1, true), json)
     end)
 
+    it("says when a request is retried, and why", function()
+      server:script { { type = "courbe_de_charge_consommation", status = 503, body = "busy" } }
+      local seen = in_terminal(command { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-11", "--format", "csv",
+        "--output", dir .. "/curve.csv" }, { LINKY_TODAY = "2026-04-04" })
+      assert.truthy(seen:find("\rlinky: request 1 of 2, server_error, retry in %d s \27%[K\rlinky: request 2 of 2 "), seen)
+      local _, rows = read(dir .. "/curve.csv"):gsub("\n", "")
+      assert.equal(1 + 10 * 48, rows)
+    end)
+
     it("shows no progress line for a single request", function()
       local seen = in_terminal(command { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--format", "csv" },
         { LINKY_TODAY = "2026-04-04" })

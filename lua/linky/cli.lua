@@ -531,9 +531,13 @@ function Ctx:fetch(client, kind, first, stop)
   if not self.flags.quiet and core.isatty(2) then
     progress = function(i, n, retry)
       if n < 2 and not retry then return end
-      local wait = retry and math.tointeger(math.ceil(retry.wait or 0))
-      io.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n,
-        wait and (", retried in %d s"):format(wait) or ""))
+      local note = ""
+      if retry then
+        local why = type(retry.error) == "table" and retry.error.kind
+        note = (", %sretry in %d s"):format(why and (tostring(why) .. ", ") or "",
+          math.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0)
+      end
+      io.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n, note))
       self.progress_shown = true
     end
   end
