@@ -139,6 +139,14 @@ describe("linky command output", function()
       assert.equal("old", read(dir .. "/target.csv"))
     end)
 
+    it("leaves no temporary file when a raise (or SIGINT) interrupts the write", function()
+      local cli = require "linky.cli"
+      local target = runner:write("kept.csv", "old")
+      assert.has_error(function() cli.write_atomic(target, setmetatable({}, { __name = "not text" })) end)
+      assert.equal("config\nkept.csv\ntoken\n", listing(dir))
+      assert.equal("old", read(target))
+    end)
+
     it("is a usage error when empty", function()
       local r = data(daily("--output", ""))
       assert.equal(2, r.code)

@@ -293,24 +293,24 @@ end
 -- @treturn true|nil
 -- @treturn string why it failed
 function M.write_atomic(path, data, private)
-  local ok, mode = replaceable(path)
-  if not ok then return nil, mode end
+  local allowed, mode = replaceable(path)
+  if not allowed then return nil, mode end
   local made, merr = core.mkdirs(path)
   if not made then return nil, merr end
   local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode & 511 or nil)
   if not f then return nil, tmp end
-  local written, werr = f:write(data)
-  local closed, cerr = f:close() -- flushes and syncs: a full disk shows here at the latest
-  if not written or not closed then
-    os.remove(tmp)
-    return nil, tostring(werr or cerr)
-  end
-  local renamed, rerr = os.rename(tmp, path)
-  if not renamed then
-    os.remove(tmp)
-    return nil, rerr
-  end
-  return true
+  -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
+  local done, ok, err = pcall(function()
+    local written, werr = f:write(data)
+    local closed, cerr = f:close() -- flushes and syncs: a full disk shows here at the latest
+    if not written or not closed then return nil, tostring(werr or cerr) end
+    return os.rename(tmp, path)
+  end)
+  if done and ok then return true end
+  if io.type(f) == "file" then f:close() end
+  os.remove(tmp)
+  if not done then error(ok, 0) end
+  return nil, err
 end
 
 --- The config file of `linky auth`.
