@@ -19,7 +19,7 @@ REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
 SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
                csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c \
-               csrc/userdata.c csrc/files.c csrc/terminal.c
+               csrc/userdata.c csrc/files.c csrc/terminal.c csrc/json_bounds.c
 HEADERS     := $(wildcard csrc/*.h)
 LUA_FILES   := $(wildcard lua/linky/*.lua)
 

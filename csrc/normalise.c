@@ -11,7 +11,16 @@
 
 #include "calendar.h"
 #include "compat.h"
+#include "json_bounds.h"
 #include "normalise.h"
+
+/* Steps a point may have, sent or inferred: 1 minute to 1 day. */
+#define STEP_MIN 60
+#define STEP_MAX 86400
+
+/* lua-cjson reads every JSON number as a double: from 2^53 on, the double may not be the
+ * number sent (9007199254740993 reads as 2^53), so such values are refused. */
+#define EXACT_LIMIT 9007199254740992.0
 
 typedef struct {
   char msg[256];
@@ -82,7 +91,8 @@ static int parse_int64(const char *s, size_t len, lua_Integer *out) {
   return 1;
 }
 
-/* Reads the value at the top of the stack into an integer; sets *present. */
+/* Reads the value at the top of the stack into an integer; sets *present. A JSON number
+ * must be integral and below 2^53 in magnitude. */
 static int read_value(lua_State *L, lua_Integer *out, int *present) {
   *present = 1;
   switch (lua_type(L, -1)) {
@@ -92,9 +102,10 @@ static int read_value(lua_State *L, lua_Integer *out, int *present) {
       return parse_int64(s, len, out);
     }
     case LUA_TNUMBER: {
-      int ok;
-      *out = lua_tointegerx(L, -1, &ok);
-      return ok;
+      lua_Number d = lua_tonumber(L, -1); /* exact for an integer below 2^53 too */
+      if (!(d > -EXACT_LIMIT && d < EXACT_LIMIT) || d != floor(d)) return 0;
+      *out = (lua_Integer)d;
+      return 1;
     }
     case LUA_TLIGHTUSERDATA:
       if (is_null(L, -1)) { *present = 0; return 1; }
@@ -126,7 +137,7 @@ static void infer_steps(lua_State *L, int points, point_slot *slots, int n) {
     } else if (i + 1 < n && slots[i + 1].time > slots[i].time) {
       step = slots[i + 1].time - slots[i].time;
     }
-    if (step > 0) {
+    if (step >= STEP_MIN && step <= STEP_MAX) { /* a gap or a duplicate is no step */
       lua_rawgeti(L, points, slots[i].index);
       lua_pushinteger(L, step);
       lua_setfield(L, -2, "step");
@@ -255,9 +266,13 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
     get_key(L, src, keys + K_SRC_VALUE);
     if (lua_isnil(L, -1))
       return fail(c, "%s[%d].%s is missing", where, i, k->value);
-    if (!read_value(L, &value, &present))
+    if (!read_value(L, &value, &present)) {
+      if (lua_type(L, -1) == LUA_TNUMBER)
+        return fail(c, "%s[%d].%s: number is not an integer below 2^53 in magnitude (%.17g)",
+                    where, i, k->value, (double)lua_tonumber(L, -1));
       return fail(c, "%s[%d].%s: %s is not an integer", where, i, k->value,
                   excerpt(L, -1, bad, sizeof bad));
+    }
     lua_pop(L, 1);
     slot->step_missing = 0;
     if (k->step) {
@@ -267,8 +282,11 @@ static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *
         size_t slen;
         const char *s = lua_tolstring(L, -1, &slen);
         step = linky_parse_duration(s, slen);
-        if (step <= 0)
+        if (step < 0)
           return fail(c, "%s[%d].%s: %s is not a duration", where, i, k->step,
+                      excerpt(L, -1, bad, sizeof bad));
+        if (step < STEP_MIN || step > STEP_MAX)
+          return fail(c, "%s[%d].%s: %s is not a step from 1 minute to 1 day", where, i, k->step,
                       excerpt(L, -1, bad, sizeof bad));
       } else if (t == LUA_TNIL || is_null(L, -1)) {
         slot->step_missing = k->curve;
@@ -534,9 +552,10 @@ static const char *spec_string(lua_State *L, const char *key, const char *def) {
  * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
 int linky_decode(lua_State *L) {
   decode_ctx c;
-  const char *shape, *metier, *measure;
+  const char *text, *shape, *metier, *measure;
+  size_t len, bad;
   int curve, keep, body, result, ok;
-  luaL_checkstring(L, 1);
+  text = luaL_checklstring(L, 1, &len);
   luaL_checktype(L, 2, LUA_TTABLE);
   shape = spec_string(L, "shape", "2026");
   metier = spec_string(L, "metier", "CONS");
@@ -547,6 +566,14 @@ int linky_decode(lua_State *L) {
   keep = lua_toboolean(L, -1);
   lua_settop(L, 2);
   c.msg[0] = '\0';
+
+  /* checked before lua-cjson runs: strings reach the user as valid UTF-8 (its escapes decode
+   * to valid UTF-8 already) */
+  if (!linky_utf8_valid(text, len, &bad)) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "body is not valid UTF-8 (byte %I)", (lua_Integer)bad + 1);
+    return 2;
+  }
 
   lua_pushvalue(L, lua_upvalueindex(1));                /* cjson.safe decode */
   lua_pushvalue(L, 1);

@@ -1,0 +1,42 @@
+/* json_bounds.c: UTF-8 validation of untrusted JSON bytes, before lua-cjson decodes them.
+ * Hand-written: lua-cjson does not check UTF-8, and this is a single loop over the bytes. */
+#include <stdint.h>
+#include <string.h>
+
+#include "json_bounds.h"
+
+int linky_utf8_valid(const char *s, size_t len, size_t *bad) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + len;
+  while (p < end) {
+    unsigned c = *p, lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    if (c < 0x80) {
+      /* ASCII, the bulk of every body: eight bytes a step */
+      while ((size_t)(end - p) >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if (w & UINT64_C(0x8080808080808080)) break;
+        p += 8;
+      }
+      while (p < end && *p < 0x80) p++;
+      continue;
+    }
+    /* the first continuation byte's range rules out overlong forms, surrogates
+     * and code points past U+10FFFF (RFC 3629, section 4) */
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c == 0xE0) { need = 2; lo = 0xA0; }
+    else if (c == 0xED) { need = 2; hi = 0x9F; }
+    else if (c >= 0xE1 && c <= 0xEF) need = 2;
+    else if (c == 0xF0) { need = 3; lo = 0x90; }
+    else if (c == 0xF4) { need = 3; hi = 0x8F; }
+    else if (c >= 0xF1 && c <= 0xF3) need = 3;
+    else break;
+    if ((size_t)(end - p) <= need || p[1] < lo || p[1] > hi) break;
+    for (k = 2; k <= need && (p[k] & 0xC0) == 0x80; k++) {}
+    if (k <= need) break;
+    p += need + 1;
+  }
+  if (p == end) return 1;
+  *bad = (size_t)(p - (const unsigned char *)s);
+  return 0;
+}
