@@ -14,6 +14,7 @@
 #include "calendar.h"
 #include "connection.h"
 #include "files.h"
+#include "json_bounds.h"
 #include "normalise.h"
 #include "store.h"
 #include "terminal.h"
@@ -107,6 +108,21 @@ static int core_base64url_decode(lua_State *L) {
   return 1;
 }
 
+/* core.json_shape_ok(body) -> true | nil, message: the bound core.decode puts on arrays and
+ * objects before decoding, for the other bodies linky hands to lua-cjson */
+static int core_json_shape_ok(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char msg[128];
+  if (!linky_json_shape_ok(s, len, msg, sizeof msg)) {
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* core.now() -> epoch seconds with sub-second precision (the default clock) */
 static int core_now(lua_State *L) {
   struct timespec ts;
@@ -172,6 +188,7 @@ int luaopen_linky_core(lua_State *L) {
     {"to_epoch", core_to_epoch},
     {"duration", core_duration},
     {"base64url_decode", core_base64url_decode},
+    {"json_shape_ok", core_json_shape_ok},
     {"now", core_now},
     {"boottime", core_boottime},
     {"sleep", core_sleep},

@@ -1,6 +1,8 @@
-/* json_bounds.c: UTF-8 validation of untrusted JSON bytes, before lua-cjson decodes them.
- * Hand-written: lua-cjson does not check UTF-8, and this is a single loop over the bytes. */
+/* json_bounds.c: UTF-8 validation and an array/object count of untrusted JSON bytes, before
+ * lua-cjson decodes them. Hand-written: lua-cjson bounds only the depth, and each check is a
+ * single loop over the bytes that must run before cjson allocates anything. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json_bounds.h"
@@ -39,4 +41,28 @@ int linky_utf8_valid(const char *s, size_t len, size_t *bad) {
   if (p == end) return 1;
   *bad = (size_t)(p - (const unsigned char *)s);
   return 0;
+}
+
+int linky_json_shape_ok(const char *s, size_t len, char *msg, size_t size) {
+  size_t i, count = 0, limit = LINKY_JSON_MAX_CONTAINERS;
+  if (len > LINKY_JSON_SMALL_BODY && len / LINKY_JSON_BYTES_PER_CONTAINER < limit)
+    limit = len / LINKY_JSON_BYTES_PER_CONTAINER;
+  for (i = 0; i < len; i++) {
+    char c = s[i];
+    if (c == '"') { /* to the closing quote: one not escaped by an odd run of backslashes */
+      for (;;) {
+        const char *q = memchr(s + i + 1, '"', len - i - 1);
+        size_t j;
+        if (q == NULL) return 1;        /* an unterminated string: cjson refuses the text */
+        i = (size_t)(q - s);
+        for (j = i; s[j - 1] == '\\'; j--) {} /* stops at the opening quote at the latest */
+        if ((i - j) % 2 == 0) break;
+      }
+    } else if ((c == '[' || c == '{') && ++count > limit) {
+      snprintf(msg, size, "body opens more than %lu arrays and objects in %lu bytes",
+               (unsigned long)limit, (unsigned long)len);
+      return 0;
+    }
+  }
+  return 1;
 }

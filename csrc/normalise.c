@@ -568,10 +568,15 @@ int linky_decode(lua_State *L) {
   c.msg[0] = '\0';
 
   /* checked before lua-cjson runs: strings reach the user as valid UTF-8 (its escapes decode
-   * to valid UTF-8 already) */
+   * to valid UTF-8 already), and a body cannot cost much more than its size in tables */
   if (!linky_utf8_valid(text, len, &bad)) {
     lua_pushnil(L);
     lua_pushfstring(L, "body is not valid UTF-8 (byte %I)", (lua_Integer)bad + 1);
+    return 2;
+  }
+  if (!linky_json_shape_ok(text, len, c.msg, sizeof c.msg)) {
+    lua_pushnil(L);
+    lua_pushstring(L, c.msg);
     return 2;
   }
 

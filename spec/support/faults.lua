@@ -82,6 +82,10 @@ M.cases = {
   { name = "a 200 whose step is over a day",
     answer = { status = 200, body = wrong_shape(',"points":[{"v":"1","d":"2026-04-01","p":"P2D"}]') },
     kind = "invalid_response", status = 200 },
+  { name = "a 200 of more arrays than one per 16 bytes (in a field linky ignores)",
+    answer = { status = 200, body = wrong_shape(',"calendrier":[' .. ("[],"):rep(3000) .. '[]]'
+      .. ',"points":[{"v":"1","d":"2026-04-01"}]') },
+    kind = "invalid_response", status = 200 },
   { name = "a 200 larger than max_body", answer = {}, max_body = 100, kind = "invalid_response" },
   { name = "a gzip-encoded body", answer = { gzip = true }, ok = true },
   { name = "a 302 redirect", answer = { redirect = "/api/consommation_quotidienne" }, kind = "http_error",
