@@ -125,32 +125,37 @@ int64_t linky_stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev) {
 }
 
 int64_t linky_parse_duration(const char *s, size_t len) {
+  /* each designator at most once and in this order, D before the T and the others after it:
+   * with at most 9 digits each, the total stays under 10^14, far from overflow */
+  static const char units[] = "DHMS";
+  static const int64_t seconds[] = {86400, 3600, 60, 1};
   size_t i = 0;
   int64_t total = 0;
-  int in_time = 0, any = 0;
+  int next = 0, in_time = 0, any = 0, any_time = 0;
   if (!expect(s, len, &i, 'P')) return -1;
   while (i < len) {
     int64_t n = 0;
-    int nd = 0;
+    int nd = 0, u;
     if (s[i] == 'T') {
       if (in_time) return -1;
       in_time = 1;
+      next = 1;
       i++;
       continue;
     }
     while (i < len && s[i] >= '0' && s[i] <= '9') {
-      if (++nd > 9) return -1; /* keeps the total far from overflow */
+      if (++nd > 9) return -1;
       n = n * 10 + (s[i++] - '0');
     }
     if (nd == 0 || i >= len) return -1;
-    switch (s[i++]) {
-      case 'D': if (in_time) return -1; total += n * 86400; break;
-      case 'H': if (!in_time) return -1; total += n * 3600; break;
-      case 'M': if (!in_time) return -1; total += n * 60; break;
-      case 'S': if (!in_time) return -1; total += n; break;
-      default: return -1;
-    }
+    for (u = next; u < 4 && units[u] != s[i]; u++) {}
+    if (u == 4 || (u == 0) == in_time) return -1;
+    i++;
+    total += n * seconds[u];
+    next = u + 1;
     any = 1;
+    any_time |= in_time;
   }
+  if (in_time && !any_time) return -1;
   return any ? total : -1;
 }

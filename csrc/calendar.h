@@ -35,7 +35,8 @@ int64_t linky_paris_to_utc(int64_t local, int has_prev, int64_t prev);
 /* Epoch seconds of a parsed stamp, honouring an explicit offset. */
 int64_t linky_stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev);
 
-/* ISO 8601 durations as the API writes steps: "PT30M", "PT1H", "P1D"...
+/* ISO 8601 durations as the API writes steps: "PT30M", "PT1H", "P1D"... (days, hours,
+ * minutes and seconds, each at most once, in that order, with at most 9 digits).
  * Returns seconds, or -1 if not understood. */
 int64_t linky_parse_duration(const char *s, size_t len);
 

@@ -539,12 +539,17 @@ static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const
   return 1;
 }
 
-/* Reads an optional string field of the spec table. */
+/* Pushes an optional string field of the spec table and returns it (def when absent). It
+ * stays on the stack: a string an __index made is anchored nowhere else. */
 static const char *spec_string(lua_State *L, const char *key, const char *def) {
+  size_t len;
   const char *s;
-  lua_getfield(L, 2, key);
-  s = luaL_optstring(L, -1, def);
-  lua_pop(L, 1); /* the spec table keeps the string alive */
+  int t = lua_getfield(L, 2, key);
+  if (t == LUA_TNIL) return def;
+  if (t != LUA_TSTRING)
+    luaL_argerror(L, 2, lua_pushfstring(L, "field '%s' is a %s, not a string", key, luaL_typename(L, -1)));
+  s = lua_tolstring(L, -1, &len);
+  if (strlen(s) != len) luaL_argerror(L, 2, lua_pushfstring(L, "field '%s' holds a zero byte", key));
   return s;
 }
 
@@ -557,14 +562,16 @@ int linky_decode(lua_State *L) {
   int curve, keep, body, result, ok;
   text = luaL_checklstring(L, 1, &len);
   luaL_checktype(L, 2, LUA_TTABLE);
-  shape = spec_string(L, "shape", "2026");
-  metier = spec_string(L, "metier", "CONS");
-  measure = spec_string(L, "measure", NULL);
+  shape = spec_string(L, "shape", "2026");             /* 3 */
+  metier = spec_string(L, "metier", "CONS");           /* 4 */
+  measure = spec_string(L, "measure", NULL);           /* 5 */
+  if (strcmp(shape, "2026") != 0 && strcmp(shape, "legacy") != 0 && strcmp(shape, "index") != 0)
+    return luaL_argerror(L, 2, "field 'shape' is not \"2026\", \"legacy\" or \"index\"");
   lua_getfield(L, 2, "curve");
   curve = lua_toboolean(L, -1);
   lua_getfield(L, 2, "keep");
   keep = lua_toboolean(L, -1);
-  lua_settop(L, 2);
+  lua_pop(L, 2);                                        /* the spec's strings stay */
   c.msg[0] = '\0';
 
   /* checked before lua-cjson runs: strings reach the user as valid UTF-8 (its escapes decode

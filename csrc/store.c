@@ -63,13 +63,26 @@ static linky_state *check_open(lua_State *L) {
   return s;
 }
 
-/* Pushes nil, the connection's message and its result code: the run-time failure triple. */
-static int fail(lua_State *L, linky_state *s, int rc) {
+/* Pushes nil, a message (the connection's unless `why`) and the result code: the run-time
+ * failure triple. */
+static int fail_why(lua_State *L, linky_state *s, int rc, const char *why) {
   drop_stmt(s);
   lua_pushnil(L);
-  lua_pushstring(L, sqlite3_errmsg(s->db));
+  lua_pushstring(L, why ? why : sqlite3_errmsg(s->db));
   lua_pushinteger(L, rc);
   return 3;
+}
+
+static int fail(lua_State *L, linky_state *s, int rc) {
+  return fail_why(L, s, rc, NULL);
+}
+
+/* The SQL text argument at idx; raises when it holds a zero byte, which would cut it short. */
+static const char *check_sql(lua_State *L, int idx) {
+  size_t len;
+  const char *sql = luaL_checklstring(L, idx, &len);
+  if (strlen(sql) != len) luaL_argerror(L, idx, "SQL text holds a zero byte");
+  return sql;
 }
 
 /* Binds the Lua value at idx to parameter n of the current statement. */
@@ -79,9 +92,13 @@ static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
       return sqlite3_bind_null(s->stmt, n);
     case LUA_TBOOLEAN:
       return sqlite3_bind_int(s->stmt, n, lua_toboolean(L, idx));
-    case LUA_TNUMBER:
+    case LUA_TNUMBER: {
+      lua_Number d;
       if (lua_isinteger(L, idx)) return sqlite3_bind_int64(s->stmt, n, (sqlite3_int64)lua_tointeger(L, idx));
-      return sqlite3_bind_double(s->stmt, n, (double)lua_tonumber(L, idx));
+      d = lua_tonumber(L, idx);
+      if (d != d) return luaL_error(L, "cannot store NaN in the state"); /* SQLite stores a NULL */
+      return sqlite3_bind_double(s->stmt, n, (double)d);
+    }
     case LUA_TSTRING: {
       size_t len;
       const char *p = lua_tolstring(L, idx, &len);
@@ -92,11 +109,15 @@ static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
   }
 }
 
-/* Makes sql the statement in use: from the cache, else compiled and cached. */
-static int prepare(linky_state *s, const char *sql) {
+/* Makes sql the statement in use (NULL for a text without one): from the cache, else compiled
+ * and cached. A text of more than one statement is refused, with *why set: only the first
+ * would run. */
+static int prepare(linky_state *s, const char *sql, const char **why) {
   int i, rc;
   size_t len;
+  const char *tail = NULL;
   cached_stmt *slot;
+  *why = NULL;
   drop_stmt(s);
   for (i = 0; i < STMT_CACHE; i++) {
     if (s->cache[i].sql && strcmp(s->cache[i].sql, sql) == 0) {
@@ -106,8 +127,17 @@ static int prepare(linky_state *s, const char *sql) {
     }
   }
   s->stmt_cached = 0;
-  rc = sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, NULL);
+  rc = sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, &tail);
   if (rc != SQLITE_OK || s->stmt == NULL) return rc;
+  if (tail && *tail) { /* only spaces, comments and semicolons may follow */
+    sqlite3_stmt *more = NULL;
+    rc = sqlite3_prepare_v2(s->db, tail, -1, &more, NULL);
+    sqlite3_finalize(more);
+    if (rc != SQLITE_OK || more != NULL) {
+      *why = "more than one SQL statement";
+      return SQLITE_MISUSE;
+    }
+  }
   slot = &s->cache[s->next_slot];
   len = strlen(sql) + 1;
   sqlite3_finalize(slot->stmt);
@@ -127,6 +157,8 @@ static void push_row(lua_State *L, sqlite3_stmt *st) {
   int i, n = sqlite3_column_count(st);
   lua_createtable(L, 0, n);
   for (i = 0; i < n; i++) {
+    const char *name = sqlite3_column_name(st, i); /* NULL when SQLite is out of memory */
+    if (name == NULL) luaL_error(L, "not enough memory");
     switch (sqlite3_column_type(st, i)) {
       case SQLITE_INTEGER: lua_pushinteger(L, (lua_Integer)sqlite3_column_int64(st, i)); break;
       case SQLITE_FLOAT: lua_pushnumber(L, (lua_Number)sqlite3_column_double(st, i)); break;
@@ -136,18 +168,18 @@ static void push_row(lua_State *L, sqlite3_stmt *st) {
         lua_pushlstring(L, p ? p : "", (size_t)sqlite3_column_bytes(st, i));
       }
     }
-    lua_setfield(L, -2, sqlite3_column_name(st, i));
+    lua_setfield(L, -2, name);
   }
 }
 
 /* state:exec(sql) -> true | nil, message, code (several statements, no rows) */
 static int state_exec(lua_State *L) {
   linky_state *s = check_open(L);
-  const char *sql = luaL_checkstring(L, 2);
+  const char *sql = check_sql(L, 2), *why;
   int rc;
   if (strchr(sql, ';') == NULL) { /* one statement (BEGIN, COMMIT...): through the cache */
-    rc = prepare(s, sql);
-    if (rc != SQLITE_OK) return fail(L, s, rc);
+    rc = prepare(s, sql, &why);
+    if (rc != SQLITE_OK) return fail_why(L, s, rc, why);
     while (s->stmt && (rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {}
     if (s->stmt && rc != SQLITE_DONE) return fail(L, s, rc);
     drop_stmt(s);
@@ -163,11 +195,12 @@ static int state_exec(lua_State *L) {
 /* state:rows(sql, ...) -> { row, ... } | nil, message, code (one statement, ... bound to ?1, ?2...) */
 static int state_rows(lua_State *L) {
   linky_state *s = check_open(L);
-  const char *sql = luaL_checkstring(L, 2);
+  const char *sql = check_sql(L, 2), *why;
   int i, rc, top = lua_gettop(L);
   lua_Integer n = 0;
-  rc = prepare(s, sql);
-  if (rc != SQLITE_OK) return fail(L, s, rc);
+  rc = prepare(s, sql, &why);
+  if (rc != SQLITE_OK) return fail_why(L, s, rc, why);
+  if (s->stmt == NULL) return fail_why(L, s, SQLITE_MISUSE, "no SQL statement");
   for (i = 3; i <= top; i++) {
     rc = bind_value(L, s, i - 2, i);
     if (rc != SQLITE_OK) return fail(L, s, rc);
@@ -186,7 +219,7 @@ static int state_rows(lua_State *L) {
  * Runs sql once per item: ?1..?#fixed are the values of `fixed`, the next ones item[field]. */
 static int state_run_many(lua_State *L) {
   linky_state *s = check_open(L);
-  const char *sql = luaL_checkstring(L, 2);
+  const char *sql = check_sql(L, 2), *why;
   lua_Integer k, nfixed, nfields, i, nitems;
   int rc;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -195,8 +228,9 @@ static int state_run_many(lua_State *L) {
   nfixed = (lua_Integer)lua_rawlen(L, 3);
   nitems = (lua_Integer)lua_rawlen(L, 4);
   nfields = (lua_Integer)lua_rawlen(L, 5);
-  rc = prepare(s, sql);
-  if (rc != SQLITE_OK) return fail(L, s, rc);
+  rc = prepare(s, sql, &why);
+  if (rc != SQLITE_OK) return fail_why(L, s, rc, why);
+  if (s->stmt == NULL) return fail_why(L, s, SQLITE_MISUSE, "no SQL statement");
   for (k = 1; k <= nfixed; k++) {
     lua_rawgeti(L, 3, k);
     rc = bind_value(L, s, (int)k, -1);
@@ -204,8 +238,8 @@ static int state_run_many(lua_State *L) {
     if (rc != SQLITE_OK) return fail(L, s, rc);
   }
   for (i = 1; i <= nitems; i++) {
-    lua_rawgeti(L, 4, i);
-    luaL_checktype(L, -1, LUA_TTABLE);
+    if (lua_rawgeti(L, 4, i) != LUA_TTABLE)
+      return luaL_argerror(L, 4, lua_pushfstring(L, "item %I is a %s, not a table", i, luaL_typename(L, -1)));
     for (k = 1; k <= nfields; k++) {
       lua_rawgeti(L, 5, k);
       lua_rawget(L, -2);
@@ -229,10 +263,19 @@ static int state_tostring(lua_State *L) {
 }
 
 int linky_open_state(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
   lua_Integer busy_ms = luaL_optinteger(L, 2, 10000);
-  linky_state *s = lua_newuserdatauv(L, sizeof *s, 0);
+  linky_state *s;
   int rc;
+  luaL_argcheck(L, busy_ms >= 0, 2, "negative busy time");
+  if (strlen(path) != len) { /* SQLite would open a shorter path than the caller gave */
+    lua_pushnil(L);
+    lua_pushliteral(L, "cannot open a state file whose path holds a zero byte");
+    lua_pushinteger(L, SQLITE_CANTOPEN);
+    return 3;
+  }
+  s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
   luaL_setmetatable(L, LINKY_STATE);
   rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);

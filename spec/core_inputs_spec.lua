@@ -1,0 +1,298 @@
+-- linky.core called directly from Lua with hostile arguments: every function and method, every
+-- Lua type, NaN, infinities, huge and negative numbers, zero bytes. Each call raises a Lua
+-- error or returns nil (and a message), or returns a right answer: never a crash, a sanitizer
+-- report (make asan, make valgrind) or a silent wrong result.
+local core = require "linky.core"
+local emu = require "spec.support.emulator_spec_helper"
+
+local NAN = 0 / 0
+local BIG = ("x"):rep(1 << 20)
+
+-- name, value: a list, since nil is one of them.
+local VALUES = {
+  { "nil", nil }, { "true", true }, { "false", false }, { "table", {} }, { "function", print },
+  { "thread", coroutine.create(function() end) }, { "userdata", io.stdout },
+  { "NaN", NAN }, { "inf", math.huge }, { "-inf", -math.huge }, { "maxinteger", math.maxinteger },
+  { "mininteger", math.mininteger }, { "2^63", 2.0 ^ 63 }, { "-2^63", -2.0 ^ 63 }, { "1e308", 1e308 },
+  { "-1", -1 }, { "0", 0 }, { "-0.0", -0.0 }, { "0.5", 0.5 }, { "1e-9", 1e-9 },
+  { '""', "" }, { '"\\0"', "\0" }, { '"a\\0b"', "a\0b" }, { "a date and \\0", "2026-04-01\0" },
+  { "a step and \\0", "PT30M\0" }, { "not UTF-8", "\xff\xfe\xc0\xaf" }, { "1 MiB", BIG },
+  { "CR LF", "a\r\nX-Injected: 1" },
+}
+
+local function each(f)
+  for _, nv in ipairs(VALUES) do f(nv[1], nv[2]) end
+end
+
+local function is_number_like(v) return type(v) == "number" or type(v) == "string" end
+local function has_zero(v) return type(v) == "string" and v:find("\0", 1, true) ~= nil end
+
+-- Calls f(...) under protection: "raised", message | "refused", message | "value", results...
+local function outcome(f, ...)
+  local r = table.pack(pcall(f, ...))
+  if not r[1] then
+    assert.is_string(r[2])
+    return "raised", r[2]
+  end
+  if r[2] == nil then
+    assert.is_true(r[3] == nil or type(r[3]) == "string", "a refusal's message is a string")
+    return "refused", r[3]
+  end
+  return "value", table.unpack(r, 2, r.n)
+end
+
+describe("linky.core", function()
+  describe("with hostile arguments", function()
+    it("day_number and to_epoch read strings, and only dates", function()
+      each(function(name, v)
+        for _, f in ipairs { core.day_number, core.to_epoch } do
+          local how, x = outcome(f, v)
+          if not is_number_like(v) then
+            assert.equal("raised", how, name)
+          elseif how == "value" then
+            assert.is_false(has_zero(v), name)
+            assert.equal("integer", math.type(x), name)
+          else
+            assert.equal("refused", how, name)
+          end
+        end
+      end)
+    end)
+
+    it("date_of_day, paris_day and paris_offset take numbers in range, else raise", function()
+      each(function(name, v)
+        local how, date = outcome(core.date_of_day, v)
+        if how == "value" then
+          assert.equal(math.tointeger(v), core.day_number(date), name)
+        else
+          assert.equal("raised", how, name)
+        end
+        local how2, off = outcome(core.paris_offset, v)
+        if how2 == "value" then
+          assert.is_true(off == 3600 or off == 7200, name)
+          assert.equal((v + off) // 86400, core.paris_day(v), name)
+        else
+          assert.equal("raised", how2, name)
+          assert.equal("raised", (outcome(core.paris_day, v)), name)
+        end
+      end)
+    end)
+
+    it("duration reads ISO 8601 steps without overflow", function()
+      each(function(name, v)
+        local how, s = outcome(core.duration, v)
+        if not is_number_like(v) then assert.equal("raised", how, name)
+        elseif how == "value" then assert.is_true(math.type(s) == "integer" and s >= 0, name)
+        else assert.equal("refused", how, name) end
+      end)
+      -- 250000 x 999999999 days wrap an int64 around to a positive number
+      assert.is_nil(core.duration("P" .. ("999999999D"):rep(250000)))
+      assert.equal(999999999 * (86400 + 3600 + 60 + 1), core.duration("P999999999DT999999999H999999999M999999999S"))
+      assert.equal(86400 + 3600 + 60 + 1, core.duration("P1DT1H1M1S"))
+      for _, s in ipairs { "PT1H1H", "PT1M1H", "PT1S1M", "P1D1D", "P1DT", "PT", "P1DT1D", "PT1HT1M" } do
+        assert.is_nil(core.duration(s), s)
+      end
+    end)
+
+    it("base64url_decode and json_shape_ok take strings", function()
+      each(function(name, v)
+        local how, s = outcome(core.base64url_decode, v)
+        if not is_number_like(v) then assert.equal("raised", how, name)
+        elseif how == "value" then assert.is_string(s) assert.is_false(has_zero(v), name)
+        else assert.equal("refused", how, name) end
+        local how2, ok = outcome(core.json_shape_ok, v)
+        if not is_number_like(v) then assert.equal("raised", how2, name)
+        elseif how2 == "value" then assert.is_true(ok)
+        else assert.equal("refused", how2, name) end
+      end)
+    end)
+
+    it("sleep returns at once for NaN, zero and negative times, and raises for non-numbers", function()
+      each(function(name, v)
+        if type(v) == "number" and (v <= 0 or v ~= v) then
+          local t0 = core.now()
+          assert.is_true(pcall(core.sleep, v), name)
+          assert.is_true(core.now() - t0 < 0.5, name)
+        elseif type(v) ~= "number" then
+          assert.equal("raised", (outcome(core.sleep, v)), name)
+        end
+      end)
+      for _, f in ipairs { core.now, core.boottime } do
+        each(function(name, v) assert.is_number(f(v), name) end)
+      end
+    end)
+
+    it("mkdirs and create_private refuse paths with a zero byte and raise for non-strings", function()
+      each(function(name, v)
+        if has_zero(v) or v == BIG then
+          assert.is_nil(core.create_private(v), name)
+          if has_zero(v) then assert.is_nil(core.mkdirs(v), name) end
+        elseif not is_number_like(v) then
+          assert.equal("raised", (outcome(core.mkdirs, v)), name)
+          assert.equal("raised", (outcome(core.create_private, v)), name)
+        end
+      end)
+    end)
+
+    it("create_temp, file_type, isatty and set_echo check every argument", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(core.mkdirs(dir .. "/"))
+      each(function(name, v)
+        if has_zero(v) then
+          assert.equal("refused", (outcome(core.create_temp, dir .. "/" .. v)), name)
+          assert.equal("refused", (outcome(core.file_type, dir .. "/" .. v)), name)
+        elseif not is_number_like(v) then
+          assert.equal("raised", (outcome(core.create_temp, v)), name)
+          assert.equal("raised", (outcome(core.file_type, v)), name)
+        end
+        if v ~= nil then
+          local how, f = outcome(core.create_temp, dir .. "/t", v)
+          if type(v) == "number" and math.tointeger(v) and v >= -1 and v <= 511 then
+            assert.equal("value", how, name)
+            f:close()
+          else
+            assert.equal("raised", how, name)
+          end
+        end
+        local how, isatty = outcome(core.isatty, v)
+        if type(v) == "number" and math.tointeger(v) then
+          assert.equal("value", how, name)
+          assert.is_boolean(isatty)
+          if v < 0 or v > 2 then assert.is_false(isatty, name) end
+        else
+          assert.equal("raised", how, name)
+        end
+        -- never a real terminal's descriptor: the run's own echo must not change
+        if not (type(v) == "number" and v >= 0 and v <= 1024) then
+          local how2 = outcome(core.set_echo, v, true)
+          assert.equal(type(v) == "number" and math.tointeger(v) and "refused" or "raised", how2, name)
+        end
+        if type(v) ~= "boolean" then
+          assert.equal("raised", (outcome(core.set_echo, -1, v)), name)
+        end
+      end)
+      os.execute("rm -rf " .. emu.quote(dir))
+    end)
+
+    it("decode refuses bad bodies and raises for a bad spec", function()
+      local fixture = emu.fixture("v2026/consommation_quotidienne.json")
+      each(function(name, v)
+        local how = outcome(core.decode, v, { shape = "2026" })
+        assert.equal(is_number_like(v) and "refused" or "raised", how, name)
+        if type(v) ~= "table" then assert.equal("raised", (outcome(core.decode, fixture, v)), name) end
+        for _, key in ipairs { "shape", "metier", "measure" } do
+          local how2, r = outcome(core.decode, fixture, { [key] = v, metier = key ~= "metier" and "CONS" or v })
+          if v == nil then
+            assert.equal("value", how2, name)
+          elseif type(v) ~= "string" or has_zero(v) or key == "shape" then
+            assert.equal("raised", how2, key .. " = " .. name)
+          else
+            assert.is_true(how2 == "refused" or (how2 == "value" and #r.points == 3), key .. " = " .. name)
+          end
+        end
+        assert.equal("value", (outcome(core.decode, fixture, { curve = v, keep = v })), name)
+      end)
+      for _, shape in ipairs { "legacy", "2026", "index" } do
+        assert.not_equal("raised", (outcome(core.decode, fixture, { shape = shape })), shape)
+      end
+    end)
+
+    it("decode keeps the spec's strings alive while it works", function()
+      -- a spec whose fields are fresh long strings (not interned), anchored nowhere else; each
+      -- read collects, and the message names the metier
+      local function metier() return table.concat { "NO-SUCH-METIER-", ("x"):rep(40) } end
+      local spec = setmetatable({}, { __index = function(_, k)
+        collectgarbage()
+        if k == "metier" then return metier() end
+        if k == "measure" then return table.concat { "NO-SUCH-MEASURE-", ("y"):rep(40) } end
+      end })
+      local ok, r, msg = pcall(core.decode, emu.fixture("v2026/consommation_quotidienne.json"), spec)
+      assert.is_true(ok, r)
+      assert.is_nil(r)
+      assert.truthy(msg:find(metier(), 1, true), msg)
+    end)
+
+    it("open_state refuses a path with a zero byte and raises for bad busy times", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(core.mkdirs(dir .. "/"))
+      each(function(name, v)
+        if has_zero(v) then
+          local how = outcome(core.open_state, dir .. "/" .. v)
+          assert.equal("refused", how, name)
+        elseif not is_number_like(v) then
+          assert.equal("raised", (outcome(core.open_state, v)), name)
+        end
+        if v ~= nil then
+          local how, st = outcome(core.open_state, ":memory:", v)
+          if type(v) == "number" and math.tointeger(v) and v >= 0 then
+            assert.equal("value", how, name)
+            st:close()
+          else
+            assert.equal("raised", how, name)
+          end
+        end
+      end)
+      local ls = assert(io.popen("ls -A " .. dir))
+      local left = ls:read("a")
+      ls:close()
+      os.execute("rm -rf " .. emu.quote(dir))
+      assert.equal("", left, "no file made from a cut path")
+    end)
+
+    it("a State binds every value exactly or raises, and runs only whole statements", function()
+      local st = assert(core.open_state(":memory:"))
+      local function usable() assert.equal(1, st:rows("SELECT 1 AS one")[1].one) end
+      each(function(name, v)
+        local how, rows = outcome(st.rows, st, "SELECT ?1 AS v", v)
+        local t = type(v)
+        local bindable = not (t == "table" or t == "function" or t == "thread" or t == "userdata")
+        if not bindable or v ~= v then
+          assert.equal("raised", how, name)
+        else
+          assert.equal("value", how, name)
+          local want = v
+          if t == "boolean" then want = v and 1 or 0 end
+          assert.equal(want, rows[1].v, name)
+          if t == "number" then assert.equal(math.type(v), math.type(rows[1].v), name) end
+        end
+        usable()
+        for _, m in ipairs { st.exec, st.rows } do
+          local how2 = outcome(m, st, v)
+          if not is_number_like(v) or has_zero(v) then assert.equal("raised", how2, name)
+          else assert.not_equal("raised", how2, name) end
+          usable()
+        end
+        for i = 1, 3 do
+          local args = { {}, {}, {} }
+          args[i] = v
+          local how3 = outcome(st.run_many, st, "SELECT ?1", args[1], args[2], args[3])
+          if type(v) ~= "table" then assert.equal("raised", how3, name) end
+          usable()
+        end
+        if t ~= "table" then
+          assert.equal("raised", (outcome(st.run_many, st, "SELECT ?1", {}, { v == nil and 1 or v }, { "a" })), name)
+        end
+        if bindable and v ~= nil and v == v then
+          assert.equal("value", (outcome(st.run_many, st, "SELECT ?1", { v }, { {} }, {})), name)
+        end
+        usable()
+      end)
+      assert.equal("raised", (outcome(st.run_many, st, "SELECT ?1", { NAN }, { {} }, {})))
+      assert.equal("raised", (outcome(st.exec, st, "SELECT 1\0; CREATE TABLE t(x)")))
+      assert.is_nil(st:rows("SELECT name FROM sqlite_master WHERE name = 't'")[1])
+      for _, sql in ipairs { "", " ", "-- nothing", "SELECT 1; SELECT 2", "SELECT 1; CREATE TABLE t(x)" } do
+        local r, msg = st:rows(sql)
+        assert.is_nil(r, sql)
+        assert.is_string(msg, sql)
+      end
+      assert.is_nil(st:rows("SELECT name FROM sqlite_master WHERE name = 't'")[1])
+      assert.equal(1, st:rows("SELECT 1 AS one;")[1].one)
+      assert.equal(1, st:rows("SELECT 1 AS one; -- the end")[1].one)
+      st:close()
+      assert.equal("raised", (outcome(st.rows, st, "SELECT 1")))
+    end)
+  end)
+end)
+
