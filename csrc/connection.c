@@ -1,6 +1,8 @@
 /* connection.c: authenticated HTTPS GETs through one reused libcurl handle.
  * The userdata owns every C resource, so a Lua error at any point leaks nothing.
  * Whatever a server sends back reaches Lua with the token's bytes replaced by "<token>". */
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +157,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
   return c->body_status == LINKY_BUF_OK ? n : 0; /* 0 aborts the transfer */
 }
 
-static const char *opt_string(lua_State *L, const char *key, int required) {
+/* Pushes a string option and returns it; it stays on the stack, since a string an __index
+ * made is anchored nowhere else. A zero byte would cut it short and a line break in a header
+ * value would start another header: both raise. */
+static const char *opt_string(lua_State *L, const char *key, int required, int header) {
+  size_t len;
   const char *s;
   int t = lua_getfield(L, 1, key);
   if (t == LUA_TNIL && !required) {
@@ -163,8 +169,9 @@ static const char *opt_string(lua_State *L, const char *key, int required) {
     return NULL;
   }
   if (t != LUA_TSTRING) luaL_error(L, "bad option '%s' (string expected, got %s)", key, luaL_typename(L, -1));
-  s = lua_tostring(L, -1);
-  lua_pop(L, 1); /* the options table keeps it alive */
+  s = lua_tolstring(L, -1, &len);
+  if (strlen(s) != len) luaL_error(L, "bad option '%s' (holds a zero byte)", key);
+  if (header && strpbrk(s, "\r\n") != NULL) luaL_error(L, "bad option '%s' (holds a line break)", key);
   return s;
 }
 
@@ -175,6 +182,25 @@ static double opt_number(lua_State *L, const char *key, double def) {
   else if (t != LUA_TNIL) luaL_error(L, "bad option '%s' (number expected, got %s)", key, luaL_typename(L, -1));
   lua_pop(L, 1);
   return v;
+}
+
+/* Seconds to whole milliseconds for libcurl, rounded up: a positive time under 1 ms is 1 ms,
+ * not 0, which libcurl reads as "never"; anything past INT_MAX ms (24.8 days, beyond libcurl's
+ * own limit on some versions) is INT_MAX ms. */
+static long to_ms(double seconds) {
+  double ms = ceil(seconds * 1000);
+  if (!(ms >= 1)) return 1;
+  if (ms >= (double)INT_MAX) return INT_MAX;
+  return (long)ms;
+}
+
+/* Sets a string option of the handle; libcurl refuses strings over 8 MB, and a refused
+ * option must not be silently left out (a proxy, a CA file). */
+static void set_string(lua_State *L, linky_connection *c, CURLoption opt, const char *key,
+                       const char *value) {
+  CURLcode rc = curl_easy_setopt(c->curl, opt, value);
+  if (rc == CURLE_OUT_OF_MEMORY) luaL_error(L, "not enough memory");
+  if (rc != CURLE_OK) luaL_error(L, "bad option '%s' (%s)", key, curl_easy_strerror(rc));
 }
 
 /* Appends "<head><value>" to the header list; the temporary copy is wiped
@@ -201,12 +227,12 @@ int linky_connect(lua_State *L) {
   double timeout, connect_timeout, max_body;
   size_t base_len;
   luaL_checktype(L, 1, LUA_TTABLE);
-  base = opt_string(L, "base_url", 1);
-  token = opt_string(L, "token", 1);
-  agent = opt_string(L, "user_agent", 1);
-  from = opt_string(L, "from", 0);
-  cainfo = opt_string(L, "cainfo", 0);
-  proxy = opt_string(L, "proxy", 0);
+  base = opt_string(L, "base_url", 1, 0);                /* the strings stay on the stack */
+  token = opt_string(L, "token", 1, 1);
+  agent = opt_string(L, "user_agent", 1, 1);
+  from = opt_string(L, "from", 0, 1);
+  cainfo = opt_string(L, "cainfo", 0, 0);
+  proxy = opt_string(L, "proxy", 0, 0);
   timeout = opt_number(L, "timeout", 30);
   connect_timeout = opt_number(L, "connect_timeout", 10);
   max_body = opt_number(L, "max_body", 32.0 * 1024 * 1024);
@@ -236,13 +262,13 @@ int linky_connect(lua_State *L) {
   if (from) append_header(L, c, "From: ", from);
 
   curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
-  curl_easy_setopt(c->curl, CURLOPT_USERAGENT, agent);
+  set_string(L, c, CURLOPT_USERAGENT, "user_agent", agent);
   curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
   curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
-  curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-  curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_timeout * 1000));
+  curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, to_ms(timeout));
+  curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, to_ms(connect_timeout));
   curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl decodes */
   curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -258,8 +284,8 @@ int linky_connect(lua_State *L) {
     curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
   }
-  if (cainfo) curl_easy_setopt(c->curl, CURLOPT_CAINFO, cainfo);
-  if (proxy) curl_easy_setopt(c->curl, CURLOPT_PROXY, proxy);
+  if (cainfo) set_string(L, c, CURLOPT_CAINFO, "cainfo", cainfo);
+  if (proxy) set_string(L, c, CURLOPT_PROXY, "proxy", proxy);
   return 1;
 }
 
@@ -269,15 +295,24 @@ int linky_connect(lua_State *L) {
  * service never saw it. */
 static int connection_get(lua_State *L) {
   linky_connection *c = check_open(L);
-  const char *path = luaL_checkstring(L, 2);
+  size_t len;
+  const char *path = luaL_checklstring(L, 2, &len);
   CURLcode rc;
   long status = 0, connects = 0, sent = -1;
   char *ctype = NULL;
+  luaL_argcheck(L, strlen(path) == len, 2, "path holds a zero byte");
   lua_pushstring(L, c->base);
-  lua_pushstring(L, path);
+  lua_pushvalue(L, 2);
   lua_concat(L, 2);
-  curl_easy_setopt(c->curl, CURLOPT_URL, lua_tostring(L, -1)); /* libcurl copies it */
+  rc = curl_easy_setopt(c->curl, CURLOPT_URL, lua_tostring(L, -1)); /* libcurl copies it */
   lua_pop(L, 1);
+  if (rc == CURLE_OUT_OF_MEMORY) return luaL_error(L, "not enough memory");
+  if (rc != CURLE_OK) { /* over 8 MB: the previous URL must not be asked again */
+    lua_pushnil(L);
+    lua_pushliteral(L, "invalid_argument");
+    lua_pushfstring(L, "URL refused: %s", curl_easy_strerror(rc));
+    return 3;
+  }
   linky_buffer_reset(&c->body);
   c->body_status = LINKY_BUF_OK;
   c->errbuf[0] = '\0';

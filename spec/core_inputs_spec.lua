@@ -4,6 +4,7 @@
 -- report (make asan, make valgrind) or a silent wrong result.
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
+local clients = require "spec.support.client"
 
 local NAN = 0 / 0
 local BIG = ("x"):rep(1 << 20)
@@ -293,6 +294,134 @@ describe("linky.core", function()
       st:close()
       assert.equal("raised", (outcome(st.rows, st, "SELECT 1")))
     end)
+
+    describe("connect", function()
+      local BASE = { base_url = "http://127.0.0.1:1/api", token = "t", user_agent = "spec" }
+      local function opts(key, v)
+        local o = {}
+        for k, x in pairs(BASE) do o[k] = x end
+        o[key] = v
+        return o
+      end
+
+      it("raises for string options of another type, with a zero byte or a line break", function()
+        each(function(name, v)
+          assert.equal("raised", (outcome(core.connect, v)), name)
+          for _, key in ipairs { "base_url", "token", "user_agent", "from", "cainfo", "proxy" } do
+            local how, conn = outcome(core.connect, opts(key, v))
+            local header = key == "token" or key == "user_agent" or key == "from"
+            if v == nil and BASE[key] == nil then
+              assert.equal("value", how, key .. " = " .. name)
+            elseif type(v) ~= "string" or has_zero(v) or (header and v:find("[\r\n]")) then
+              assert.equal("raised", how, key .. " = " .. name)
+            else
+              assert.equal("value", how, key .. " = " .. name)
+            end
+            if how == "value" then conn:close() end
+          end
+        end)
+      end)
+
+      it("takes any positive time and size, however small or large, and raises for the rest", function()
+        each(function(name, v)
+          for _, key in ipairs { "timeout", "connect_timeout", "max_body" } do
+            local how, conn = outcome(core.connect, opts(key, v))
+            local positive = type(v) == "number" and v > 0 and (key ~= "max_body" or v >= 1)
+            if v == nil or positive then
+              assert.equal("value", how, key .. " = " .. name)
+              conn:close()
+            else
+              assert.equal("raised", how, key .. " = " .. name)
+            end
+          end
+        end)
+      end)
+
+      it("raises for a string option libcurl refuses (over 8 MB) rather than leave it out", function()
+        local huge = ("x"):rep(8000001)
+        for _, key in ipairs { "user_agent", "cainfo", "proxy" } do
+          assert.equal("raised", (outcome(core.connect, opts(key, huge))), key)
+        end
+      end)
+
+      it("keeps the option strings alive while it works", function()
+        local fresh = setmetatable({}, { __index = function(_, k)
+          collectgarbage() -- what an earlier read returned is anchored nowhere else
+          if k == "base_url" then return table.concat { "http://127.0.0.1:1/", ("a"):rep(60) } end
+          if k == "token" then return ("t"):rep(80) .. "x" end
+          if k == "user_agent" then return ("u"):rep(80) .. "y" end
+        end })
+        local ok, conn = pcall(core.connect, fresh)
+        assert.is_true(ok, conn)
+        local status, kind = conn:get("x")
+        assert.is_nil(status)
+        assert.equal("network", kind)
+        conn:close()
+      end)
+
+      it("get raises for a path that is not a string or holds a zero byte", function()
+        local conn = core.connect(BASE)
+        each(function(name, v)
+          local how, kind = outcome(conn.get, conn, v)
+          if not is_number_like(v) or has_zero(v) then
+            assert.equal("raised", how, name)
+          else
+            assert.equal("refused", how, name)
+            assert.is_true(kind == "network" or kind == "invalid_argument", name .. ": " .. tostring(kind))
+          end
+        end)
+        assert.is_table(conn:stats(1, NAN, {}))
+        conn:close()
+      end)
+    end)
   end)
 end)
 
+-- Opens a connection with `timeout`, asks a server that never answers, prints the error kind.
+local CHILD = [[
+local core = require "linky.core"
+local conn = core.connect { base_url = arg[1], token = "t", user_agent = "spec", timeout = tonumber(arg[2]) }
+local status, kind = conn:get("consommation_quotidienne")
+io.write(tostring(status or kind), "\n")
+]]
+
+describe("linky.core", function()
+  describe("Connection against a server", function()
+    local server, script
+    setup(function()
+      server = emu.start()
+      script = os.tmpname()
+      local f = assert(io.open(script, "w"))
+      f:write(CHILD)
+      f:close()
+    end)
+    teardown(function()
+      server:stop()
+      os.remove(script)
+    end)
+
+    it("sends nothing when libcurl refuses the URL (over 8 MB), not the previous URL again", function()
+      server:reset()
+      local conn = core.connect { base_url = server.url, token = emu.TOKEN1, user_agent = "spec" }
+      assert.equal(200, (conn:get("consommation_quotidienne?pointId=11111111111111&dateDebut=2026-04-01&dateFin=2026-04-02")))
+      local status, kind = conn:get("consommation_quotidienne?x=" .. ("x"):rep(8000000))
+      assert.is_nil(status)
+      assert.equal("invalid_argument", kind)
+      assert.equal(1, #server:api_requests())
+      conn:close()
+    end)
+
+    for _, t in ipairs { 1e-4, 1e-9, 5e-324 } do
+      it(("rounds a timeout of %g s up to 1 ms, not down to 0 (never)"):format(t), function()
+        server:reset()
+        server:script { { hang = true } }
+        local limit = math.ceil(clients.deadline(1))
+        local p = assert(io.popen(("timeout -s KILL %d %s %s %s %s 2>&1")
+          :format(limit, clients.LUA, script, server.url, ("%.17g"):format(t))))
+        local out = p:read("a")
+        p:close()
+        assert.equal("timeout\n", out)
+      end)
+    end
+  end)
+end)
