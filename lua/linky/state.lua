@@ -111,13 +111,20 @@ function M.default_path()
 end
 
 --- Runs `fn(db)` inside `BEGIN IMMEDIATE`; commits unless it returns nil and a reason.
--- A raise inside `fn` rolls back too (no lock outlives a failed call) and becomes the reason.
+-- A raise inside `fn` rolls back too (no lock outlives a failed call) and becomes the reason,
+-- except an interruption (SIGINT in the standalone interpreter), raised again after the rollback.
 -- @return what `fn` returned, or nil and the SQLite message (or the raise) when it fails
 function M.transaction(db, fn)
   local ok, msg = db:exec("BEGIN IMMEDIATE")
   if not ok then return nil, msg end
   local done, r1, r2 = pcall(fn, db)
-  if not done then r1, r2 = nil, tostring(r1) end
+  if not done then
+    if type(r1) == "string" and r1:find("interrupted!$") then
+      db:exec("ROLLBACK")
+      error(r1, 0)
+    end
+    r1, r2 = nil, tostring(r1)
+  end
   if r1 == nil and r2 ~= nil then
     db:exec("ROLLBACK")
     return nil, r2
