@@ -147,6 +147,26 @@ describe("linky day statuses", function()
                     "2026-11-10..2026-11-11" }, requests())
     end)
 
+    it("is asked again by the command only with --refresh", function()
+      server:script { { error = "no_data_404" } }
+      local c = client()
+      assert.equal("not_found", select(2, c:daily_consumption("2026-11-10", "2026-11-11")).kind)
+      c:close()
+      local function command(extra)
+        local cmd = ("env LINKY_TOKEN=%s LINKY_TODAY=2026-12-01 lua%s bin/linky daily --start 2026-11-10"
+          .. " --end 2026-11-11 --base-url %s --state %s --format csv %s >/dev/null 2>&1; echo $?")
+          :format(quote(emu.TOKEN1), _VERSION:match("%d+%.%d+"), quote(server.url), quote(path), extra)
+        local p = assert(io.popen(cmd))
+        local code = tonumber(p:read("a"))
+        p:close()
+        return code
+      end
+      assert.equal(4, command("")) -- settled: nothing sent, not_found from the state
+      assert.equal(1, #requests())
+      assert.equal(0, command("--refresh"))
+      assert.equal(2, #requests())
+    end)
+
     it("is settled at once by ADAM-ERR0123 and ADAM-ERR0125, and the call goes on", function()
       for _, name in ipairs { "adam_err0123", "adam_err0125" } do
         server:reset()

@@ -36,7 +36,8 @@ local VALUE_FLAGS = {
   ["user-agent"] = true, from = true, timeout = true, cainfo = true, proxy = true, state = true,
   ["token-file"] = true, token = true, format = true, by = true, output = true, offpeak = true,
 }
-local SWITCHES = { ["no-cache"] = true, energy = true, quiet = true, help = true, version = true }
+local SWITCHES = { ["no-cache"] = true, energy = true, quiet = true, help = true, version = true,
+                   refresh = true }
 
 local FORMATS = { table = true, csv = true, json = true, chart = true }
 local PERIODS = { hour = true, day = true, week = true, month = true }
@@ -78,6 +79,7 @@ Output:
 Connection:
   --prm PRM  --api 2026|legacy  --base-url URL  --user-agent TEXT  --from EMAIL
   --timeout SECONDS  --cainfo FILE  --proxy URL  --state PATH  --no-cache
+  --refresh               ask again for settled days (missing or incomplete, 7 days old)
 Token (never printed), first found:
   --token-file FILE       a file holding the token
   LINKY_TOKEN             environment variable
@@ -541,7 +543,7 @@ function Ctx:fetch(client, kind, first, stop)
       self.progress_shown = true
     end
   end
-  local res, err = client:fetch(kind, first, stop, { progress = progress })
+  local res, err = client:fetch(kind, first, stop, { progress = progress, refresh = self.flags.refresh })
   self:restore_terminal()
   return res, err
 end
