@@ -32,3 +32,22 @@ describe("linky errors", function()
     assert.is_true(linky.is_error(err))
   end)
 end)
+
+describe("linky errors of hostile bodies", function()
+  local server
+
+  setup(function() server = emu.start() end)
+  teardown(function() server:stop() end)
+
+  it("never decode an error body too dense in arrays, and read it as JSON without fields", function()
+    local body = "[" .. ("[],"):rep(400000) .. "[]]"
+    server:script { { status = 500, body = body }, { status = 403, body = body } }
+    local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+    local _, err = c:daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("server_error", err.kind)
+    assert.is_true(#err.body <= 4096)
+    c = assert(clients.new { token = emu.TOKEN1, base_url = server.url }) -- no cool-down of the 500
+    _, err = c:daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("forbidden", err.kind)
+  end)
+end)

@@ -3,6 +3,7 @@
 -- table sharing one metatable (see `linky.is_error`).
 -- @module linky.errors
 local cjson = require "cjson.safe"
+local core = require "linky.core"
 
 local M = {}
 
@@ -189,6 +190,9 @@ end
 -- @treturn table|nil the fields, or nil when the body is not a JSON object
 -- @treturn boolean whether it is Cloudflare's JSON ban document
 function M.parse_body(body)
+  -- a JSON body too dense in arrays and objects is not decoded (its memory is unbounded):
+  -- read as JSON without fields, so that a 403 of it is no ban
+  if not core.json_shape_ok(body) then return {}, false end
   local t = json.decode(body)
   if type(t) ~= "table" then return nil end
   local out = { api_message = text(t.message) or text(t.title) }
