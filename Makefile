@@ -21,7 +21,8 @@ SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/calendar.c \
                csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/store.c \
                csrc/userdata.c csrc/files.c csrc/terminal.c csrc/json_bounds.c
 HEADERS     := $(wildcard csrc/*.h)
-LUA_FILES   := $(wildcard lua/linky/*.lua)
+# Every Lua module, sub-packages (lua/linky/cli/...) included; the rockspec lists the same.
+LUA_FILES   := $(sort $(wildcard lua/linky/*.lua lua/linky/*/*.lua))
 
 # Each variant of the C module has its own folder, so a stale one is never picked up:
 # build/ for Lua 5.4, build/5.3/ for Lua 5.3, build/asan/ for the sanitizer build.
@@ -162,7 +163,7 @@ $(BENCH_BODY): bench/bodies.lua spec/support/emulator.lua
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
-	install -m 0644 $(LUA_FILES) $(DESTDIR)$(LUA_SHARE)/linky/
+	for f in $(LUA_FILES); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHARE)/$${f#lua/}; done
 	install -d $(DESTDIR)$(BINDIR)
 	for f in $(BIN_FILES); do \
 	  sed '1s|^#!/usr/bin/env lua5\.4$$|#!/usr/bin/env $(LUA)|' $$f > $(DESTDIR)$(BINDIR)/$$(basename $$f) && \
@@ -171,7 +172,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
-	rm -f $(addprefix $(DESTDIR)$(LUA_SHARE)/linky/,$(notdir $(LUA_FILES)))
+	rm -f $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(LUA_FILES))
+	-rmdir $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(filter lua/linky/%/%,$(LUA_FILES))))) 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_FILES)))
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 

@@ -46,6 +46,7 @@ build = {
     ["linky.cli"] = "lua/linky/cli.lua",
     ["linky.dates"] = "lua/linky/dates.lua",
     ["linky.errors"] = "lua/linky/errors.lua",
+    ["linky.fetch"] = "lua/linky/fetch.lua",
     ["linky.format"] = "lua/linky/format.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",
     ["linky.options"] = "lua/linky/options.lua",

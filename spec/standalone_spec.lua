@@ -70,3 +70,37 @@ describe("linky repository", function()
     end
   end)
 end)
+
+describe("linky packaging", function()
+  -- The rockspec, read as the Lua table it is.
+  local function rockspec()
+    local env = {}
+    assert(loadfile(ROOT .. "/rockspec/linky-scm-1.rockspec", "t", env))()
+    return env
+  end
+
+  local function sorted(t)
+    table.sort(t)
+    return t
+  end
+
+  it("lists every Lua module of lua/linky in the rockspec, sub-packages included", function()
+    local want = {}
+    for _, f in ipairs(lines("cd " .. quote(ROOT .. "/lua") .. " && find linky -name '*.lua'")) do
+      want[#want + 1] = f:gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
+    end
+    local have = {}
+    for name, m in pairs(rockspec().build.modules) do
+      if type(m) == "string" then have[#have + 1] = name end
+    end
+    assert.same(sorted(want), sorted(have))
+  end)
+
+  it("builds the C core from the same sources in the Makefile and the rockspec", function()
+    local make = read(ROOT .. "/Makefile")
+    local block = make:match("\nSOURCES%s*:=(.-)\n%S")
+    local from_make = {}
+    for f in block:gmatch("csrc/[%w_]+%.c") do from_make[#from_make + 1] = f end
+    assert.same(sorted(from_make), sorted(rockspec().build.modules["linky.core"].sources))
+  end)
+end)
