@@ -2,7 +2,7 @@
 -- (complete days never asked again, the others at most once an hour until they are settled).
 local linky = require "linky"
 local core = require "linky.core"
-local state = require "linky.state"
+local db_ = require "linky.db"
 local store = require "linky.store"
 local emu = require "spec.support.emulator_spec_helper"
 
@@ -87,7 +87,7 @@ describe("linky day statuses", function()
       local r = assert(c:consumption_load_curve(range[1], range[2]))
       assert.equal(range[3], #r.points)
       assert.same({}, r.gaps)
-      local db = assert(state.open(path))
+      local db = assert(db_.open(path))
       local k = store.known(db, emu.PRM1, "consumption_load_curve", core.day_number(range[1]),
         core.day_number(range[2]))
       db:close()
@@ -198,7 +198,7 @@ describe("linky day statuses", function()
       CREATE TABLE days (prm TEXT NOT NULL, kind TEXT NOT NULL, day INTEGER NOT NULL, quality TEXT,
         fetched REAL NOT NULL, PRIMARY KEY (prm, kind, day)) WITHOUT ROWID;
       PRAGMA user_version = 2;
-    ]] .. ("PRAGMA application_id = %d;"):format(state.APPLICATION_ID)))
+    ]] .. ("PRAGMA application_id = %d;"):format(db_.APPLICATION_ID)))
     local days = {}
     for _, d in ipairs { { "2026-11-20", 10 }, { "2026-11-21", 48 }, { "2026-10-25", 50 } } do
       local day = core.day_number(d[1])
@@ -211,7 +211,7 @@ describe("linky day statuses", function()
       assert(db:rows("INSERT INTO days VALUES (?, 'consumption_load_curve', ?, 'BRUT', 0)", emu.PRM1, day))
     end
     db:close()
-    db = assert(state.open(path))
+    db = assert(db_.open(path))
     local k = store.known(db, emu.PRM1, "consumption_load_curve", days[3], days[2] + 1)
     db:close()
     assert.equal("incomplete", k[days[1]].status)

@@ -51,3 +51,24 @@ describe("linky errors of hostile bodies", function()
     assert.equal("forbidden", err.kind)
   end)
 end)
+
+describe("linky errors of non-UTF-8 bodies", function()
+  local server
+
+  setup(function() server = emu.start() end)
+  teardown(function() server:stop() end)
+
+  it("reach the user as valid UTF-8, the bad bytes as ?", function()
+    server:script { { status = 500, body = '{"status":500,"message":"Erreur \233 inconnue"}' },
+                    { status = 200, body = '{"grandeur":"caf\233 \255"}' } }
+    local _, err = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+      :daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("Erreur ? inconnue", err.message)
+    assert.truthy(utf8.len(err.body))
+    _, err = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+      :daily_consumption("2026-04-01", "2026-04-02")
+    assert.equal("invalid_response", err.kind)
+    assert.truthy(utf8.len(err.body))
+    assert.truthy(utf8.len(err.message))
+  end)
+end)

@@ -463,7 +463,7 @@ describe("linky state", function()
 
     it("never lets a BRUT reading replace a BEST one", function()
       local store = require "linky.store"
-      local db = assert(require("linky.state").open(path))
+      local db = assert(require("linky.db").open(path))
       finally(function() db:close() end)
       local day = core.day_number("2026-11-21")
       local function put(quality, value)
@@ -559,7 +559,7 @@ describe("linky state", function()
     end)
 
     it("records its schema version and application id", function()
-      local state = require "linky.state"
+      local state = require "linky.db"
       assert(client():daily_consumption("2026-04-01", "2026-04-02"))
       local db = assert(core.open_state(path))
       finally(function() db:close() end)

@@ -92,7 +92,23 @@ function M.cut(s, limit)
   return s:sub(1, limit)
 end
 
--- The fields that hold text from a response, cut by `new` whoever built them.
+--- `s` with every byte that does not belong to a valid UTF-8 sequence replaced by "?".
+-- @tparam string s any bytes
+-- @treturn string valid UTF-8
+function M.valid_utf8(s)
+  local out, i = {}, 1
+  while true do
+    local n, bad = utf8.len(s, i)
+    if n then
+      out[#out + 1] = s:sub(i)
+      return table.concat(out)
+    end
+    out[#out + 1] = s:sub(i, bad - 1) .. "?"
+    i = bad + 1
+  end
+end
+
+-- The fields that hold text from a response, cut and made valid UTF-8 by `new` whoever built them.
 local TEXT_FIELDS = {
   "message", "api_message", "upstream_code", "upstream_description", "next_access_time", "body",
 }
@@ -118,7 +134,7 @@ function M.new(kind, message, fields)
   e.kind = kind
   e.message = message
   for _, k in ipairs(TEXT_FIELDS) do
-    if type(e[k]) == "string" then e[k] = M.cut(e[k]) end
+    if type(e[k]) == "string" then e[k] = M.valid_utf8(M.cut(e[k])) end
   end
   e.retryable = M.retryable[kind] == true
   return setmetatable(e, Error)

@@ -5,19 +5,25 @@
 --     local res, err = client:daily_consumption("2026-04-01", "2026-04-04")
 --
 -- Every run-time failure is `nil, err` with an error object (`err.kind`);
--- wrong argument types raise. The C core (`linky.core`) does the HTTP calls
--- and the decoding; this module holds options, validation and range splitting.
+-- wrong argument types raise. This module is the public face: the client, its methods'
+-- argument checks, and the functions that need no client. A call is planned in
+-- `linky.plan`, admitted in `linky.ledger`, sent in `linky.request`, decoded by the C core
+-- (`linky.core`), stored in `linky.store` and assembled in `linky.fetch`.
 -- @module linky
 local analysis = require "linky.analysis"
+local context = require "linky.context"
 local core = require "linky.core"
 local dates = require "linky.dates"
+local db_ = require "linky.db"
 local errors = require "linky.errors"
 local fetch = require "linky.fetch"
 local kinds = require "linky.kinds"
+local ledger = require "linky.ledger"
 local options = require "linky.options"
-local state = require "linky.state"
-local store = require "linky.store"
+local plan = require "linky.plan"
+local status = require "linky.status"
 local token = require "linky.token"
+local update = require "linky.update"
 
 local M = {}
 
@@ -130,7 +136,7 @@ function M.new(opts)
   -- the ledger's witness of real time: seconds since boot, unless the caller simulates time
   local monotonic = o.monotonic
   local witness = monotonic and function() return { boot = "simulated", mono = monotonic() } end
-    or state.witness
+    or ledger.witness
   private[self] = {
     conn = conn, log = log, clock = clock, today = today, witness = witness, sleep = o.sleep or core.sleep,
     min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
@@ -250,7 +256,7 @@ local function prepare(self, fname, name, start, stop, copts)
   if not first then return invalid("start: " .. why) end
   if not last then return invalid("end: " .. why2) end
   if first >= last then return invalid("start must be before end (end is excluded)") end
-  local today = fetch.today(st)
+  local today = context.today(st)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
@@ -270,8 +276,8 @@ end
 function methods._fetch(self, fname, name, start, stop, copts)
   local st, call, spec, first, last, call_opts = prepare(self, fname, name, start, stop, copts)
   if not st then return nil, call end
-  if fname == "plan" then return fetch.plan_report(self, st, call, spec, first, last, call_opts) end
-  if fname == "backfill" then return fetch.backfill(self, st, call, spec, first, last, call_opts) end
+  if fname == "plan" then return plan.report(self, st, call, spec, first, last, call_opts) end
+  if fname == "backfill" then return update.backfill(self, st, call, spec, first, last, call_opts) end
   return fetch.run(st, call, spec, first, last, call_opts)
 end
 
@@ -293,7 +299,7 @@ function methods:backfill(kind, since, opts)
     error(("bad argument #1 to 'backfill' (string expected, got %s)"):format(type(kind)), 2)
   end
   local st = open_state(self)
-  return self:_fetch("backfill", kind, since, dates.format(fetch.today(st)), opts)
+  return self:_fetch("backfill", kind, since, dates.format(context.today(st)), opts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
@@ -315,9 +321,6 @@ end
 
 -- Options of `client:update`.
 local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
-
---- Seconds between two correction checks of `update`.
-M.CORRECTION_CHECK = 24 * 3600
 
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
 -- home-automation poll can make every few minutes. It covers from `since` (default: the first
@@ -354,53 +357,14 @@ function methods:update(kind, opts)
   local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
   local prm, why = check_prm(self, call.prm)
   if not prm then return invalid(why) end
-  local today, now = fetch.today(st), st.clock()
   local since
   if uopts.since then
     local why2
     since, why2 = dates.day(uopts.since)
     if not since then return invalid("since: " .. why2) end
-    if since >= today then return invalid("since must be before today") end
   end
-  local db, err = fetch.state_db(st)
-  if not db then return nil, err end
-  local window = today - 7
-  local known, checked
-  known, err = store.known(db, prm, kind, math.min(since or window, window), today)
-  if known then checked, err = store.checked(db, prm, kind) end
-  if checked == nil then return nil, fetch.unavailable(st, err) end
-  -- the BRUT days of the last 7, asked again when the last check is a day old
-  local brut, force, check_due = false, {}, not checked or now - checked >= M.CORRECTION_CHECK
-  local first = since or today
-  for day = window, today - 1 do
-    local k = known[day]
-    if k and k.status == "complete" and k.quality ~= "BEST" then
-      brut = true
-      if check_due then force[day] = true end
-    end
-    if not since and (not (k and k.status == "complete") or force[day]) then first = math.min(first, day) end
-  end
-  local res
-  if first < today then
-    res, err = fetch.run(st, call, spec, first, today, { update = true, force = force })
-    if not res then return nil, err end
-    if res.requests > 0 then -- what was just fetched needs no correction check before a day
-      local ok, why3 = store.set_checked(db, prm, kind, now)
-      if not ok then return nil, fetch.unavailable(st, why3) end
-      checked = now
-    end
-  else
-    res = { prm = prm, kind = kind, api = self.api, type = call.type, start = dates.format(today),
-            ["end"] = dates.format(today), unit = spec.unit, requests = 0, cached = 0,
-            points = {}, gaps = {}, days_new = 0, days_corrected = 0 }
-  end
-  local retry_at = core.to_epoch(dates.format(today + 1) .. " 00:00:00") -- a new day to ask for
-  if brut and checked then retry_at = math.min(retry_at, checked + M.CORRECTION_CHECK) end
-  for _, gap in ipairs(res.gaps) do -- a day without data is asked again when its hold ends
-    if not gap.settled then retry_at = math.min(retry_at, res.held_until or now + store.HOLD) end
-  end
-  res.retry_at = retry_at
-  return res
+  return update.update(st, call, spec, since, { prm = prm, kind = kind, api = self.api, type = call.type,
+    unit = spec.unit, requests = 0, cached = 0, points = {}, gaps = {}, days_new = 0, days_corrected = 0 })
 end
 
 --- The request budget of this client's state.
@@ -412,20 +376,9 @@ end
 -- @treturn table a `state_unavailable` error
 function methods:budget()
   local st = open_state(self)
-  local db, err = fetch.state_db(st)
+  local db, err = context.db(st)
   if not db then return nil, err end
-  local report, why = state.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
-  if not report then return nil, fetch.unavailable(st, why) end
-  return report
-end
-
--- Forgets the ban remembered in a state database.
-local function clear_ban(db, path)
-  local ok, why = state.clear_ban(db)
-  if not ok then
-    return nil, errors.new("state_unavailable", "state: " .. tostring(why), { state = path })
-  end
-  return true
+  return ledger.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
 end
 
 --- Forgets a remembered ban, so that requests are sent again.
@@ -434,9 +387,9 @@ end
 -- @treturn table a `state_unavailable` error
 function methods:clear_ban()
   local st = open_state(self)
-  local db, err = fetch.state_db(st)
+  local db, err = context.db(st)
   if not db then return nil, err end
-  return clear_ban(db, st.state_path)
+  return ledger.clear_ban(db)
 end
 
 --- Forgets the ban remembered in a state file, without a client.
@@ -447,9 +400,9 @@ function M.clear_ban(path)
   if path ~= nil and type(path) ~= "string" then
     error(("bad argument #1 to 'clear_ban' (string expected, got %s)"):format(type(path)), 2)
   end
-  local db, err = state.open(path)
+  local db, err = db_.open(path)
   if not db then return nil, err end
-  local ok, failure = clear_ban(db, path)
+  local ok, failure = ledger.clear_ban(db)
   db:close()
   return ok, failure
 end
@@ -478,23 +431,9 @@ function M.status(path, opts)
     budget, err = options.budget(opts.budget)
     if budget == nil then return nil, err end
   end
-  path = path or state.default_path()
+  path = path or db_.default_path()
   if not path then return invalid("no state path: neither XDG_STATE_HOME nor HOME is set") end
-  local f = io.open(path, "rb")
-  if not f then return { path = path, exists = false } end
-  f:close()
-  local db, err = state.open(path)
-  if not db then return nil, err end
-  local now = (opts.clock or core.now)()
-  local report, why = state.report(db, now, budget, options.defaults.budget.window, state.witness())
-  local meters
-  if report then meters, why = store.summary(db) end
-  db:close()
-  if not meters then
-    return nil, errors.new("state_unavailable", "state: " .. tostring(why), { state = path })
-  end
-  for _, m in ipairs(meters) do m.first, m.last = dates.format(m.first), dates.format(m.last) end
-  return { path = path, exists = true, budget = report, meters = meters }
+  return status.read(path, budget, options.defaults.budget.window, opts.clock)
 end
 
 for name in pairs(kinds) do

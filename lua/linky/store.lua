@@ -8,7 +8,7 @@
 -- @module linky.store
 local core = require "linky.core"
 local dates = require "linky.dates"
-local state = require "linky.state"
+local db_ = require "linky.db"
 
 local M = {}
 
@@ -78,11 +78,11 @@ end
 --- What the store knows of the days of [first, stop) for (prm, kind):
 -- day -> `{ status =, quality =, fetched =, settled = }`.
 -- @treturn table|nil
--- @treturn string the SQLite message
+-- @treturn table a `state_unavailable` error
 function M.known(db, prm, kind, first, stop)
   local rows, msg = db:rows("SELECT day, status, quality, fetched, settled FROM days" ..
     " WHERE prm = ? AND kind = ? AND day >= ? AND day < ?", prm, kind, first, stop)
-  if not rows then return nil, msg end
+  if not rows then return db_.failed(db, msg) end
   local out = {}
   for _, r in ipairs(rows) do
     out[r.day] = { status = r.status, quality = r.quality, fetched = r.fetched, settled = r.settled == 1 }
@@ -155,14 +155,14 @@ local DAY_FIELDS = { "day", "status", "quality" }
 -- @tparam[opt] boolean settled mark these days settled (before the meter's activation, beyond
 -- its history)
 -- @treturn true|nil
--- @treturn string the SQLite message
+-- @treturn table a `state_unavailable` error
 function M.put(db, prm, kind, quality, now, statuses, keep, settled)
   local days = {}
   for day, status in pairs(statuses) do
     local q = status ~= "missing" and (quality or "BRUT") or nil
     days[#days + 1] = { day = day, status = status, quality = q }
   end
-  return state.transaction(db, function()
+  return db_.transaction(db, function()
     local ok, msg = true, nil
     if #keep > 0 then
       ok, msg = db:run_many(PUT_READING, { prm, kind, quality or "BRUT", now }, keep, READING_FIELDS)
@@ -186,14 +186,14 @@ end
 -- @tparam integer stop day after the last one
 -- @tparam[opt] boolean with_classes also load the time classes of an index kind
 -- @treturn table|nil points `{ date =, time =, value = [, step =, nature =] }`
--- @treturn table|string the qualities of those points (`BRUT`/`BEST` -> true), or the SQLite message
+-- @treturn table the qualities of those points (`BRUT`/`BEST` -> true), or a `state_unavailable` error
 -- @treturn table|nil with `with_classes`: label -> points
 function M.load(db, prm, kind, covered, first, stop, with_classes)
   local points, qualities, classes = {}, {}, with_classes and {} or nil
   for _, run in ipairs(M.runs(function(day) return covered[day] ~= nil end, first, stop)) do
     local rows, msg = db:rows("SELECT time, date, value, step, nature, quality FROM readings" ..
       " WHERE prm = ? AND kind = ? AND day >= ? AND day < ? ORDER BY time", prm, kind, run[1], run[2])
-    if not rows then return nil, msg end
+    if not rows then return db_.failed(db, msg) end
     for _, r in ipairs(rows) do
       points[#points + 1] = point_of(r)
       qualities[r.quality or "BRUT"] = true
@@ -202,7 +202,7 @@ function M.load(db, prm, kind, covered, first, stop, with_classes)
       rows, msg = db:rows("SELECT kind, time, date, value FROM readings" ..
         " WHERE prm = ? AND kind > ? AND kind < ? AND day >= ? AND day < ? ORDER BY time",
         prm, M.class_kind(kind, ""), kind .. "0", run[1], run[2])
-      if not rows then return nil, msg end
+      if not rows then return db_.failed(db, msg) end
       for _, r in ipairs(rows) do
         local label = r.kind:sub(#kind + 2)
         classes[label] = classes[label] or {}
@@ -224,30 +224,30 @@ end
 --- What the store holds, per PRM and kind (time classes aside): the first and last day asked,
 -- and how many days between them are not complete (incomplete, missing or never asked).
 -- @treturn table|nil `{ { prm =, kind =, first =, last =, complete =, not_complete = }, ... }`
--- @treturn string the SQLite message
+-- @treturn table a `state_unavailable` error
 function M.summary(db)
   local rows, msg = db:rows("SELECT prm, kind, min(day) AS first, max(day) AS last," ..
     " sum(status = 'complete') AS complete FROM days WHERE kind NOT LIKE '%/%'" ..
     " GROUP BY prm, kind ORDER BY prm, kind")
-  if not rows then return nil, msg end
+  if not rows then return db_.failed(db, msg) end
   for _, r in ipairs(rows) do r.not_complete = r.last - r.first + 1 - r.complete end
   return rows
 end
 
 --- When `update` last asked the stored `BRUT` days again for corrections (client's clock).
--- @treturn number|false|nil the time, false when never, nil on failure
--- @treturn string the SQLite message
+-- @treturn number|nil the time (0 when never)
+-- @treturn table a `state_unavailable` error
 function M.checked(db, prm, kind)
   local rows, msg = db:rows("SELECT checked FROM corrections WHERE prm = ? AND kind = ?", prm, kind)
-  if not rows then return nil, msg end
-  return rows[1] and rows[1].checked or false
+  if not rows then return db_.failed(db, msg) end
+  return rows[1] and rows[1].checked or 0
 end
 
 --- Records a correction check.
 -- @treturn true|nil
--- @treturn string the SQLite message
+-- @treturn table a `state_unavailable` error
 function M.set_checked(db, prm, kind, now)
-  return state.transaction(db, function()
+  return db_.transaction(db, function()
     return db:rows("INSERT INTO corrections (prm, kind, checked) VALUES (?, ?, ?)" ..
       " ON CONFLICT (prm, kind) DO UPDATE SET checked = excluded.checked", prm, kind, now)
   end)

@@ -1,0 +1,29 @@
+--- A client's private state as the calls see it: its day today, and its state database,
+-- opened on the first call so that a broken state fails calls, never `linky.new`.
+-- @module linky.context
+local dates = require "linky.dates"
+local db = require "linky.db"
+
+local M = {}
+
+--- The client's Paris day today: its `today` option, else its clock's.
+-- @tparam table st the client's private state
+-- @treturn integer
+function M.today(st)
+  return st.today or dates.paris_day(st.clock())
+end
+
+--- The state database, opened on first use.
+-- @tparam table st the client's private state
+-- @treturn userdata|nil the `linky.State`
+-- @treturn table a `state_unavailable` error
+function M.db(st)
+  if not st.db then
+    local handle, err = db.open(st.state_path)
+    if not handle then return nil, err end
+    st.db = handle
+  end
+  return st.db
+end
+
+return M

@@ -1,0 +1,230 @@
+--- The state file's database: where it lives, opening it private, its schema and its
+-- migrations, and the one transaction helper. One SQLite database (see the README for its
+-- schema) shared by every process of a user; every write runs in `BEGIN IMMEDIATE` under a
+-- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs)
+-- and `linky.store` (readings, day statuses).
+-- @module linky.db
+local core = require "linky.core"
+local errors = require "linky.errors"
+
+local M = {}
+
+--- Schema version written to `PRAGMA user_version`.
+M.VERSION = 3
+--- `PRAGMA application_id` of a linky state file ("LNKY").
+M.APPLICATION_ID = 0x4C4E4B59
+
+-- MIGRATIONS[v] takes a database at version v - 1 to version v.
+local MIGRATIONS = {
+  [[
+  CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    request TEXT
+  );
+  CREATE INDEX requests_time ON requests (time);
+  CREATE TABLE holds (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    since REAL NOT NULL,
+    expires REAL NOT NULL,
+    status INTEGER,
+    message TEXT
+  );
+  CREATE TABLE readings (
+    prm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    step INTEGER,
+    nature TEXT,
+    quality TEXT,
+    fetched REAL NOT NULL,
+    PRIMARY KEY (prm, kind, time)
+  ) WITHOUT ROWID;
+  CREATE INDEX readings_day ON readings (prm, kind, day);
+  CREATE TABLE days (
+    prm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    quality TEXT,
+    fetched REAL NOT NULL,
+    PRIMARY KEY (prm, kind, day)
+  ) WITHOUT ROWID;
+  ]],
+  -- the witness of real time beside each ledger row and hold: the boot it was taken in
+  -- and the seconds since that boot
+  [[
+  ALTER TABLE requests ADD COLUMN boot TEXT;
+  ALTER TABLE requests ADD COLUMN mono REAL;
+  CREATE INDEX requests_mono ON requests (boot, mono);
+  ALTER TABLE holds ADD COLUMN boot TEXT;
+  ALTER TABLE holds ADD COLUMN mono REAL;
+  ]],
+  -- day statuses: complete, incomplete or missing, and settled (asked no more). Version 2
+  -- marked a day covered once it had a value and no null: a load-curve day keeps that mark only
+  -- if its stored readings still add up to the whole day (each interval's step, 23, 24 or 25 h).
+  [[
+  ALTER TABLE days ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+  ALTER TABLE days ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+  UPDATE days SET status = 'incomplete' WHERE kind LIKE '%load_curve' AND 86400 + 3600 * (
+      (strftime('%m-%d', date(day * 86400, 'unixepoch')) BETWEEN '10-25' AND '10-31'
+        AND strftime('%w', date(day * 86400, 'unixepoch')) = '0')
+    - (strftime('%m-%d', date(day * 86400, 'unixepoch')) BETWEEN '03-25' AND '03-31'
+        AND strftime('%w', date(day * 86400, 'unixepoch')) = '0'))
+    IS NOT (SELECT sum(step) FROM readings r
+            WHERE r.prm = days.prm AND r.kind = days.kind AND r.day = days.day);
+  CREATE TABLE corrections (
+    prm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    checked REAL NOT NULL,
+    PRIMARY KEY (prm, kind)
+  ) WITHOUT ROWID;
+  ]],
+}
+
+-- The path each open database was opened with, for the errors about it.
+local paths = setmetatable({}, { __mode = "k" })
+
+local function unavailable(path, why)
+  return errors.new("state_unavailable", ("state %s: %s"):format(path, tostring(why)), { state = path })
+end
+
+--- A failure of an open database: `nil` and a `state_unavailable` error naming its file.
+-- @param db the `linky.State`
+-- @param why the SQLite message, or already an error object (returned as it is)
+-- @return nil
+-- @treturn table the error
+function M.failed(db, why)
+  if errors.is_error(why) then return nil, why end
+  return nil, unavailable(paths[db] or "(unknown)", why)
+end
+
+--- The default state path: `$XDG_STATE_HOME/linky/state.sqlite3`, else `~/.local/state/linky/...`.
+-- @treturn string|nil the path, or nil when neither variable is set
+function M.default_path()
+  local base = os.getenv("XDG_STATE_HOME")
+  if not base or base:sub(1, 1) ~= "/" then
+    local home = os.getenv("HOME")
+    if not home or home == "" then return nil end
+    base = home .. "/.local/state"
+  end
+  return base .. "/linky/state.sqlite3"
+end
+
+-- The transaction around `fn`, returning what fn returned or nil and the raw reason.
+local function run_transaction(db, fn)
+  local ok, msg = db:exec("BEGIN IMMEDIATE")
+  if not ok then return nil, msg end
+  local done, r1, r2 = pcall(fn, db)
+  if not done then
+    if type(r1) == "string" and r1:find("interrupted!$") then
+      db:exec("ROLLBACK")
+      error(r1, 0)
+    end
+    r1, r2 = nil, tostring(r1)
+  end
+  if r1 == nil and r2 ~= nil then
+    db:exec("ROLLBACK")
+    return nil, r2
+  end
+  ok, msg = db:exec("COMMIT")
+  if not ok then
+    db:exec("ROLLBACK")
+    return nil, msg
+  end
+  return r1, r2
+end
+
+--- Runs `fn(db)` inside `BEGIN IMMEDIATE`; commits unless it returns nil and a reason.
+-- A raise inside `fn` rolls back too (no lock outlives a failed call) and becomes the reason,
+-- except an interruption (SIGINT in the standalone interpreter), raised again after the rollback.
+-- @return what `fn` returned
+-- @treturn[2] nil
+-- @treturn[2] table the reason: an error object `fn` returned, or a `state_unavailable` error
+function M.transaction(db, fn)
+  local r1, r2 = run_transaction(db, fn)
+  if r1 == nil and r2 ~= nil then return M.failed(db, r2) end
+  return r1, r2
+end
+
+local function header(db)
+  local rows, msg = db:rows("SELECT (SELECT application_id FROM pragma_application_id) AS app," ..
+    " (SELECT user_version FROM pragma_user_version) AS version," ..
+    " (SELECT count(*) FROM sqlite_master) AS objects")
+  return rows and rows[1], msg
+end
+
+-- Whether a header is ours and readable: true | nil, why.
+local function ours(x)
+  if x.app ~= M.APPLICATION_ID and not (x.app == 0 and x.objects == 0) then
+    return nil, "not a linky state file (another application's SQLite database)"
+  end
+  if math.type(x.version) ~= "integer" or x.version < 0 then
+    return nil, "unreadable state schema version " .. tostring(x.version)
+  end
+  if x.version > M.VERSION then
+    return nil, ("state schema version %d is newer than this linky (%d)"):format(x.version, M.VERSION)
+  end
+  return true
+end
+
+-- Creates or upgrades the schema: true | nil, why. Refuses databases that are not ours before
+-- writing anything.
+local function migrate(db)
+  local h, msg = header(db)
+  if not h then return nil, msg end
+  local ok, why = ours(h)
+  if not ok then return nil, why end
+  if h.version < M.VERSION then
+    ok, why = run_transaction(db, function()
+      local now = assert(header(db))
+      local fine, no = ours(now)
+      if not fine then return nil, no end
+      for v = now.version + 1, M.VERSION do
+        local done, err = db:exec(MIGRATIONS[v])
+        if not done then return nil, err end
+      end
+      return db:exec(("PRAGMA application_id = %d; PRAGMA user_version = %d")
+        :format(M.APPLICATION_ID, M.VERSION))
+    end)
+    if not ok then return nil, why end
+  end
+  return true
+end
+
+--- Opens (creating if needed) and migrates a state database. A missing file is created with
+-- mode 0600 and its missing folders with 0700; a symbolic link at the path is refused.
+-- @tparam string|false|nil path the file, false for a private in-memory state, nil for `default_path()`
+-- @treturn userdata|nil the `linky.State`
+-- @treturn table a `state_unavailable` error
+function M.open(path)
+  local file = path or ":memory:"
+  if path == nil then
+    file = M.default_path()
+    if not file then return nil, unavailable("(default)", "neither XDG_STATE_HOME nor HOME is set") end
+  end
+  if path ~= false then
+    -- folders 0700 and the file 0600 before SQLite opens it (it would make it 0644 under the
+    -- usual umask); SQLite gives -wal and -shm the main file's mode
+    local made, why = core.mkdirs(file)
+    if made then made, why = core.create_private(file) end
+    if not made then return nil, unavailable(file, why) end
+  end
+  local db, msg = core.open_state(file)
+  if not db then return nil, unavailable(file, msg) end
+  local ok, why = migrate(db)
+  -- WAL with synchronous = NORMAL: commits survive a crash of the process (the
+  -- crash-restart loops the ledger is there to stop) without a disk sync each.
+  if ok and path ~= false then ok, why = db:exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") end
+  if not ok then
+    db:close()
+    return nil, unavailable(file, why)
+  end
+  paths[db] = file
+  return db
+end
+
+return M

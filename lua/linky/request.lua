@@ -1,0 +1,114 @@
+--- One request of a call: its path and query, pacing, admission by the ledger, the transfer
+-- through the C core, decoding, and retries with full jitter. A request whose connection
+-- reached no server gives its ledger slot back.
+-- @module linky.request
+local core = require "linky.core"
+local dates = require "linky.dates"
+local errors = require "linky.errors"
+local ledger = require "linky.ledger"
+
+local M = {}
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+
+local function query_string(pairs_list)
+  local parts = {}
+  for i = 1, #pairs_list, 2 do
+    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
+  end
+  return table.concat(parts, "&")
+end
+
+-- The path and query of the request for days [first, stop).
+local function request_path(call, first, stop)
+  local q
+  if call.api == "legacy" then
+    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
+  else
+    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
+    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
+    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
+  end
+  return call.type .. "?" .. query_string(q)
+end
+
+-- Waits so that two requests of one client are at least `min_interval` apart.
+local function pace(st)
+  if st.last_request and st.min_interval > 0 then
+    local wait = st.min_interval - (st.clock() - st.last_request)
+    if wait > 0 then st.sleep(wait) end
+  end
+  st.last_request = st.clock()
+end
+
+-- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
+-- was reached).
+local function request_range(st, call, path, request)
+  pace(st)
+  local status, body, kind_or_msg, unsent = st.conn:get(path)
+  if not status then
+    return nil, errors.new(body, kind_or_msg, { request = request }), unsent
+  end
+  if status < 200 or status > 299 then
+    return nil, errors.from_response(status, body, request)
+  end
+  local part, decoded = core.decode(body, call.decode_spec)
+  if not part then
+    -- errors.new cuts the body on a character boundary and makes it valid UTF-8
+    return nil, errors.new("invalid_response", decoded, { status = status, body = body, request = request })
+  end
+  part.decoded = decoded
+  return part
+end
+
+-- Failures retried inside a call; 429 and 500 get a cool-down instead.
+local RETRIED_KINDS = { timeout = true, network = true }
+local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
+
+--- Sends the request for days [first, stop) of a call: each attempt admitted by the ledger,
+-- retried (timeouts, network failures, 502, 503, 504) with full jitter, and noted by the
+-- ledger when it failed (bans, cool-downs).
+-- @tparam table st the client's private state
+-- @tparam table call what `new_call` built
+-- @tparam integer first first day
+-- @tparam integer stop day after the last one
+-- @tparam table res the call's result (`requests` counts the attempts that left)
+-- @tparam[opt] function on_retry called `on_retry(wait, err)` before waiting to retry
+-- @treturn table|nil the decoded part
+-- @treturn table the error
+function M.send(st, call, first, stop, res, on_retry)
+  local path = request_path(call, first, stop)
+  local request = "GET " .. st.base_path .. "/" .. path
+  local attempt = 0 -- attempts made so far
+  while true do
+    local admitted, refusal = ledger.admit(st.db, st.clock(), st.budget, request, st.witness())
+    if not admitted then return nil, refusal end
+    res.requests = res.requests + 1
+    local part, err, unsent = request_range(st, call, path, request)
+    if part then return part end
+    if unsent then -- resolving or connecting failed before a byte was sent: the slot comes back
+      local refunded, why = ledger.refund(st.db, admitted)
+      if not refunded then return nil, why end
+      res.requests = res.requests - 1
+    end
+    local noted, why = ledger.note(st.db, st.clock(), err, st.witness())
+    if not noted then return nil, why end
+    local retry = st.retry
+    local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
+    attempt = attempt + 1
+    if not (retry and retried and attempt <= retry.attempts) then
+      if attempt > 1 then
+        err.attempts = attempt
+        err.message = ("%s (after %d attempts)"):format(err.message, attempt)
+      end
+      return nil, err
+    end
+    local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
+    if on_retry then on_retry(wait, err) end
+    st.sleep(wait)
+  end
+end
+
+return M
