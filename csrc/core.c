@@ -16,7 +16,7 @@
 #include "files.h"
 #include "json_bounds.h"
 #include "normalise.h"
-#include "store.h"
+#include "sqlite.h"
 #include "terminal.h"
 
 #define LINKY_CORE_VERSION "0.1.0"
@@ -173,7 +173,7 @@ int luaopen_linky_core(lua_State *L) {
   static int curl_ready = 0;
   static const luaL_Reg functions[] = {
     {"connect", linky_connect},
-    {"open_state", linky_open_state},
+    {"open_sqlite", linky_open_sqlite},
     {"mkdirs", linky_mkdirs},
     {"create_private", linky_create_private},
     {"create_temp", linky_create_temp},
@@ -202,7 +202,7 @@ int luaopen_linky_core(lua_State *L) {
     curl_ready = 1;
   }
   linky_connection_createmeta(L);
-  linky_state_createmeta(L);
+  linky_sqlite_createmeta(L);
   luaL_newlibtable(L, functions);
   load_json_decoder(L);
   luaL_setfuncs(L, functions, 1);

@@ -33,7 +33,7 @@ build = {
     ["linky.core"] = {
       sources = {
         "csrc/core.c", "csrc/connection.c", "csrc/normalise.c", "csrc/calendar.c",
-        "csrc/base64url.c", "csrc/buffer.c", "csrc/transport_errors.c", "csrc/store.c",
+        "csrc/base64url.c", "csrc/buffer.c", "csrc/transport_errors.c", "csrc/sqlite.c",
         "csrc/userdata.c", "csrc/files.c", "csrc/terminal.c", "csrc/json_bounds.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },

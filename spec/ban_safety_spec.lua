@@ -21,7 +21,7 @@ local function tempdir()
 end
 
 local function ledger_rows(path)
-  local db = assert(core.open_state(path))
+  local db = assert(core.open_sqlite(path))
   local rows = assert(db:rows("SELECT id, time FROM requests ORDER BY id"))
   db:close()
   return rows
@@ -231,7 +231,7 @@ describe("linky ban safety", function()
 
   describe("the state file", function()
     local function broken(version)
-      local db = assert(core.open_state(path))
+      local db = assert(core.open_sqlite(path))
       assert(db:exec(("PRAGMA application_id = %d; PRAGMA user_version = %d"):format(db_.APPLICATION_ID,
         version)))
       db:close()
@@ -239,7 +239,7 @@ describe("linky ban safety", function()
 
     -- Another connection takes the write lock at once (no busy wait): nobody holds it.
     local function unlocked()
-      local other = assert(core.open_state(path, 0))
+      local other = assert(core.open_sqlite(path, 0))
       local ok, msg = other:exec("BEGIN IMMEDIATE")
       if ok then other:exec("ROLLBACK") end
       other:close()
@@ -286,7 +286,7 @@ describe("linky ban safety", function()
       assert.is_false(ok)
       assert.truthy(why:find("interrupted!$"))
       assert.same({}, ledger_rows(path))
-      local other = assert(core.open_state(path, 0))
+      local other = assert(core.open_sqlite(path, 0))
       assert.is_true(other:exec("BEGIN IMMEDIATE"))
       other:exec("ROLLBACK")
       other:close()

@@ -91,7 +91,7 @@ describe("linky command robustness", function()
       local err = read(dir .. "/err") or ""
       assert.equal(130, code, err)
       assert.equal("linky: interrupted\n", err)
-      local db = assert(core.open_state(state))
+      local db = assert(core.open_sqlite(state))
       finally(function() db:close() end)
       assert.same({ { n = 7 * 48 } }, db:rows("SELECT count(*) AS n FROM readings"))
       assert.same({ { first = "2026-03-01", last = "2026-03-07" } },
@@ -117,7 +117,7 @@ describe("linky command robustness", function()
       state = dir .. "/stepless.sqlite3"
       local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--format", "csv", "--state", state }
       assert.equal(0, r.code, r.err)
-      local db = assert(core.open_state(state))
+      local db = assert(core.open_sqlite(state))
       assert(db:exec("UPDATE readings SET step = NULL WHERE time = (SELECT min(time) FROM readings)"))
       db:close()
     end)

@@ -38,8 +38,8 @@ describe("linky", function()
     end)
 
     it("closes a state at the end of its block", function()
-      local db = with_close('assert(scoped:rows("SELECT 1 AS one")[1].one == 1)', assert(core.open_state(":memory:")))
-      assert.equal("linky.State: closed", tostring(db))
+      local db = with_close('assert(scoped:rows("SELECT 1 AS one")[1].one == 1)', assert(core.open_sqlite(":memory:")))
+      assert.equal("linky.SQLite: closed", tostring(db))
     end)
 
     it("closes a client when an error leaves the block", function()

@@ -214,19 +214,19 @@ describe("linky.core", function()
       assert.truthy(msg:find(metier(), 1, true), msg)
     end)
 
-    it("open_state refuses a path with a zero byte and raises for bad busy times", function()
+    it("open_sqlite refuses a path with a zero byte and raises for bad busy times", function()
       local dir = os.tmpname()
       os.remove(dir)
       assert(core.mkdirs(dir .. "/"))
       each(function(name, v)
         if has_zero(v) then
-          local how = outcome(core.open_state, dir .. "/" .. v)
+          local how = outcome(core.open_sqlite, dir .. "/" .. v)
           assert.equal("refused", how, name)
         elseif not is_number_like(v) then
-          assert.equal("raised", (outcome(core.open_state, v)), name)
+          assert.equal("raised", (outcome(core.open_sqlite, v)), name)
         end
         if v ~= nil then
-          local how, st = outcome(core.open_state, ":memory:", v)
+          local how, st = outcome(core.open_sqlite, ":memory:", v)
           if type(v) == "number" and math.tointeger(v) and v >= 0 then
             assert.equal("value", how, name)
             st:close()
@@ -243,7 +243,7 @@ describe("linky.core", function()
     end)
 
     it("a State binds every value exactly or raises, and runs only whole statements", function()
-      local st = assert(core.open_state(":memory:"))
+      local st = assert(core.open_sqlite(":memory:"))
       local function usable() assert.equal(1, st:rows("SELECT 1 AS one")[1].one) end
       each(function(name, v)
         local how, rows = outcome(st.rows, st, "SELECT ?1 AS v", v)

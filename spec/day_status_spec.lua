@@ -187,7 +187,7 @@ describe("linky day statuses", function()
   end)
 
   it("downgrades days a version 2 state file marked covered without their whole day", function()
-    local db = assert(core.open_state(path))
+    local db = assert(core.open_sqlite(path))
     assert(db:exec([[
       CREATE TABLE requests (id INTEGER PRIMARY KEY, time REAL NOT NULL, request TEXT, boot TEXT, mono REAL);
       CREATE TABLE holds (name TEXT PRIMARY KEY, kind TEXT NOT NULL, since REAL NOT NULL, expires REAL NOT NULL,

@@ -15,7 +15,7 @@ end
 
 --- The state database, opened on first use.
 -- @tparam table st the client's private state
--- @treturn userdata|nil the `linky.State`
+-- @treturn userdata|nil the `linky.SQLite`
 -- @treturn table a `state_unavailable` error
 function M.db(st)
   if not st.db then

@@ -93,7 +93,7 @@ local function unavailable(path, why)
 end
 
 --- A failure of an open database: `nil` and a `state_unavailable` error naming its file.
--- @param db the `linky.State`
+-- @param db the `linky.SQLite`
 -- @param why the SQLite message, or already an error object (returned as it is)
 -- @return nil
 -- @treturn table the error
@@ -195,10 +195,25 @@ local function migrate(db)
   return true
 end
 
+-- WAL with synchronous = NORMAL: commits survive a crash of the process (the crash-restart
+-- loops the ledger is there to stop) without a disk sync each. Switching a file to WAL needs
+-- it to itself, and SQLite answers "busy" at once rather than waiting: while another process
+-- holds a new file, try again for up to two seconds.
+local function wal(db)
+  for _ = 1, 100 do
+    local rows = db:rows("PRAGMA journal_mode")
+    if rows and rows[1] and rows[1].journal_mode == "wal" then break end
+    local ok = db:exec("PRAGMA journal_mode = WAL")
+    if ok then break end
+    core.sleep(0.02)
+  end
+  return db:exec("PRAGMA synchronous = NORMAL")
+end
+
 --- Opens (creating if needed) and migrates a state database. A missing file is created with
 -- mode 0600 and its missing folders with 0700; a symbolic link at the path is refused.
 -- @tparam string|false|nil path the file, false for a private in-memory state, nil for `default_path()`
--- @treturn userdata|nil the `linky.State`
+-- @treturn userdata|nil the `linky.SQLite`
 -- @treturn table a `state_unavailable` error
 function M.open(path)
   local file = path or ":memory:"
@@ -213,12 +228,10 @@ function M.open(path)
     if made then made, why = core.create_private(file) end
     if not made then return nil, unavailable(file, why) end
   end
-  local db, msg = core.open_state(file)
+  local db, msg = core.open_sqlite(file)
   if not db then return nil, unavailable(file, msg) end
   local ok, why = migrate(db)
-  -- WAL with synchronous = NORMAL: commits survive a crash of the process (the
-  -- crash-restart loops the ledger is there to stop) without a disk sync each.
-  if ok and path ~= false then ok, why = db:exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") end
+  if ok and path ~= false then ok, why = wal(db) end
   if not ok then
     db:close()
     return nil, unavailable(file, why)

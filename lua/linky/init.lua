@@ -76,7 +76,7 @@ local methods = {}
 -- Private state of each client, out of reach of the user and of `pairs`.
 local private = setmetatable({}, { __mode = "k" })
 
-local function open_state(self)
+local function private_state(self)
   local st = private[self]
   if not st or not st.conn then
     error("attempt to use a closed linky.Client", 3)
@@ -243,7 +243,7 @@ end
 
 -- Checks a call's arguments: st, call, spec, first, last | nil, err.
 local function prepare(self, fname, name, start, stop, copts)
-  local st = open_state(self)
+  local st = private_state(self)
   local first, why = check_date(start, 1, fname)
   local last, why2 = check_date(stop, 2, fname)
   local kind, spec = resolve_kind(self.api, name)
@@ -298,7 +298,7 @@ function methods:backfill(kind, since, opts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'backfill' (string expected, got %s)"):format(type(kind)), 2)
   end
-  local st = open_state(self)
+  local st = private_state(self)
   return self:_fetch("backfill", kind, since, dates.format(context.today(st)), opts)
 end
 
@@ -336,7 +336,7 @@ local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
 -- check, or a new day)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
 function methods:update(kind, opts)
-  local st = open_state(self)
+  local st = private_state(self)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'update' (string expected, got %s)"):format(type(kind)), 2)
   end
@@ -375,7 +375,7 @@ end
 -- noted (bans last until cleared) and when the cool-down ends
 -- @treturn table a `state_unavailable` error
 function methods:budget()
-  local st = open_state(self)
+  local st = private_state(self)
   local db, err = context.db(st)
   if not db then return nil, err end
   return ledger.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
@@ -386,7 +386,7 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function methods:clear_ban()
-  local st = open_state(self)
+  local st = private_state(self)
   local db, err = context.db(st)
   if not db then return nil, err end
   return ledger.clear_ban(db)

@@ -112,7 +112,7 @@ end
 
 --- Admits one request: checks the ban and cool-down memory, then the rolling budget,
 -- and records the request in the ledger.
--- @param db the `linky.State`
+-- @param db the `linky.SQLite`
 -- @tparam number now epoch seconds of the client's clock
 -- @tparam table|false budget `{ requests =, window = }`, or false for no limit
 -- @tparam string request `"GET /api/..."` for the ledger

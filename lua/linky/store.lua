@@ -145,7 +145,7 @@ local READING_FIELDS = { "day", "time", "date", "value", "step", "nature" }
 local DAY_FIELDS = { "day", "status", "quality" }
 
 --- Stores the readings of one answer and the status of each day it covered.
--- @param db the `linky.State`
+-- @param db the `linky.SQLite`
 -- @tparam string prm the meter
 -- @tparam string kind linky's kind name
 -- @tparam string|nil quality the response's quality (nil for days without data)
@@ -178,7 +178,7 @@ local function point_of(r)
 end
 
 --- The stored points of some days of [first, stop), in time order.
--- @param db the `linky.State`
+-- @param db the `linky.SQLite`
 -- @tparam string prm the meter
 -- @tparam string kind linky's kind name
 -- @tparam table covered the days to load (day -> any true value)

@@ -1,4 +1,4 @@
-/* store.c: the linky.State userdata, one SQLite connection to the state file.
+/* sqlite.c: the linky.SQLite userdata, one SQLite connection to the state file.
  * The Lua side holds the policy (schema, ledger, store); this file binds and steps statements. */
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 #include "compat.h"
 
-#include "store.h"
+#include "sqlite.h"
 #include "userdata.h"
 
 /* Compiled statements kept between calls: every request runs the same few
@@ -26,9 +26,9 @@ typedef struct {
   int stmt_cached;      /* stmt belongs to cache[] (reset after use, not finalized) */
   int next_slot;        /* the cache slot replaced next when all are taken */
   cached_stmt cache[STMT_CACHE];
-} linky_state;
+} linky_sqlite;
 
-static void drop_stmt(linky_state *s) {
+static void drop_stmt(linky_sqlite *s) {
   if (s->stmt) {
     if (s->stmt_cached) {
       sqlite3_reset(s->stmt);
@@ -40,8 +40,8 @@ static void drop_stmt(linky_state *s) {
   }
 }
 
-static int state_close(lua_State *L) {
-  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
+static int sqlite_close(lua_State *L) {
+  linky_sqlite *s = luaL_checkudata(L, 1, LINKY_SQLITE);
   int i;
   drop_stmt(s);
   for (i = 0; i < STMT_CACHE; i++) {
@@ -57,15 +57,15 @@ static int state_close(lua_State *L) {
   return 0;
 }
 
-static linky_state *check_open(lua_State *L) {
-  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
-  if (s->db == NULL) luaL_error(L, "attempt to use a closed " LINKY_STATE);
+static linky_sqlite *check_open(lua_State *L) {
+  linky_sqlite *s = luaL_checkudata(L, 1, LINKY_SQLITE);
+  if (s->db == NULL) luaL_error(L, "attempt to use a closed " LINKY_SQLITE);
   return s;
 }
 
 /* Pushes nil, a message (the connection's unless `why`) and the result code: the run-time
  * failure triple. */
-static int fail_why(lua_State *L, linky_state *s, int rc, const char *why) {
+static int fail_why(lua_State *L, linky_sqlite *s, int rc, const char *why) {
   drop_stmt(s);
   lua_pushnil(L);
   lua_pushstring(L, why ? why : sqlite3_errmsg(s->db));
@@ -73,7 +73,7 @@ static int fail_why(lua_State *L, linky_state *s, int rc, const char *why) {
   return 3;
 }
 
-static int fail(lua_State *L, linky_state *s, int rc) {
+static int fail(lua_State *L, linky_sqlite *s, int rc) {
   return fail_why(L, s, rc, NULL);
 }
 
@@ -86,7 +86,7 @@ static const char *check_sql(lua_State *L, int idx) {
 }
 
 /* Binds the Lua value at idx to parameter n of the current statement. */
-static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
+static int bind_value(lua_State *L, linky_sqlite *s, int n, int idx) {
   switch (lua_type(L, idx)) {
     case LUA_TNIL: case LUA_TNONE:
       return sqlite3_bind_null(s->stmt, n);
@@ -112,7 +112,7 @@ static int bind_value(lua_State *L, linky_state *s, int n, int idx) {
 /* Makes sql the statement in use (NULL for a text without one): from the cache, else compiled
  * and cached. A text of more than one statement is refused, with *why set: only the first
  * would run. */
-static int prepare(linky_state *s, const char *sql, const char **why) {
+static int prepare(linky_sqlite *s, const char *sql, const char **why) {
   int i, rc;
   size_t len;
   const char *tail = NULL;
@@ -172,9 +172,9 @@ static void push_row(lua_State *L, sqlite3_stmt *st) {
   }
 }
 
-/* state:exec(sql) -> true | nil, message, code (several statements, no rows) */
-static int state_exec(lua_State *L) {
-  linky_state *s = check_open(L);
+/* db:exec(sql) -> true | nil, message, code (several statements, no rows) */
+static int sqlite_exec(lua_State *L) {
+  linky_sqlite *s = check_open(L);
   const char *sql = check_sql(L, 2), *why;
   int rc;
   if (strchr(sql, ';') == NULL) { /* one statement (BEGIN, COMMIT...): through the cache */
@@ -192,9 +192,9 @@ static int state_exec(lua_State *L) {
   return 1;
 }
 
-/* state:rows(sql, ...) -> { row, ... } | nil, message, code (one statement, ... bound to ?1, ?2...) */
-static int state_rows(lua_State *L) {
-  linky_state *s = check_open(L);
+/* db:rows(sql, ...) -> { row, ... } | nil, message, code (one statement, ... bound to ?1, ?2...) */
+static int sqlite_rows(lua_State *L) {
+  linky_sqlite *s = check_open(L);
   const char *sql = check_sql(L, 2), *why;
   int i, rc, top = lua_gettop(L);
   lua_Integer n = 0;
@@ -215,10 +215,10 @@ static int state_rows(lua_State *L) {
   return 1;
 }
 
-/* state:run_many(sql, fixed, items, fields) -> count | nil, message, code
+/* db:run_many(sql, fixed, items, fields) -> count | nil, message, code
  * Runs sql once per item: ?1..?#fixed are the values of `fixed`, the next ones item[field]. */
-static int state_run_many(lua_State *L) {
-  linky_state *s = check_open(L);
+static int sqlite_run_many(lua_State *L) {
+  linky_sqlite *s = check_open(L);
   const char *sql = check_sql(L, 2), *why;
   lua_Integer k, nfixed, nfields, i, nitems;
   int rc;
@@ -257,16 +257,16 @@ static int state_run_many(lua_State *L) {
   return 1;
 }
 
-static int state_tostring(lua_State *L) {
-  linky_state *s = luaL_checkudata(L, 1, LINKY_STATE);
-  return linky_push_tostring(L, LINKY_STATE, s->db ? (void *)s : NULL);
+static int sqlite_tostring(lua_State *L) {
+  linky_sqlite *s = luaL_checkudata(L, 1, LINKY_SQLITE);
+  return linky_push_tostring(L, LINKY_SQLITE, s->db ? (void *)s : NULL);
 }
 
-int linky_open_state(lua_State *L) {
+int linky_open_sqlite(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len);
   lua_Integer busy_ms = luaL_optinteger(L, 2, 10000);
-  linky_state *s;
+  linky_sqlite *s;
   int rc;
   luaL_argcheck(L, busy_ms >= 0, 2, "negative busy time");
   if (strlen(path) != len) { /* SQLite would open a shorter path than the caller gave */
@@ -277,8 +277,13 @@ int linky_open_state(lua_State *L) {
   }
   s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
-  luaL_setmetatable(L, LINKY_STATE);
-  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  luaL_setmetatable(L, LINKY_SQLITE);
+  /* never through a symbolic link swapped in after the Lua side created the file */
+  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+#ifdef SQLITE_OPEN_NOFOLLOW
+                       | SQLITE_OPEN_NOFOLLOW
+#endif
+                       , NULL);
   if (rc != SQLITE_OK) {
     lua_pushnil(L);
     lua_pushstring(L, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -301,19 +306,19 @@ int linky_open_state(lua_State *L) {
   return 1;
 }
 
-void linky_state_createmeta(lua_State *L) {
+void linky_sqlite_createmeta(lua_State *L) {
   static const luaL_Reg methods[] = {
-    {"exec", state_exec},
-    {"rows", state_rows},
-    {"run_many", state_run_many},
-    {"close", state_close},
+    {"exec", sqlite_exec},
+    {"rows", sqlite_rows},
+    {"run_many", sqlite_run_many},
+    {"close", sqlite_close},
     {NULL, NULL}
   };
   static const luaL_Reg metamethods[] = {
-    {"__gc", state_close},
-    {"__close", state_close},
-    {"__tostring", state_tostring},
+    {"__gc", sqlite_close},
+    {"__close", sqlite_close},
+    {"__tostring", sqlite_tostring},
     {NULL, NULL}
   };
-  linky_createmeta(L, LINKY_STATE, metamethods, methods);
+  linky_createmeta(L, LINKY_SQLITE, metamethods, methods);
 }
