@@ -35,12 +35,16 @@ static void wipe(char *p, size_t n) {
   while (n--) *v++ = 0;
 }
 
+/* libcurl handles alive in the process: what a spec checks after garbage collection */
+static long open_handles = 0;
+
 static int connection_close(lua_State *L) {
   linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
   struct curl_slist *h;
   if (c->curl) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
+    open_handles--;
   }
   for (h = c->headers; h; h = h->next) wipe(h->data, strlen(h->data));
   curl_slist_free_all(c->headers);
@@ -257,6 +261,7 @@ int linky_connect(lua_State *L) {
 
   c->curl = curl_easy_init();
   if (c->curl == NULL) return luaL_error(L, "curl_easy_init failed");
+  open_handles++;
   append_header(L, c, "Authorization: Bearer ", token);
   append_header(L, c, "Accept: ", "application/json");
   if (from) append_header(L, c, "From: ", from);
@@ -364,6 +369,12 @@ static int connection_stats(lua_State *L) {
   lua_setfield(L, -2, "requests");
   lua_pushinteger(L, c->connects);
   lua_setfield(L, -2, "connects");
+  return 1;
+}
+
+/* core.open_connections() -> how many connections are open (not yet closed or collected) */
+int linky_open_connections(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)open_handles);
   return 1;
 }
 

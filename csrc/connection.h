@@ -16,6 +16,9 @@ void linky_connection_createmeta(lua_State *L);
 /* core.connect(opts) -> connection */
 int linky_connect(lua_State *L);
 
+/* core.open_connections() -> count */
+int linky_open_connections(lua_State *L);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -173,6 +173,7 @@ int luaopen_linky_core(lua_State *L) {
   static int curl_ready = 0;
   static const luaL_Reg functions[] = {
     {"connect", linky_connect},
+    {"open_connections", linky_open_connections},
     {"open_sqlite", linky_open_sqlite},
     {"mkdirs", linky_mkdirs},
     {"create_private", linky_create_private},

@@ -32,9 +32,18 @@ describe("linky.core", function()
     end)
 
     it("closes on garbage collection", function()
+      collectgarbage()
+      collectgarbage()
+      local before = core.open_connections()
       for _ = 1, 200 do connect() end
+      assert.equal(before + 200, core.open_connections())
       collectgarbage()
       collectgarbage()
+      assert.equal(before, core.open_connections())
+      local kept = connect()
+      kept:close()
+      kept:close()
+      assert.equal(before, core.open_connections())
     end)
 
     it("raises on wrongly typed options", function()
