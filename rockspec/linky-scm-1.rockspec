@@ -43,6 +43,7 @@ build = {
     },
     linky = "lua/linky/init.lua",
     ["linky.analysis"] = "lua/linky/analysis.lua",
+    ["linky.call"] = "lua/linky/call.lua",
     ["linky.cli"] = "lua/linky/cli.lua",
     ["linky.context"] = "lua/linky/context.lua",
     ["linky.dates"] = "lua/linky/dates.lua",

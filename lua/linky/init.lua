@@ -11,6 +11,7 @@
 -- (`linky.core`), stored in `linky.store` and assembled in `linky.fetch`.
 -- @module linky
 local analysis = require "linky.analysis"
+local call = require "linky.call"
 local context = require "linky.context"
 local core = require "linky.core"
 local dates = require "linky.dates"
@@ -62,13 +63,6 @@ end
 local function default_log(level, message)
   io.stderr:write("linky: ", level, ": ", message, "\n")
 end
-
--- Per-call options and their types.
-local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
-                       refresh = "boolean", progress = "function", max_requests = "number",
-                       reserve = "number", offline = "boolean" }
-local STEPS = { P1D = true, P1M = true }
-local MEASURES = { PMA = true, TOUT = true }
 
 local Client = { __name = "linky.Client" }
 local methods = {}
@@ -160,68 +154,6 @@ function methods:close()
 end
 Client.__close = methods.close
 
--- Resolves a kind given as our name or as a raw type of the client's generation.
-local function resolve_kind(api, name)
-  if kinds[name] then return name, kinds[name] end
-  local field = api == "legacy" and "legacy" or "v2026"
-  for k, spec in pairs(kinds) do
-    if spec[field] == name then return k, spec end
-  end
-  return nil
-end
-
-local function check_call_options(kind, api, copts, fname)
-  if copts == nil then return {} end
-  if type(copts) ~= "table" then
-    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 5)
-  end
-  local unknown = options.check_types(copts, CALL_OPTIONS, 5)
-  if unknown then return nil, ("unknown call option '%s'"):format(unknown) end
-  if copts.step or copts.measure then
-    if kind ~= "consumption_max_power" or api ~= "2026" then
-      return nil, "options 'step' and 'measure' apply to consumption_max_power in 2026 mode"
-    end
-    if copts.step and not STEPS[copts.step] then return nil, "option 'step' must be \"P1D\" or \"P1M\"" end
-    if copts.measure and not MEASURES[copts.measure] then
-      return nil, "option 'measure' must be \"PMA\" or \"TOUT\""
-    end
-  end
-  return copts
-end
-
-local function check_date(v, position, fname)
-  local t = type(v)
-  if t ~= "string" and t ~= "table" then
-    error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 5)
-  end
-  return dates.day(v)
-end
-
--- What one call needs to build its requests and decode their answers.
-local function new_call(self, kind, spec, prm, call_opts)
-  local call = {
-    api = self.api, kind = kind, prm = prm, step = call_opts.step, measure = call_opts.measure,
-    type = self.api == "legacy" and spec.legacy or spec.v2026,
-    decode_spec = {
-      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
-      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
-      keep = call_opts.keep_responses,
-    },
-  }
-  -- the store holds daily-granular points (and the time classes of the index kinds)
-  call.storable = (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
-  call.index = spec.shape == "index"
-  call.daily = (call.step or "P1D") == "P1D"
-  return call
-end
-
-local function check_prm(self, prm)
-  for _, p in ipairs(self.prms) do
-    if p == prm then return prm end
-  end
-  return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
-end
-
 --- Fetches one kind of data over a range of days.
 -- Days already in the store cost no request; the missing ones are split by the per-request
 -- limit (7 days for load curves, 365 otherwise), fetched in order and merged.
@@ -241,44 +173,14 @@ function methods:fetch(kind, start, stop, copts)
   return self:_fetch("fetch", kind, start, stop, copts)
 end
 
--- Checks a call's arguments: st, call, spec, first, last | nil, err.
-local function prepare(self, fname, name, start, stop, copts)
-  local st = private_state(self)
-  local first, why = check_date(start, 1, fname)
-  local last, why2 = check_date(stop, 2, fname)
-  local kind, spec = resolve_kind(self.api, name)
-  local call_opts, why3 = check_call_options(kind, self.api, copts, fname)
-  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
-  if self.api == "legacy" and not spec.legacy then
-    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
-  end
-  if not call_opts then return invalid(why3) end
-  if not first then return invalid("start: " .. why) end
-  if not last then return invalid("end: " .. why2) end
-  if first >= last then return invalid("start must be before end (end is excluded)") end
-  local today = context.today(st)
-  if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
-  local prm, why4 = check_prm(self, call_opts.prm or self.prm)
-  if not prm then return invalid(why4) end
-  for _, name_ in ipairs { "max_requests", "reserve" } do
-    local n = call_opts[name_]
-    if n and not (math.tointeger(n) and n >= 0) then
-      return invalid(("option '%s' must be an integer >= 0"):format(name_))
-    end
-  end
-  if call_opts.reserve and fname ~= "backfill" then
-    return invalid("option 'reserve' is for backfill only")
-  end
-  return st, new_call(self, kind, spec, prm, call_opts), spec, first, last, call_opts
-end
-
 -- Every call goes through here (the same depth for the argument errors' levels).
 function methods._fetch(self, fname, name, start, stop, copts)
-  local st, call, spec, first, last, call_opts = prepare(self, fname, name, start, stop, copts)
-  if not st then return nil, call end
-  if fname == "plan" then return plan.report(self, st, call, spec, first, last, call_opts) end
-  if fname == "backfill" then return update.backfill(self, st, call, spec, first, last, call_opts) end
-  return fetch.run(st, call, spec, first, last, call_opts)
+  local st = private_state(self)
+  local c, spec, first, last, call_opts = call.prepare(self, st, fname, name, start, stop, copts)
+  if not c then return nil, spec end
+  if fname == "plan" then return plan.report(self, st, c, spec, first, last, call_opts) end
+  if fname == "backfill" then return update.backfill(self, st, c, spec, first, last, call_opts) end
+  return fetch.run(st, c, spec, first, last, call_opts)
 end
 
 --- Fills the store from `since` to yesterday over as many budget windows as it takes: each
@@ -348,14 +250,14 @@ function methods:update(kind, opts)
   local uopts = opts or {}
   local name = kind
   local spec
-  kind, spec = resolve_kind(self.api, name)
+  kind, spec = call.resolve_kind(self.api, name)
   if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
   if self.api == "legacy" and not spec.legacy then
     return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
   end
   if not st.cache then return invalid("update needs the store: cache = false or state = false was given") end
-  local call = new_call(self, kind, spec, uopts.prm or self.prm, {})
-  local prm, why = check_prm(self, call.prm)
+  local c = call.new(self, kind, spec, uopts.prm or self.prm, {})
+  local prm, why = call.check_prm(self, c.prm)
   if not prm then return invalid(why) end
   local since
   if uopts.since then
@@ -363,7 +265,7 @@ function methods:update(kind, opts)
     since, why2 = dates.day(uopts.since)
     if not since then return invalid("since: " .. why2) end
   end
-  return update.update(st, call, spec, since, { prm = prm, kind = kind, api = self.api, type = call.type,
+  return update.update(st, c, spec, since, { prm = prm, kind = kind, api = self.api, type = c.type,
     unit = spec.unit, requests = 0, cached = 0, points = {}, gaps = {}, days_new = 0, days_corrected = 0 })
 end
 

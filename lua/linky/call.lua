@@ -1,0 +1,118 @@
+--- One call's arguments checked, and what it needs to build its requests and decode their
+-- answers: its kind resolved in the client's API generation, its PRM granted by the token, its
+-- dates and options valid.
+-- @module linky.call
+local context = require "linky.context"
+local dates = require "linky.dates"
+local errors = require "linky.errors"
+local kinds = require "linky.kinds"
+local options = require "linky.options"
+
+local M = {}
+
+local function invalid(message)
+  return nil, errors.new("invalid_argument", message)
+end
+
+-- Per-call options and their types.
+local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
+                       refresh = "boolean", progress = "function", max_requests = "number",
+                       reserve = "number", offline = "boolean" }
+local STEPS = { P1D = true, P1M = true }
+local MEASURES = { PMA = true, TOUT = true }
+
+-- Resolves a kind given as our name or as a raw type of the client's generation.
+function M.resolve_kind(api, name)
+  if kinds[name] then return name, kinds[name] end
+  local field = api == "legacy" and "legacy" or "v2026"
+  for k, spec in pairs(kinds) do
+    if spec[field] == name then return k, spec end
+  end
+  return nil
+end
+
+local function check_call_options(kind, api, copts, fname)
+  if copts == nil then return {} end
+  if type(copts) ~= "table" then
+    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 5)
+  end
+  local unknown = options.check_types(copts, CALL_OPTIONS, 5)
+  if unknown then return nil, ("unknown call option '%s'"):format(unknown) end
+  if copts.step or copts.measure then
+    if kind ~= "consumption_max_power" or api ~= "2026" then
+      return nil, "options 'step' and 'measure' apply to consumption_max_power in 2026 mode"
+    end
+    if copts.step and not STEPS[copts.step] then return nil, "option 'step' must be \"P1D\" or \"P1M\"" end
+    if copts.measure and not MEASURES[copts.measure] then
+      return nil, "option 'measure' must be \"PMA\" or \"TOUT\""
+    end
+  end
+  return copts
+end
+
+local function check_date(v, position, fname)
+  local t = type(v)
+  if t ~= "string" and t ~= "table" then
+    error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 5)
+  end
+  return dates.day(v)
+end
+
+-- What one call needs to build its requests and decode their answers.
+function M.new(self, kind, spec, prm, call_opts)
+  local call = {
+    api = self.api, kind = kind, prm = prm, step = call_opts.step, measure = call_opts.measure,
+    type = self.api == "legacy" and spec.legacy or spec.v2026,
+    decode_spec = {
+      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
+      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
+      keep = call_opts.keep_responses,
+    },
+  }
+  -- the store holds daily-granular points (and the time classes of the index kinds)
+  call.storable = (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
+  call.index = spec.shape == "index"
+  call.daily = (call.step or "P1D") == "P1D"
+  return call
+end
+
+function M.check_prm(self, prm)
+  for _, p in ipairs(self.prms) do
+    if p == prm then return prm end
+  end
+  return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
+end
+
+--- Checks a call's arguments (raising like the standard library for wrong types).
+-- @treturn table|nil call, then spec, first, last, call options
+-- @treturn table the `invalid_argument` error
+function M.prepare(self, st, fname, name, start, stop, copts)
+  local first, why = check_date(start, 1, fname)
+  local last, why2 = check_date(stop, 2, fname)
+  local kind, spec = M.resolve_kind(self.api, name)
+  local call_opts, why3 = check_call_options(kind, self.api, copts, fname)
+  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
+  if self.api == "legacy" and not spec.legacy then
+    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
+  end
+  if not call_opts then return invalid(why3) end
+  if not first then return invalid("start: " .. why) end
+  if not last then return invalid("end: " .. why2) end
+  if first >= last then return invalid("start must be before end (end is excluded)") end
+  local today = context.today(st)
+  if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
+  local prm, why4 = M.check_prm(self, call_opts.prm or self.prm)
+  if not prm then return invalid(why4) end
+  for _, name_ in ipairs { "max_requests", "reserve" } do
+    local n = call_opts[name_]
+    if n and not (math.tointeger(n) and n >= 0) then
+      return invalid(("option '%s' must be an integer >= 0"):format(name_))
+    end
+  end
+  if call_opts.reserve and fname ~= "backfill" then
+    return invalid("option 'reserve' is for backfill only")
+  end
+  return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
+end
+
+return M
