@@ -156,7 +156,7 @@ $(BENCH_WORK)/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null) -o $@ $< $(REQ_LIBS)
 
-$(BENCH_BODY): bench/bodies.lua spec/support/emulator.lua
+$(BENCH_BODY): bench/bodies.lua $(wildcard spec/support/emulator/*.lua)
 	@mkdir -p $(dir $@)
 	$(SPEC_ENV) $(LUA) bench/bodies.lua $(BENCH_WORK)
 

@@ -2,13 +2,13 @@
 -- times, interleaved, and prints one table of medians, spreads and ratios to each floor.
 -- Environment: BENCH_RUNS (default 7), BENCH_REQUESTS (default 500), BENCH_CALLGRIND=0 to skip.
 local socket = require "socket"
-local hs256 = require "spec.support.hs256"
+local jwt = require "spec.support.emulator.token"
 
 local WORK = "bench/.work"
 local RUNS = tonumber(os.getenv("BENCH_RUNS")) or 7
 local REQUESTS = tonumber(os.getenv("BENCH_REQUESTS")) or 500
 local PRM = "11111111111111"
-local TOKEN = hs256.sign({ sub = { PRM }, exp = 4102444800 }, "bench")
+local TOKEN = jwt.sign({ sub = { PRM }, exp = 4102444800 }, "bench")
 local CURVE = WORK .. "/curve_2y.json"
 local LUA = "lua5.4 bench/cases.lua "
 

@@ -1,9 +1,10 @@
--- Specs of the Conso API emulator (spec/support/emulator.lua) and its helpers, over luasocket
+-- Specs of the Conso API emulator (spec/support/emulator/) and its helpers, over luasocket
 -- only, so they hold whatever state the library under test is in.
 local cjson = require "cjson"
 local socket = require "socket"
 local emu = require "spec.support.emulator_spec_helper"
-local hs256 = require "spec.support.hs256"
+local emulator = require "spec.support.emulator"
+local jwt = require "spec.support.emulator.token"
 
 local PRM1, PRM2 = emu.PRM1, emu.PRM2
 
@@ -52,12 +53,12 @@ describe("emulator", function()
     s:reset()
   end)
 
-  describe("hs256", function()
+  describe("tokens", function()
     it("reproduces the two test tokens byte for byte", function()
-      for _, token in ipairs { emu.TOKEN1, emu.TOKEN2 } do
-        local payload = hs256.b64url_decode(token:match("^[^.]+%.([^.]+)%."))
-        assert.are.equal(token, hs256.sign(payload, "secret"))
-        assert.are.equal(token, emu.token(hs256.verify(token, "secret")))
+      for _, t in ipairs { emu.TOKEN1, emu.TOKEN2 } do
+        local payload = jwt.b64url_decode(t:match("^[^.]+%.([^.]+)%."))
+        assert.are.equal(t, jwt.sign(payload, "secret"))
+        assert.are.equal(t, emu.token(jwt.verify(t, "secret")))
       end
     end)
 
@@ -66,10 +67,33 @@ describe("emulator", function()
     end)
 
     it("rejects a token signed with another secret", function()
-      local payload, why = hs256.verify(emu.token({ sub = { PRM1 } }, "other"), "secret")
+      local payload, why = jwt.verify(emu.token({ sub = { PRM1 } }, "other"), "secret")
       assert.is_nil(payload)
       assert.are.equal("bad signature", why)
-      assert.is_nil(hs256.verify("not.a.token!", "secret"))
+      assert.is_nil(jwt.verify("not.a.token!", "secret"))
+    end)
+
+    it("computes HMAC-SHA256 as RFC 4231 says", function()
+      local mac = jwt.hmac_sha256("Jefe", "what do ya want for nothing?")
+      assert.are.equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        (mac:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
+    end)
+
+    it("encodes base64url without padding, and decodes it with or without", function()
+      assert.are.equal("", jwt.b64url_encode(""))
+      assert.are.equal("-_8", jwt.b64url_encode("\251\255"))
+      assert.are.equal("\251\255", jwt.b64url_decode("-_8"))
+      assert.are.equal("\251\255", jwt.b64url_decode("-_8="))
+      assert.is_nil(jwt.b64url_decode("abcde"))
+      assert.is_nil(jwt.b64url_decode("ab!c"))
+    end)
+  end)
+
+  describe("json", function()
+    it("keeps the key order given, and writes null, [] and {}", function()
+      local obj, arr = emulator.obj, emulator.arr
+      assert.are.equal('{"z":1,"a":null,"m":[],"e":{},"s":"é\\n"}',
+        emulator.json(obj("z", 1, "a", emulator.NULL, "skipped", nil, "m", arr(), "e", obj(), "s", "é\n")))
     end)
   end)
 

@@ -54,7 +54,7 @@ describe("linky repository", function()
   end)
 
   it("holds the recorded fixtures the emulator and the specs read by default", function()
-    local emulator = dofile(HERE .. "/support/emulator.lua")
+    local emulator = dofile(HERE .. "/support/emulator/init.lua")
     local root = assert(realpath(ROOT))
     local default = realpath(emulator.DEFAULT_FIXTURES)
     assert.is_string(default, "missing: " .. emulator.DEFAULT_FIXTURES)

@@ -1,4 +1,4 @@
--- Start and drive the Conso API emulator (spec/support/emulator.lua) from busted specs.
+-- Start and drive the Conso API emulator (spec/support/emulator/) from busted specs.
 -- It runs as a separate process because libcurl blocks the Lua thread of the spec.
 local M = {}
 
@@ -8,12 +8,10 @@ local socket = require "socket"
 local cjson = require "cjson.safe"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local ok_hs, hs256 = pcall(require, "spec.support.hs256")
-if not ok_hs then hs256 = dofile(HERE .. "/hs256.lua") end
-local emulator = dofile(HERE .. "/emulator.lua") -- as a module: its pure helpers only
+local emulator = dofile(HERE .. "/emulator/init.lua") -- as a module: its pure helpers only
 local read_all = emulator.read_file
 
-M.EMULATOR = HERE .. "/emulator.lua"
+M.EMULATOR = HERE .. "/emulator/main.lua"
 M.FIXTURES = HERE .. "/../fixtures/recorded"
 M.LUA = "lua5.4"
 M.START_TIMEOUT = 10
@@ -31,7 +29,7 @@ M.PRM1, M.PRM2 = "11111111111111", "22222222222222"
 -- @tparam[opt="secret"] string secret signing key (pass another one for a bad signature)
 -- @treturn string the token
 function M.token(payload, secret)
-  return hs256.sign(payload, secret or "secret")
+  return emulator.token.sign(payload, secret or "secret")
 end
 
 --- Bytes of a recorded fixture.
@@ -213,7 +211,7 @@ local function control(s, method, route, body)
   return decoded
 end
 
---- Queue scripted answers (see emulator.lua); one answer table or a list of them.
+--- Queue scripted answers (see emulator/init.lua); one answer table or a list of them.
 -- @tparam table answers e.g. `{{error="quota_429_fault"}, {delay=0.5}}`
 -- @treturn table the decoded reply `{queued=N, added=M}`
 function Server:script(answers)
