@@ -139,7 +139,7 @@ rock: deps
 BIN_FILES   := $(wildcard bin/*)
 BINDIR      := $(PREFIX)/bin
 
-# The benchmark (README, Performance); not part of `make test` nor of CI.
+# The benchmark (docs/performance.md); not part of `make test` nor of CI.
 BENCH_WORK  := bench/.work
 BENCH_BINS  := $(BENCH_WORK)/server $(BENCH_WORK)/floor
 BENCH_BODY  := $(BENCH_WORK)/curve_2y.json

@@ -22,6 +22,15 @@ describe("linky reference", function()
     assert.same({ "linky.analysis.html", "linky.errors.html", "linky.html", "linky.kinds.html" }, files)
   end)
 
+  it("publishes the README and the pages of docs/ beside the reference", function()
+    local p = assert(io.popen("ls " .. quote(dir .. "/topics")))
+    local pages = {}
+    for name in p:lines() do pages[#pages + 1] = name end
+    p:close()
+    assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "install.md.html",
+                  "library.md.html", "performance.md.html", "reliability.md.html" }, pages)
+  end)
+
   it("escapes <kind> and <close>, and names methods Client:...", function()
     local html = assert(read(dir .. "/modules/linky.html"))
     local text = html:gsub("<code>.-</code>", function(code) return code:gsub("<", "[") end)

@@ -1,5 +1,5 @@
 --- The state file's database: where it lives, opening it private, its schema and its
--- migrations, and the one transaction helper. One SQLite database (see the README for its
+-- migrations, and the one transaction helper. One SQLite database (see docs/ban-safety.md for its
 -- schema) shared by every process of a user; every write runs in `BEGIN IMMEDIATE` under a
 -- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs)
 -- and `linky.store` (readings, day statuses).
