@@ -160,13 +160,17 @@ $(BENCH_BODY): bench/bodies.lua $(wildcard spec/support/emulator/*.lua)
 	@mkdir -p $(dir $@)
 	$(SPEC_ENV) $(LUA) bench/bodies.lua $(BENCH_WORK)
 
+# The command is rewritten to find the modules under PREFIX (not DESTDIR: a package's staging
+# folder) without LUA_PATH or LUA_CPATH.
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
 	for f in $(LUA_FILES); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHARE)/$${f#lua/}; done
 	install -d $(DESTDIR)$(BINDIR)
 	for f in $(BIN_FILES); do \
-	  sed '1s|^#!/usr/bin/env lua5\.4$$|#!/usr/bin/env $(LUA)|' $$f > $(DESTDIR)$(BINDIR)/$$(basename $$f) && \
+	  sed -e '1s|^#!/usr/bin/env lua5\.4$$|#!/usr/bin/env $(LUA)|' \
+	      -e 's|^local INSTALLED = nil\(.*\)$$|local INSTALLED = { share = "$(LUA_SHARE)", lib = "$(LUA_LIBDIR)" }\1|' \
+	      $$f > $(DESTDIR)$(BINDIR)/$$(basename $$f) && \
 	  chmod 0755 $(DESTDIR)$(BINDIR)/$$(basename $$f); \
 	done
 

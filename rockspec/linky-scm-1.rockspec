@@ -17,11 +17,13 @@ keeps the request budget and the store of readings in SQLite.
   license = "MIT",
   labels = { "energy", "linky", "enedis", "http" },
 }
--- Offline on Debian, rockspec/luarocks-config.lua declares the system lua-cjson
--- as provided (see README, "LuaRocks").
+-- Offline on Debian, rockspec/luarocks-config.lua declares the system lua-cjson,
+-- lua-argparse and lua-dkjson as provided (see README, "LuaRocks").
 dependencies = {
   "lua >= 5.3, < 5.5",
   "lua-cjson >= 2.1.0",
+  "argparse >= 0.7.1",
+  "dkjson >= 2.6",
 }
 external_dependencies = {
   CURL = { header = "curl/curl.h", library = "curl" },
@@ -44,7 +46,14 @@ build = {
     linky = "lua/linky/init.lua",
     ["linky.analysis"] = "lua/linky/analysis.lua",
     ["linky.call"] = "lua/linky/call.lua",
-    ["linky.cli"] = "lua/linky/cli.lua",
+    ["linky.cli"] = "lua/linky/cli/init.lua",
+    ["linky.cli.args"] = "lua/linky/cli/args.lua",
+    ["linky.cli.config"] = "lua/linky/cli/config.lua",
+    ["linky.cli.data"] = "lua/linky/cli/data.lua",
+    ["linky.cli.output"] = "lua/linky/cli/output.lua",
+    ["linky.cli.setup"] = "lua/linky/cli/setup.lua",
+    ["linky.cli.state"] = "lua/linky/cli/state.lua",
+    ["linky.cli.update"] = "lua/linky/cli/update.lua",
     ["linky.context"] = "lua/linky/context.lua",
     ["linky.dates"] = "lua/linky/dates.lua",
     ["linky.db"] = "lua/linky/db.lua",

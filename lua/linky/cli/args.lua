@@ -1,0 +1,249 @@
+--- The `linky` command line, parsed by lua-argparse: commands, their options and their help.
+-- `parse` never exits nor prints: help and version are flags the command handles itself (so a
+-- full standard output is exit 8), and a usage error is a message (exit 2).
+-- @module linky.cli.args
+local argparse = require "argparse"
+local linky = require "linky"
+local output = require "linky.cli.output"
+
+local M = {}
+
+--- The reference client's short names of the kinds.
+M.ALIASES = {
+  daily = "daily_consumption", loadcurve = "consumption_load_curve", maxpower = "consumption_max_power",
+  dailyprod = "daily_production", loadcurveprod = "production_load_curve",
+}
+--- The kinds in the order of the help.
+M.KINDS = {
+  "daily_consumption", "consumption_load_curve", "consumption_max_power", "daily_production",
+  "production_load_curve", "consumption_index", "production_index" }
+M.SHORT = {}
+for short, kind in pairs(M.ALIASES) do M.SHORT[kind] = short end
+
+--- A kind from its name or alias, or nil.
+function M.kind(name)
+  name = M.ALIASES[name] or name
+  if linky.kinds[name] then return name end
+  return nil
+end
+
+local DESCRIPTIONS = {
+  daily_consumption = "energy consumed per day, in Wh",
+  consumption_load_curve = "mean power consumed per interval (usually 30 min), in W",
+  consumption_max_power = "peak apparent power of each day, in VA",
+  daily_production = "energy produced per day, in Wh",
+  production_load_curve = "mean power produced per interval (usually 30 min), in W",
+  consumption_index = "meter index readings (total and per time class), in Wh (2026 API only)",
+  production_index = "meter index readings, in Wh (2026 API only)",
+}
+
+local PROGRAM_EPILOG = [[
+Dates are Paris days (YYYY-MM-DD), the end excluded; the default range is yesterday.
+Before sending, a data command plans its requests: when it needs more than the request budget
+leaves past the reserve (--reserve, default 5, kept for `linky update`), it sends nothing and
+exits 5 (use `linky backfill`, or --max-requests N). Missing or incomplete days are named in a
+warning on stderr, whatever the format.
+
+Token (never printed), first found: --token-file FILE; LINKY_TOKEN; the config file
+(${XDG_CONFIG_HOME:-~/.config}/linky/config, written by `linky auth`); --token TOKEN (lands in
+your shell history and in `ps`: prefer the others). The config file also holds defaults for
+prm, api, base_url, user_agent, from and state (`linky config`); options win over it.
+
+Environment: NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is
+that Paris date). Colours and the progress line only appear on a terminal.
+
+Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired or missing;
+4 no data (not_found); 5 rate limited, budget exhausted, banned, state unusable; 6 server error,
+timeout, network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...) or
+stored data that cannot be shown; 8 local file error (--output, standard output, config, token
+file); 130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
+
+Examples:
+  linky auth < token.txt
+  linky daily --last 14d
+  linky loadcurve --start 2026-04-01 --end 2026-04-02 --format chart --offpeak 22:00-06:00
+  linky daily --last 12m --by month --format csv --output ~/linky/2026.csv
+  linky backfill loadcurve --since 2025-06-01
+  (crontab -l; linky cron daily loadcurve) | crontab -
+
+`linky help COMMAND` shows a command's options and examples.]]
+
+local SEE_ALSO = "Connection and token options, the config file and exit codes: `linky --help`."
+
+-- An option that may be given once (argparse would let a second one win silently).
+local function option(cmd, names, description, argname)
+  return cmd:option(names, description):argname(argname):overwrite(false)
+end
+
+local function new_command(parser, names, summary, description, epilog)
+  local cmd = parser:command(names):summary(summary):description(description)
+    :epilog(epilog .. "\n\n" .. SEE_ALSO):add_help(false)
+  cmd:flag("-h --help", "This help."):target("want_help")
+  return cmd
+end
+
+local function data_command(parser, kind)
+  local short = M.SHORT[kind]
+  local spec = linky.kinds[kind]
+  local curve = spec.load_curve
+  local name = short or kind
+  local cmd = new_command(parser, kind .. (short and (" " .. short) or ""), DESCRIPTIONS[kind],
+    ("%s%s: %s.\nLong ranges are split into requests of %d days at most."):format(kind,
+      short and (" (alias " .. short .. ")") or "", DESCRIPTIONS[kind], spec.max_days),
+    ("Examples:\n  linky %s --last 7d\n  linky %s --start 2026-04-01 --end %s --format csv%s\n"
+      .. "  linky %s --last 1m --by week --format chart\n  linky %s --last 2w --dry-run"):format(name, name,
+      curve and "2026-04-02" or "2026-05-01", curve and " --energy" or "", name, name))
+  option(cmd, "--start", "First day (default: yesterday).", "DATE")
+  option(cmd, "--end", "Day after the last one (excluded).", "DATE")
+  option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
+  option(cmd, "--format", "table (default), csv, json or chart.", "FORMAT")
+  option(cmd, "--by", "Totals per hour, day, week or month (load curves become energy).", "PERIOD")
+  cmd:flag("--energy", "Load curves: energy per interval (Wh) as well.")
+  option(cmd, "--offpeak", "Load curves: peak/off-peak split (table, chart).", "HH:MM-HH:MM[,...]")
+  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
+  option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
+  cmd:flag("--no-cache", "Bypass the store of readings.")
+  cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
+  cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
+  option(cmd, "--max-requests", "Send at most N requests; show what they and the store give.", "N")
+  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
+  cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
+  return cmd
+end
+
+local function kinds_argument(cmd, count, description)
+  cmd:argument("kinds", description):args(count):argname("KIND")
+end
+
+local function build()
+  local parser = argparse("linky"):add_help(false)
+    :description("linky: your Linky smart-meter data from Conso API, in the terminal.")
+    :epilog(PROGRAM_EPILOG):command_target("command"):require_command(false)
+    :help_usage_margin(2):help_description_margin(28)
+  parser:flag("-h --help", "This help."):target("want_help")
+  parser:flag("--version", "The version.")
+  parser:flag("--quiet", "No progress line; update and backfill print only errors.")
+  option(parser, "--api", "2026 (default) or legacy.", "API")
+  option(parser, "--base-url", "The Conso API's base URL.", "URL")
+  option(parser, "--user-agent", "Your program, before linky's own User-Agent.", "TEXT")
+  option(parser, "--from", "A contact address sent as From.", "EMAIL")
+  option(parser, "--timeout", "Seconds a request may take.", "SECONDS")
+  option(parser, "--cainfo", "CA certificates to trust.", "FILE")
+  option(parser, "--proxy", "A proxy URL.", "URL")
+  option(parser, "--state", "The state file: budget, bans, stored readings.", "PATH")
+  option(parser, "--token-file", "A file holding the token.", "FILE")
+  option(parser, "--token", "The token itself (prefer the others).", "TOKEN")
+
+  for _, kind in ipairs(M.KINDS) do data_command(parser, kind) end
+
+  local cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
+    "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"
+      .. "last 7, and once a day the corrections) and says how many days are new or corrected;\n"
+      .. "\"up to date\" when it had nothing to ask. A failing kind or PRM does not stop the others:\n"
+      .. "the exit code is the highest of the failures. KIND defaults to daily_consumption.",
+    "Examples:\n  linky update\n  linky update daily loadcurve --prm 11111111111111 --prm 22222222222222")
+  kinds_argument(cmd, "*", "Kinds to update.")
+  option(cmd, "--since", "Start there instead of the last 7 days.", "DATE")
+  option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
+
+  cmd = new_command(parser, "backfill", "fills the store from a date, a budget window at a time",
+    "backfill: fills the store from --since to yesterday, spending at most what the budget leaves\n"
+      .. "past the reserve (or --max-requests), and says how far it is. Run it again (`linky cron\n"
+      .. "--backfill`) until it is done. Exit 0 when it progressed or is done, 5 when the budget\n"
+      .. "leaves nothing past the reserve.",
+    "Examples:\n  linky backfill loadcurve --since 2025-06-01\n"
+      .. "  linky backfill daily loadcurve --since 2024-01-01 --max-requests 10")
+  kinds_argument(cmd, "+", "Kinds to fill.")
+  option(cmd, "--since", "The first day to fill (required).", "DATE")
+  option(cmd, "--max-requests", "Send at most N requests per kind and PRM.", "N")
+  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
+  option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
+
+  new_command(parser, "status", "budget, ban, cool-down, stored days, token expiry",
+    "status: the request budget, ban and cool-down of the state file, and per PRM and kind the\n"
+      .. "first and last day stored and how many days between them are not complete; the token's\n"
+      .. "expiry when a token is configured. Needs no token, sends nothing, creates nothing.",
+    "Example:\n  linky status --state ~/.local/state/linky/state.sqlite3")
+
+  cmd = new_command(parser, "clear-ban", "forgets a remembered ban",
+    "clear-ban: forgets the ban remembered in the state file, so that requests are sent again.\n"
+      .. "A ban is Cloudflare's and permanent unless the maintainer lifts it: clear it once you know\n"
+      .. "it was lifted. On a terminal it asks (y or yes); elsewhere it needs --yes. Not confirmed:\n"
+      .. "nothing is cleared, exit 2.",
+    "Examples:\n  linky clear-ban\n  linky clear-ban --yes --state /srv/linky/state.sqlite3")
+  cmd:flag("--yes", "Do not ask.")
+
+  cmd = new_command(parser, "cron", "prints crontab lines for update (and backfill)",
+    "cron: prints a crontab line running `linky update` once a day at a random minute between\n"
+      .. "6:00 and 10:00, as the Conso API maintainer asks, with absolute paths (the program, the\n"
+      .. "state file). With --backfill KIND and --since DATE, a second line runs `linky backfill`\n"
+      .. "twice a day, 12 hours apart, at a random minute.",
+    "Examples:\n  (crontab -l; linky cron daily loadcurve) | crontab -\n"
+      .. "  linky cron daily --backfill loadcurve --since 2025-06-01")
+  kinds_argument(cmd, "*", "Kinds to update (default daily_consumption).")
+  option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
+  option(cmd, "--backfill", "A kind to backfill (several allowed).", "KIND"):count("*"):overwrite(true)
+  option(cmd, "--since", "The first day of the backfill.", "DATE")
+  option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+
+  cmd = new_command(parser, "prms", "the token's PRMs and its expiry (no request)",
+    "prms: the token's PRMs (meters) and its expiry date. Reads the token only: no request.",
+    "Example:\n  linky prms --token-file ~/.conso-token --format json")
+  option(cmd, "--format", "table (default), csv or json.", "FORMAT")
+  option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+
+  new_command(parser, "auth", "stores the token, read from standard input",
+    "auth: stores the Conso API token in ${XDG_CONFIG_HOME:-~/.config}/linky/config (mode 0600),\n"
+      .. "keeping the file's other settings. The token is read from standard input (without echo on\n"
+      .. "a terminal), so it never lands in the shell history; it is checked locally (PRM list,\n"
+      .. "expiry) and never printed.",
+    "Examples:\n  linky auth               (paste the token, then Enter)\n  linky auth < token.txt")
+
+  cmd = new_command(parser, "config", "lists, shows or sets the config file's defaults",
+    "config: the defaults of ${XDG_CONFIG_HOME:-~/.config}/linky/config. Without arguments it lists\n"
+      .. "them (the token masked); with KEY it shows one; with KEY VALUE it sets one (checked first),\n"
+      .. "keeping the other lines. Keys: prm, api, base_url, user_agent, from, state (an absolute\n"
+      .. "path), and token (masked; set it with `linky auth`). Options win over the file.",
+    "Examples:\n  linky config\n  linky config prm 11111111111111\n"
+      .. "  linky config state /srv/linky/state.sqlite3")
+  cmd:argument("key", "The setting."):args("?")
+  cmd:argument("value", "Its new value."):args("?")
+
+  cmd = new_command(parser, "help", "a command's help", "help: the help of the program or of a command.",
+    "Examples:\n  linky help\n  linky help update")
+  cmd:argument("topic", "A command."):args("?"):argname("COMMAND")
+  return parser
+end
+
+local parser
+
+--- Parses the command line.
+-- @tparam {string,...} argv the arguments
+-- @treturn table|nil the arguments (`command`, options by name with `_` for `-`, `kinds`...)
+-- @treturn string the usage message
+function M.parse(argv)
+  parser = parser or build()
+  local ok, result = parser:pparse(argv)
+  if ok then return result end
+  -- argparse quotes the words it refuses: never show one that looks like a token
+  result = tostring(result):gsub("\nDid you mean.*$", ""):gsub("'([^']*)'", function(w)
+    return "'" .. output.shown(w) .. "'"
+  end)
+  return nil, result
+end
+
+--- The help of the program (no name) or of a command, or nil for an unknown name.
+-- @tparam[opt] string name a command or alias
+-- @treturn string|nil
+function M.help(name)
+  parser = parser or build()
+  if name == nil then return parser:get_help() .. "\n" end
+  for _, cmd in ipairs(parser._commands) do
+    for _, alias in ipairs(cmd._aliases) do
+      if alias == name then return cmd:get_help() .. "\n" end
+    end
+  end
+  return nil
+end
+
+return M

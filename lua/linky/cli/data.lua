@@ -1,0 +1,204 @@
+--- The data commands of `linky` (one per kind): the range, the plan checked against the budget
+-- before anything is sent (--reserve, --max-requests, --dry-run), the fetch, and the rendering
+-- with a warning naming the days that are missing.
+-- @module linky.cli.data
+local linky = require "linky"
+local analysis = require "linky.analysis"
+local dates = require "linky.dates"
+local format = require "linky.format"
+local args = require "linky.cli.args"
+local config = require "linky.cli.config"
+local output = require "linky.cli.output"
+
+local M = {}
+
+--- Requests of the budget a data command leaves for `linky update` by default.
+M.RESERVE = 5
+
+local FORMATS = { table = true, csv = true, json = true, chart = true }
+local PERIODS = { hour = true, day = true, week = true, month = true }
+
+-- The day n months before `day` (the same day of the month, or the month's last): nil before
+-- the calendar's first year.
+local function months_before(day, n)
+  local y, m, d = dates.format(day):match("^(%d+)-(%d+)-(%d+)$")
+  if not y then return nil end
+  y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
+  y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+  if y < 1 then return nil end
+  local first = dates.day(("%04d-%02d-01"):format(y, m))
+  local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
+  local length = dates.day(next_month) - first
+  return first + math.min(d, length) - 1
+end
+
+--- The range of a data command: `--start/--end`, `--last N{d,w,m}`, or yesterday.
+-- @tparam table a parsed arguments (`start`, `end`, `last`)
+-- @tparam integer today today's day number
+-- @treturn string|nil start
+-- @treturn string end, or the usage message
+function M.range(a, today)
+  if a.last then
+    if a.start or a["end"] then return nil, "--last cannot be used with --start or --end" end
+    local n, unit = a.last:match("^(%d+)([dwm])$")
+    n = tonumber(n)
+    if not n or n < 1 or n > 120000 then
+      return nil, "--last takes N{d,w,m} with N >= 1, like 14d, 2w or 1m"
+    end
+    local first = unit == "d" and today - n or unit == "w" and today - 7 * n or months_before(today, n)
+    if not first or first < 0 then return nil, "--last cannot reach back before 1970-01-01" end
+    return dates.format(first), dates.format(today)
+  end
+  local first, stop = a.start, a["end"]
+  if stop == nil then
+    stop = first and dates.day(first) and dates.format(dates.day(first) + 1) or dates.format(today)
+  end
+  first = first or dates.format(dates.day(stop) and dates.day(stop) - 1 or today - 1)
+  return first, stop
+end
+
+--- A count option (--max-requests, --reserve): an integer >= 0, or nil and the usage message.
+function M.count(a, name)
+  local v = a[name]
+  if v == nil then return nil end
+  local n = v:match("^%d+$") and math.tointeger(tonumber(v))
+  if not n or n > 1000000 then return nil, "--" .. name:gsub("_", "-") .. " takes a whole number >= 0" end
+  return n
+end
+
+local function check(self, kind)
+  local a = self.args
+  if a.format and not FORMATS[a.format] then return self:usage("--format is table, csv, json or chart") end
+  if a.by and not PERIODS[a.by] then return self:usage("--by is hour, day, week or month") end
+  local curve = linky.kinds[kind].load_curve
+  if (a.energy or a.offpeak) and not curve then
+    return self:usage((a.energy and "--energy" or "--offpeak") .. " applies to load curves only")
+  end
+  if a.energy and a.by then
+    return self:usage("--energy and --by cannot be combined (--by already gives energy)")
+  end
+  if a.offline and a.no_cache then
+    return self:usage("--offline answers from the store: not with --no-cache")
+  end
+  if a.offline and (a.refresh or a.max_requests or a.dry_run) then
+    return self:usage("--offline sends nothing: not with --refresh, --max-requests or --dry-run")
+  end
+  if a.offpeak then
+    local ranges = {}
+    for r in a.offpeak:gmatch("[^,]+") do ranges[#ranges + 1] = r end
+    local ok, err = analysis.parse_ranges(ranges)
+    if not ok then return self:usage(err.message) end
+    self.offpeak = ranges
+  end
+  for _, name in ipairs { "max_requests", "reserve" } do
+    local n, why = M.count(a, name)
+    if why then return self:usage(why) end
+    self[name] = n
+  end
+end
+
+local function render(self, res, err)
+  local a = self.args
+  local v, verr = format.view(res, { by = a.by, energy = a.energy })
+  if not v then return nil, verr end
+  local fmt = a.format or "table"
+  if fmt == "csv" then return format.csv(v) end
+  if fmt == "json" then return format.json(v, err and { error = err } or nil) end
+  local opts = { color = self.color, offpeak = self.offpeak }
+  if fmt == "chart" then return format.chart(v, opts) end
+  return format.table(v, opts)
+end
+
+local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+
+-- The plan as --dry-run prints it.
+local function plan_text(kind, prm, first, stop, p, reserve)
+  local lines = {
+    ("%s of %s, %s to %s (end excluded)"):format(kind, prm, first, stop),
+    ("stored days   %d"):format(p.stored_days),
+    ("missing days  %d"):format(p.missing_days),
+    ("requests      %d"):format(p.requests),
+  }
+  for _, r in ipairs(p.ranges) do lines[#lines + 1] = ("  %s to %s"):format(r.start, r["end"]) end
+  lines[#lines + 1] = ("budget left   %s (a reserve of %d kept for updates)"):format(
+    p.budget_left and tostring(p.budget_left) or "unlimited", reserve)
+  if p.budget_left and p.requests > p.budget_left - reserve then
+    lines[#lines + 1] = "over budget: the command would send nothing"
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- Refuses a call that needs more requests than the budget leaves past the reserve: exit 5.
+local function over_budget(self, kind, first, p, reserve)
+  local need = self.max_requests and math.min(self.max_requests, p.requests) or p.requests
+  if not p.budget_left or need == 0 or need <= p.budget_left - reserve then return nil end
+  local room = math.max(0, p.budget_left - reserve)
+  local instead = ("`linky backfill %s --since %s`"):format(args.SHORT[kind] or kind, first)
+  if room > 0 then instead = instead .. (", or --max-requests %d"):format(room) end
+  return self:fail(output.EXIT.budget_exhausted, ("budget_exhausted: this needs %s and the budget leaves %d"
+    .. " (%d kept for updates, --reserve): nothing sent; run %s"):format(plural(need, "request"),
+    p.budget_left, reserve, instead))
+end
+
+--- Runs a data command.
+-- @tparam table self the command context
+-- @tparam string name the command (a kind or its alias)
+-- @treturn integer the exit code
+function M.run(self, name)
+  local kind = args.kind(name)
+  local code = check(self, kind)
+  if code then return code end
+  local a = self.args
+  local first, stop = M.range(a, self.today)
+  if not first then return self:usage(stop) end
+  local client, info = config.client(self)
+  if not client then return info end
+  local reserve = self.reserve or M.RESERVE
+  if not a.offline then
+    local p, err = client:plan(kind, first, stop, { refresh = a.refresh })
+    if not p then
+      client:close()
+      return self:error(err)
+    end
+    if a.dry_run then
+      client:close()
+      return self:write(plan_text(kind, client.prm, first, stop, p, reserve)) and 0 or output.FILE
+    end
+    code = over_budget(self, kind, first, p, reserve)
+    if code then
+      client:close()
+      return code
+    end
+  end
+  local res, err = client:fetch(kind, first, stop, { progress = self:progress(), refresh = a.refresh,
+    offline = a.offline or nil, max_requests = self.max_requests })
+  self:restore_terminal()
+  client:close()
+  -- --max-requests: what it sent and what the store had are the answer, with a warning
+  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
+    and err.partial
+  local shown = res or err.partial
+  local written = true
+  if shown then
+    local text, rerr = render(self, shown, not res and not capped and err or nil)
+    -- the analysis helpers refuse stored points they cannot read (a load-curve point without
+    -- a step has no energy): the data are unexpected, the arguments were fine
+    if not text then
+      return self:fail(output.UNEXPECTED, "cannot show these data: " .. tostring(rerr.message))
+    end
+    written = self:write(text)
+  end
+  local status = (res or capped) and 0 or self:error(err)
+  -- format.missing_warning comes with the linky.format package (being split): until then, none
+  local missing = shown and format.missing_warning and format.missing_warning(shown)
+  if missing then self:warn((missing:gsub("^warning: ", ""))) end
+  if capped then
+    self:warn(("--max-requests %d: %s of %d sent; %s left: run the command again, or "
+      .. "`linky backfill %s --since %s`")
+      :format(self.max_requests, plural(err.partial.requests or 0, "request"), err.planned,
+        plural(err.planned - (err.partial.requests or 0), "request"), args.SHORT[kind] or kind, first))
+  end
+  return written and status or output.FILE
+end
+
+return M

@@ -1,0 +1,206 @@
+--- The `linky` command's output: standard output and stderr (one line per message), files
+-- written atomically, the progress line, and the exit code of each error kind.
+-- @module linky.cli.output
+local core = require "linky.core"
+
+local M = {}
+
+--- Exit codes per error kind (others: 1).
+M.EXIT = {
+  invalid_argument = 2,
+  unauthorized = 3, forbidden = 3,
+  not_found = 4,
+  rate_limited = 5, budget_exhausted = 5, banned = 5, state_unavailable = 5,
+  server_error = 6, timeout = 6, network = 6, tls = 6,
+  bad_request = 7, method_not_allowed = 7, http_error = 7, invalid_response = 7,
+}
+M.INTERNAL, M.USAGE, M.TOKEN, M.UNEXPECTED, M.FILE, M.INTERRUPTED = 1, 2, 3, 7, 8, 130
+
+--- A word of the command line as messages may quote it: never something that looks like a token.
+-- @tparam string word
+-- @treturn string
+function M.shown(word)
+  word = tostring(word)
+  if word:find("[%w_-]+%.[%w_-]+%.") or #word > 40 then return "(" .. #word .. " characters, not shown)" end
+  return word
+end
+
+--- A message as one line of text: line breaks become spaces, other control characters (a word
+-- of the command line may hold escape sequences) and bytes that are not UTF-8 become "?".
+-- @tparam string s
+-- @treturn string
+function M.one_line(s)
+  s = tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")
+  local out, i = {}, 1
+  while true do
+    local _, bad = utf8.len(s, i)
+    if not bad then break end
+    out[#out + 1] = s:sub(i, bad - 1) .. "?"
+    i = bad + 1
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
+end
+
+--- Whether a raised message is Lua's standalone interpreter's SIGINT ("interrupted!").
+-- @param message what was raised
+-- @treturn boolean
+function M.is_interrupt(message)
+  return type(message) == "string" and message:find("interrupted!$") ~= nil
+end
+
+-- What a path names, in messages.
+local TYPE_NAMES = { directory = "a folder", fifo = "a FIFO", device = "a device", other = "a special file" }
+
+-- Whether the command may replace what is at `path`: true and the mode to keep (nil when
+-- nothing is there), or nil and why not. Only a regular file, or a link to one, is replaced.
+local function replaceable(path)
+  local kind, mode = core.file_type(path)
+  if kind == nil then
+    if mode then return nil, mode end
+    return true
+  end
+  if kind == "link" then
+    local target, target_mode = core.file_type(path, true)
+    if target == "file" then return true, target_mode end
+    return nil, ("it is a symbolic link to %s, not to a regular file"):format(TYPE_NAMES[target] or "nothing")
+  end
+  if kind ~= "file" then return nil, ("it is %s, not a regular file"):format(TYPE_NAMES[kind]) end
+  return true, mode
+end
+
+--- Writes a file atomically: a new temporary file in the same folder (`core.create_temp`: an
+-- unpredictable name, created exclusively), then a rename. Creates the missing parent folders
+-- (mode 0700). Replaces only a regular file, or a symbolic link to one (the link itself: what
+-- it points to is left as it was); refuses folders, FIFOs, devices. The file gets the mode of
+-- the file it replaces, else 0600; with `private`, 0600 always.
+-- @tparam string path the file
+-- @tparam string data its new content
+-- @tparam[opt] boolean private mode 0600
+-- @treturn true|nil
+-- @treturn string why it failed
+function M.write_atomic(path, data, private)
+  local allowed, mode = replaceable(path)
+  if not allowed then return nil, mode end
+  local made, merr = core.mkdirs(path)
+  if not made then return nil, merr end
+  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode & 511 or nil)
+  if not f then return nil, tmp end
+  -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
+  local done, ok, err = pcall(function()
+    local written, werr = f:write(data)
+    local closed, cerr = f:close() -- flushes and syncs: a full disk shows here at the latest
+    if not written or not closed then return nil, tostring(werr or cerr) end
+    return os.rename(tmp, path)
+  end)
+  if done and ok then return true end
+  if io.type(f) == "file" then f:close() end
+  os.remove(tmp)
+  if not done then error(ok, 0) end
+  return nil, err
+end
+
+--- Reads a whole file.
+-- @tparam string path
+-- @treturn string|nil its bytes
+-- @treturn string why not
+function M.read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local data, rerr = f:read("a")
+  f:close()
+  if not data then return nil, rerr end
+  return data
+end
+
+-- The methods below are the command context's (`self`): `self.stdout`, `self.stderr` are the
+-- streams (io.stdout and io.stderr unless cli.main was given others).
+
+--- One line on stderr: "linky: message"; returns `code`.
+function M.fail(self, code, message)
+  self.stderr:write("linky: ", M.one_line(message), "\n")
+  return code
+end
+
+--- A usage error: one line, exit 2.
+function M.usage(self, message)
+  self.stderr:write("linky: usage: ", M.one_line(message), " (see linky --help)\n")
+  return M.USAGE
+end
+
+--- A warning: one line on stderr.
+function M.warn(self, message)
+  self.stderr:write("linky: warning: ", M.one_line(message), "\n")
+end
+
+--- An error object of the library: one line on stderr, and its exit code.
+function M.error(self, err)
+  -- a SIGINT raised inside a state transaction comes back as the reason of a failed call
+  if M.is_interrupt(err.message) then return self:interrupted() end
+  local code = M.EXIT[err.kind] or M.INTERNAL
+  local reason = err.reason
+  if err.kind == "invalid_argument" and (reason == "token_expired" or reason == "token_malformed") then
+    code = M.TOKEN
+  end
+  -- a ban lasts until cleared: its line never names a time to retry at
+  local retry = err.kind ~= "banned" and (math.tointeger(err.retry_at)
+    or (type(err.retry_at) == "number" and err.retry_at == err.retry_at and math.floor(err.retry_at)))
+  self.stderr:write(M.one_line(tostring(err)),
+    retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", "\n")
+  return code
+end
+
+function M.interrupted(self)
+  self.stderr:write("linky: interrupted\n")
+  return M.INTERRUPTED
+end
+
+--- Writes to standard output, flushed: true, or nil and exit code 8 after one line on stderr.
+function M.out(self, text)
+  local ok, err = self.stdout:write(text)
+  if ok then ok, err = self.stdout:flush() end
+  if not ok then return nil, self:fail(M.FILE, "cannot write to standard output: " .. tostring(err)) end
+  return true
+end
+
+--- Writes the output of a command (standard output, or `--output FILE`; `-` is standard
+-- output): true, or nil and exit code 8.
+function M.write(self, text)
+  local path = self.args.output
+  if not path or path == "-" then return self:out(text) end
+  local ok, err = M.write_atomic(path, text)
+  if not ok then return nil, self:fail(M.FILE, "cannot write " .. path .. ": " .. tostring(err)) end
+  return true
+end
+
+--- The progress callback of the library's fetch loop, on a terminal (stderr) unless --quiet:
+-- "request i of n" when a call needs several requests, and a retry's reason and wait.
+-- @treturn function|nil
+function M.progress(self)
+  if self.args.quiet or self.stderr ~= io.stderr or not core.isatty(2) then return nil end
+  return function(i, n, retry)
+    if n < 2 and not retry then return end
+    local note = ""
+    if retry then
+      local why = type(retry.error) == "table" and retry.error.kind
+      note = (", %sretry in %d s"):format(why and (tostring(why) .. ", ") or "",
+        math.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0)
+    end
+    self.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n, note))
+    self.progress_shown = true
+  end
+end
+
+--- Puts the terminal back as the command found it: echo, and no progress line left.
+function M.restore_terminal(self)
+  if self.echo_was ~= nil then
+    core.set_echo(0, self.echo_was)
+    self.echo_was = nil
+  end
+  if self.progress_shown then
+    self.stderr:write("\r\27[K")
+    self.progress_shown = nil
+  end
+end
+
+return M

@@ -1,0 +1,110 @@
+--- `linky status` and `linky clear-ban`: what the state file holds, read without a token and
+-- creating nothing, and forgetting a remembered ban once the user confirms.
+-- @module linky.cli.state
+local linky = require "linky"
+local core = require "linky.core"
+local config = require "linky.cli.config"
+local output = require "linky.cli.output"
+
+local M = {}
+
+local function stamp(epoch)
+  if not epoch then return "-" end
+  return os.date("!%Y-%m-%d %H:%M:%S UTC", math.floor(epoch))
+end
+
+-- A window in seconds as people say it: "12 h", "90 min", "45 s".
+local function duration(seconds)
+  if seconds % 3600 == 0 then return ("%d h"):format(seconds // 3600) end
+  if seconds % 60 == 0 then return ("%d min"):format(seconds // 60) end
+  return ("%s s"):format(tostring(seconds))
+end
+
+-- The state file's report (linky.status), or nil and the exit code.
+local function report(self)
+  local path, ok, code = config.state_path(self)
+  if ok == false then return nil, code end
+  local s, err = linky.status(path, { clock = self.injected.clock })
+  if not s then return nil, self:error(err) end
+  return s
+end
+
+-- The token's expiry line, when a token is configured (none: no line, no error).
+local function token_line(self)
+  local tok = config.token(self, true)
+  if not tok then return nil end
+  local info = linky.decode_token(tok)
+  if not info then return "token      not a Conso API token" end
+  if not info.exp then return "token      no expiry date" end
+  local days = (info.exp - self.clock()) // 86400
+  return ("token      expires %s (%s)"):format(os.date("!%Y-%m-%d", math.floor(info.exp)),
+    days >= 0 and ("in %d days"):format(days) or "expired")
+end
+
+--- `linky status [--state PATH]`
+function M.status(self)
+  local s, code = report(self)
+  if not s then return code end
+  local lines = { ("state      %s"):format(s.path) }
+  if not s.exists then
+    lines[#lines + 1] = "           does not exist yet: nothing fetched, nothing spent"
+  else
+    local b = s.budget
+    lines[#lines + 1] = ("requests   %s of %s in the last %s")
+      :format(tostring(b.used), b.limit and tostring(b.limit) or "unlimited", duration(b.window))
+    lines[#lines + 1] = ("retry at   %s"):format(stamp(b.retry_at))
+    lines[#lines + 1] = ("banned     %s"):format(b.banned_since
+      and ("since " .. stamp(b.banned_since) .. ", until cleared (linky clear-ban)") or "no")
+    lines[#lines + 1] = ("cool-down  %s"):format(b.cooldown_until
+      and ("until " .. stamp(b.cooldown_until)) or "no")
+  end
+  local tline = token_line(self)
+  if tline then lines[#lines + 1] = tline end
+  if s.exists then
+    if #s.meters == 0 then lines[#lines + 1] = "stored     nothing" end
+    for i, m in ipairs(s.meters) do
+      lines[#lines + 1] = ("%s  %s  %-22s %s to %s, %d not complete"):format(
+        i == 1 and "stored   " or "         ", m.prm, m.kind, m.first, m.last, m.not_complete)
+    end
+  end
+  return self:write(table.concat(lines, "\n") .. "\n") and 0 or output.FILE
+end
+
+-- Asks on the terminal: true for y or yes.
+local function confirmed(self, path)
+  self.stderr:write(("Forget the ban remembered in %s? Requests will be sent again: do it only if "
+    .. "you know the ban was lifted. [y/N] "):format(path))
+  self.stderr:flush()
+  local answer = self.stdin:read("l")
+  answer = answer and answer:match("^%s*(.-)%s*$"):lower()
+  return answer == "y" or answer == "yes"
+end
+
+--- `linky clear-ban [--state PATH] [--yes]`
+function M.clear_ban(self)
+  local s, code = report(self)
+  if not s then return code end
+  if not s.exists then
+    self.stderr:write(("linky: no state file at %s: no ban to clear\n"):format(s.path))
+    return 0
+  end
+  if not s.budget.banned_since then
+    self.stderr:write(("linky: no ban remembered in %s\n"):format(s.path))
+    return 0
+  end
+  if not self.args.yes then
+    if not (self.injected.stdin or core.isatty(0)) then -- an injected stdin stands for a terminal
+      return self:usage("clear-ban asks on a terminal; elsewhere give --yes (nothing cleared)")
+    end
+    if not confirmed(self, s.path) then
+      self.stderr:write("linky: nothing cleared (exit 2)\n")
+      return output.USAGE
+    end
+  end
+  local ok, err = linky.clear_ban(s.path)
+  if not ok then return self:error(err) end
+  self.stderr:write(("linky: ban forgotten in %s: requests will be sent again\n"):format(s.path))
+  return 0
+end
+
+return M

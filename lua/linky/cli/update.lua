@@ -1,0 +1,110 @@
+--- `linky update` and `linky backfill`: per kind and PRM, keep the store of readings up to date
+-- (what changed, in days) or fill it from a date, a budget window at a time (how far it is).
+-- A kind or PRM that fails does not stop the others; the exit code is the highest failure's.
+-- @module linky.cli.update
+local dates = require "linky.dates"
+local format = require "linky.format"
+local args = require "linky.cli.args"
+local config = require "linky.cli.config"
+local data = require "linky.cli.data"
+local output = require "linky.cli.output"
+
+local M = {}
+
+local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+
+-- The kinds of the command line (default: daily_consumption), or nil and the exit code.
+local function kinds_of(self, default)
+  local kinds = {}
+  for i, w in ipairs(self.args.kinds or {}) do
+    kinds[i] = args.kind(w)
+    if not kinds[i] then return nil, self:usage("unknown kind " .. output.shown(w)) end
+  end
+  if #kinds == 0 and default then kinds[1] = default end
+  return kinds
+end
+
+-- The PRMs of the command line (each --prm), else the default one (nil: the client's).
+local function prms_of(self)
+  local prms = self.args.prm or {}
+  if #prms == 0 then return { false } end
+  return prms
+end
+
+-- Runs `step(client, kind, prm)` for each kind and PRM: one line each on standard output
+-- (unless --quiet), errors on stderr; the exit code is the highest of the failures.
+local function each(self, kinds, step)
+  local client, code = config.client(self)
+  if not client then return code end
+  local worst = 0
+  for _, prm in ipairs(prms_of(self)) do
+    for _, kind in ipairs(kinds) do
+      local line, failure = step(client, kind, prm or client.prm)
+      self:restore_terminal()
+      if line and not self.args.quiet then
+        if not self:out(("%-24s %s  %s\n"):format(kind, prm or client.prm, line)) then
+          client:close()
+          return output.FILE
+        end
+      end
+      if failure then worst = math.max(worst, failure) end
+    end
+  end
+  client:close()
+  return worst
+end
+
+-- What an update changed, in days.
+local function changes(res)
+  if (res.requests or 0) == 0 then return "up to date" end
+  local new, corrected = res.days_new or 0, res.days_corrected or 0
+  local text = new == 0 and "no new day" or (new == 1 and "1 new day" or new .. " new days")
+  if corrected > 0 then text = text .. ", " .. corrected .. " corrected" end
+  return text .. ", " .. plural(res.requests, "request")
+end
+
+--- `linky update [KIND...] [--since DATE] [--prm PRM]...`
+function M.update(self)
+  local kinds, code = kinds_of(self, "daily_consumption")
+  if not kinds then return code end
+  local since = self.args.since
+  if since and not dates.day(since) then return self:usage("--since takes a date YYYY-MM-DD") end
+  return each(self, kinds, function(client, kind, prm)
+    local res, err = client:update(kind, { prm = prm, since = since })
+    if not res then return nil, self:error(err) end
+    local missing = not self.args.quiet and format.missing_warning and format.missing_warning(res)
+    if missing then self:warn(("%s %s: %s"):format(kind, prm, (missing:gsub("^warning: ", "")))) end
+    return changes(res)
+  end)
+end
+
+-- How far a backfill is.
+local function progress_text(r)
+  local text = ("%d of %d days stored"):format(r.stored_days, r.days)
+  if r.requests > 0 then text = text .. " (" .. plural(r.requests, "request") .. " now)" end
+  if r.done then return text .. "; done" end
+  return text .. ("; about %s"):format(r.runs_left == 1 and "1 more run" or r.runs_left .. " more runs")
+end
+
+--- `linky backfill KIND... --since DATE [--max-requests N] [--reserve N] [--prm PRM]...`
+function M.backfill(self)
+  local kinds, code = kinds_of(self)
+  if not kinds then return code end
+  local a = self.args
+  if not a.since then return self:usage("backfill needs --since DATE, the first day to fill") end
+  if not dates.day(a.since) then return self:usage("--since takes a date YYYY-MM-DD") end
+  local opts = {}
+  for _, name in ipairs { "max_requests", "reserve" } do
+    local n, why = data.count(a, name)
+    if why then return self:usage(why) end
+    opts[name] = n
+  end
+  return each(self, kinds, function(client, kind, prm)
+    local r, err = client:backfill(kind, a.since, { prm = prm, max_requests = opts.max_requests,
+      reserve = opts.reserve, progress = self:progress() })
+    if not r then return nil, self:error(err) end
+    return progress_text(r)
+  end)
+end
+
+return M
