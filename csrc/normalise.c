@@ -1,350 +1,24 @@
-/* normalise.c: one C pass from a response body to linky's result table.
- * Both API generations and the index shape end in the same `points` builder. */
-#include <math.h>
-#include <stdint.h>
-#include <stdarg.h>
+/* normalise.c: one C pass from a response body to linky's result table: the checks before
+ * lua-cjson, then the walk of each shape (legacy, 2026, index) down to the points builder. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
-#include "calendar.h"
-#include "compat.h"
 #include "json_bounds.h"
 #include "normalise.h"
+#include "points.h"
 
-/* Steps a point may have, sent or inferred: 1 minute to 1 day. */
-#define STEP_MIN 60
-#define STEP_MAX 86400
-
-/* lua-cjson reads every JSON number as a double: from 2^53 on, the double may not be the
- * number sent (9007199254740993 reads as 2^53), so such values are refused. */
-#define EXACT_LIMIT 9007199254740992.0
-
-typedef struct {
-  char msg[256];
-} decode_ctx;
-
-/* Field names of one point in a given shape. */
-typedef struct {
-  const char *value, *date, *step, *nature;
-  int curve; /* load curve: a missing step is inferred from the neighbours */
-  int reuse; /* the decoded body is not returned: its objects become the points */
-} point_keys;
-
-static const point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type", 0, 0};
-static const point_keys V2026_KEYS = {"v", "d", "p", "n", 0, 0};
-
-typedef struct {
-  int64_t time;
-  int index;          /* position in document order, 1-based */
-  int step_missing;
-} point_slot;
-
-static int fail(decode_ctx *c, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(c->msg, sizeof c->msg, fmt, ap);
-  va_end(ap);
-  return 0;
-}
-
-/* A short, printable excerpt of a bad value for messages. */
-static const char *excerpt(lua_State *L, int idx, char *buf, size_t size) {
-  size_t len, i, o = 0;
-  const char *s;
-  if (lua_type(L, idx) != LUA_TSTRING) return luaL_typename(L, idx);
-  s = lua_tolstring(L, idx, &len);
-  buf[o++] = '"';
-  for (i = 0; i < len && o + 5 < size; i++) {
-    if (s[i] >= 0x20 && s[i] < 0x7f) buf[o++] = s[i];
-    else buf[o++] = '?';
-  }
-  if (i < len) { buf[o++] = '.'; buf[o++] = '.'; buf[o++] = '.'; }
-  buf[o++] = '"';
-  buf[o] = '\0';
-  return buf;
-}
-
-static int is_null(lua_State *L, int idx) {
-  return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == NULL;
-}
-
-/* The API writes values as decimal strings: "^-?%d+$" within int64. */
-static int parse_int64(const char *s, size_t len, lua_Integer *out) {
-  size_t i = 0;
-  int neg = 0;
-  unsigned long long acc = 0, limit;
-  if (len > 0 && s[0] == '-') { neg = 1; i = 1; }
-  if (i == len) return 0;
-  limit = neg ? 9223372036854775808ULL : 9223372036854775807ULL;
-  for (; i < len; i++) {
-    unsigned d;
-    if (s[i] < '0' || s[i] > '9') return 0;
-    d = (unsigned)(s[i] - '0');
-    if (acc > (limit - d) / 10) return 0;
-    acc = acc * 10 + d;
-  }
-  /* two's complement negation of acc, written without signed overflow */
-  *out = neg ? (lua_Integer)(0 - acc) : (lua_Integer)acc;
-  return 1;
-}
-
-/* Reads the value at the top of the stack into an integer; sets *present. A JSON number
- * must be integral and below 2^53 in magnitude. */
-static int read_value(lua_State *L, lua_Integer *out, int *present) {
-  *present = 1;
-  switch (lua_type(L, -1)) {
-    case LUA_TSTRING: {
-      size_t len;
-      const char *s = lua_tolstring(L, -1, &len);
-      return parse_int64(s, len, out);
-    }
-    case LUA_TNUMBER: {
-      lua_Number d = lua_tonumber(L, -1); /* exact for an integer below 2^53 too */
-      if (!(d > -EXACT_LIMIT && d < EXACT_LIMIT) || d != floor(d)) return 0;
-      *out = (lua_Integer)d;
-      return 1;
-    }
-    case LUA_TLIGHTUSERDATA:
-      if (is_null(L, -1)) { *present = 0; return 1; }
-      return 0;
-    default:
-      return 0;
-  }
-}
-
-static int compare_slots(const void *a, const void *b) {
-  const point_slot *x = a, *y = b;
-  if (x->time != y->time) return x->time < y->time ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
-/* A missing step is the distance to the previous point, else the next point's step. */
-static void infer_steps(lua_State *L, int points, point_slot *slots, int n) {
-  int i;
-  for (i = 0; i < n; i++) {
-    int64_t step = -1;
-    if (!slots[i].step_missing) continue;
-    if (i > 0 && slots[i].time > slots[i - 1].time) {
-      step = slots[i].time - slots[i - 1].time;
-    } else if (i + 1 < n && !slots[i + 1].step_missing) {
-      lua_rawgeti(L, points, slots[i + 1].index);
-      lua_getfield(L, -1, "step");
-      if (lua_isinteger(L, -1)) step = lua_tointeger(L, -1);
-      lua_pop(L, 2);
-    } else if (i + 1 < n && slots[i + 1].time > slots[i].time) {
-      step = slots[i + 1].time - slots[i].time;
-    }
-    if (step >= STEP_MIN && step <= STEP_MAX) { /* a gap or a duplicate is no step */
-      lua_rawgeti(L, points, slots[i].index);
-      lua_pushinteger(L, step);
-      lua_setfield(L, -2, "step");
-      lua_pop(L, 1);
-    }
-  }
-}
-
-/* Empties the table at t, a decoded object about to become a point. */
-static void clear_table(lua_State *L, int t) {
-  lua_pushnil(L);
-  while (lua_next(L, t) != 0) {
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_pushnil(L);
-    lua_rawset(L, t);
-  }
-}
-
-/* Positions of the key strings build_points keeps on the stack: interned once
- * per array instead of once per field access. */
-enum { K_SRC_DATE, K_SRC_VALUE, K_SRC_STEP, K_SRC_NATURE, K_DATE, K_TIME, K_VALUE, K_STEP,
-       K_NATURE, K_COUNT };
-
-static void push_keys(lua_State *L, const point_keys *k) {
-  const char *names[K_COUNT];
-  int j;
-  names[K_SRC_DATE] = k->date;
-  names[K_SRC_VALUE] = k->value;
-  names[K_SRC_STEP] = k->step;
-  names[K_SRC_NATURE] = k->nature;
-  names[K_DATE] = "date";
-  names[K_TIME] = "time";
-  names[K_VALUE] = "value";
-  names[K_STEP] = "step";
-  names[K_NATURE] = "nature";
-  for (j = 0; j < K_COUNT; j++) {
-    if (names[j]) lua_pushstring(L, names[j]);
-    else lua_pushnil(L);
-  }
-}
-
-/* Pushes t[key] for a key kept at stack index `key`; returns its type. */
-static int get_key(lua_State *L, int t, int key) {
-  lua_pushvalue(L, key);
-  return lua_rawget(L, t);
-}
-
-/* t[key] = v, for keys kept on the stack. */
-static void set_integer(lua_State *L, int t, int key, lua_Integer v) {
-  lua_pushvalue(L, key);
-  lua_pushinteger(L, v);
-  lua_rawset(L, t);
-}
-
-static void set_copy(lua_State *L, int t, int key, int idx) {
-  lua_pushvalue(L, key);
-  lua_pushvalue(L, idx);
-  lua_rawset(L, t);
-}
-
-/* Paris offset of one local day when it is the same all day (else 0), so the
- * points of a day cost one calendar lookup; DST days take the exact path. */
-typedef struct {
-  int64_t day;
-  int offset;
-} day_offset;
-
-static int64_t stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev, day_offset *cache) {
-  int64_t day;
-  if (st->has_offset) return st->local - st->offset;
-  day = st->local >= 0 ? st->local / 86400 : -((-st->local + 86399) / 86400);
-  if (day != cache->day) {
-    /* every UTC instant a local time of this day can map to */
-    int first = linky_paris_offset(day * 86400 - 7200);
-    int last = linky_paris_offset(day * 86400 + 86400 - 3600);
-    cache->day = day;
-    cache->offset = first == last ? first : 0;
-  }
-  if (cache->offset) return st->local - cache->offset;
-  return linky_stamp_to_utc(st, has_prev, prev);
-}
-
-/* Pushes the normalised points of the array at `arr`, in time order without
- * duplicate times. `where` names the array in messages. */
-static int build_points(lua_State *L, decode_ctx *c, int arr, const point_keys *k,
-                        const char *where) {
-  int n, i, j, sorted = 1, points, keys;
-  point_slot *slots;
-  day_offset cache = {INT64_MIN, 0};
-  char bad[64];
-  if (!lua_istable(L, arr)) return fail(c, "%s is not an array", where);
-  n = (int)lua_rawlen(L, arr);
-  if (n == 0) { /* cjson decodes {} and [] alike: an object has some key */
-    lua_pushnil(L);
-    if (lua_next(L, arr) != 0) return fail(c, "%s is not an array", where);
-  }
-  luaL_checkstack(L, K_COUNT + 12, "decoding points");
-  /* scratch owned by the GC, so a memory error while building leaks nothing */
-  slots = lua_newuserdatauv(L, (n > 0 ? (size_t)n : 1) * sizeof *slots, 0);
-  lua_createtable(L, n, 0);
-  points = lua_gettop(L);
-  push_keys(L, k);
-  keys = points + 1;
-  for (i = 1; i <= n; i++) {
-    linky_stamp st;
-    size_t dlen;
-    const char *date;
-    lua_Integer value;
-    int64_t step = 0;
-    int present, src, point, nature = 0;
-    unsigned read = 1u << K_SRC_DATE | 1u << K_SRC_VALUE; /* fields this point has */
-    point_slot *slot = &slots[i - 1];
-    if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
-      return fail(c, "%s[%d] is not an object", where, i);
-    src = lua_gettop(L);
-    if (get_key(L, src, keys + K_SRC_DATE) != LUA_TSTRING)  /* src + 1: the date */
-      return fail(c, "%s[%d].%s is missing or not a string", where, i, k->date);
-    date = lua_tolstring(L, -1, &dlen);
-    if (!linky_parse_stamp(date, dlen, &st))
-      return fail(c, "%s[%d].%s: %s is not a date", where, i, k->date,
-                  excerpt(L, -1, bad, sizeof bad));
-    slot->time = stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0, &cache);
-    slot->index = i;
-    if (i > 1 && slot->time <= slots[i - 2].time) sorted = 0;
-    get_key(L, src, keys + K_SRC_VALUE);
-    if (lua_isnil(L, -1))
-      return fail(c, "%s[%d].%s is missing", where, i, k->value);
-    if (!read_value(L, &value, &present)) {
-      if (lua_type(L, -1) == LUA_TNUMBER)
-        return fail(c, "%s[%d].%s: number is not an integer below 2^53 in magnitude (%.17g)",
-                    where, i, k->value, (double)lua_tonumber(L, -1));
-      return fail(c, "%s[%d].%s: %s is not an integer", where, i, k->value,
-                  excerpt(L, -1, bad, sizeof bad));
-    }
-    lua_pop(L, 1);
-    slot->step_missing = 0;
-    if (k->step) {
-      int t = get_key(L, src, keys + K_SRC_STEP);
-      if (t != LUA_TNIL) read |= 1u << K_SRC_STEP;
-      if (t == LUA_TSTRING) {
-        size_t slen;
-        const char *s = lua_tolstring(L, -1, &slen);
-        step = linky_parse_duration(s, slen);
-        if (step < 0)
-          return fail(c, "%s[%d].%s: %s is not a duration", where, i, k->step,
-                      excerpt(L, -1, bad, sizeof bad));
-        if (step < STEP_MIN || step > STEP_MAX)
-          return fail(c, "%s[%d].%s: %s is not a step from 1 minute to 1 day", where, i, k->step,
-                      excerpt(L, -1, bad, sizeof bad));
-      } else if (t == LUA_TNIL || is_null(L, -1)) {
-        slot->step_missing = k->curve;
-      } else {
-        return fail(c, "%s[%d].%s is not a string", where, i, k->step);
-      }
-      lua_pop(L, 1);
-    }
-    if (k->nature) {                                    /* src + 2: the nature */
-      int t = get_key(L, src, keys + K_SRC_NATURE);
-      if (t != LUA_TNIL) read |= 1u << K_SRC_NATURE;
-      nature = t == LUA_TSTRING;
-      if (!nature) lua_pop(L, 1);
-    }
-    if (k->reuse) { /* the source object becomes the point: no second table per point */
-      for (j = K_SRC_DATE; j <= K_SRC_NATURE; j++) {
-        if (!(read & 1u << j)) continue; /* Lua 5.3 would store a nil under an absent key */
-        lua_pushvalue(L, keys + j);
-        lua_pushnil(L);
-        lua_rawset(L, src);
-      }
-      clear_table(L, src);                              /* any other field */
-      point = src;
-    } else {
-      lua_createtable(L, 0, 5);
-      point = lua_gettop(L);
-    }
-    set_copy(L, point, keys + K_DATE, src + 1);
-    set_integer(L, point, keys + K_TIME, (lua_Integer)slot->time);
-    if (present) set_integer(L, point, keys + K_VALUE, value);
-    if (step > 0) set_integer(L, point, keys + K_STEP, (lua_Integer)step);
-    if (nature) set_copy(L, point, keys + K_NATURE, src + 2);
-    lua_pushvalue(L, point);
-    lua_rawseti(L, points, i);
-    lua_settop(L, src - 1);
-  }
-  lua_settop(L, points);                                /* the keys */
-  if (k->curve) infer_steps(L, points, slots, n);
-  if (!sorted) { /* rare: reorder by time and keep the first of equal times */
-    int j, out = 0;
-    qsort(slots, (size_t)n, sizeof *slots, compare_slots);
-    lua_createtable(L, n, 0);
-    for (j = 0; j < n; j++) {
-      if (j > 0 && slots[j].time == slots[j - 1].time) continue;
-      lua_rawgeti(L, points, slots[j].index);
-      lua_rawseti(L, -2, ++out);
-    }
-    lua_replace(L, points);
-  }
-  lua_remove(L, points - 1);                            /* scratch */
-  return 1;
-}
+/* The point fields of each API generation. */
+static const linky_point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type",
+                                             0, 0};
+static const linky_point_keys V2026_KEYS = {"v", "d", "p", "n", 0, 0};
 
 /* Pushes t[key] if it is a string, else fails naming it. */
-static int need_string(lua_State *L, decode_ctx *c, int t, const char *key,
+static int need_string(lua_State *L, linky_decode_ctx *c, int t, const char *key,
                        const char *where) {
   if (lua_getfield(L, t, key) != LUA_TSTRING)
-    return fail(c, "%s%s is missing or not a string", where, key);
+    return linky_decode_fail(c, "%s%s is missing or not a string", where, key);
   return 1;
 }
 
@@ -356,35 +30,35 @@ static void copy_string(lua_State *L, int t, const char *key, int result, const 
     lua_pop(L, 1);
 }
 
-static int decode_legacy(lua_State *L, decode_ctx *c, int body, int result, int curve,
+static int decode_legacy(lua_State *L, linky_decode_ctx *c, int body, int result, int curve,
                          int reuse) {
-  point_keys k = LEGACY_KEYS;
+  linky_point_keys k = LEGACY_KEYS;
   k.curve = curve;
   k.reuse = reuse;
   if (lua_getfield(L, body, "reading_type") != LUA_TTABLE)
-    return fail(c, "reading_type is missing or not an object");
+    return linky_decode_fail(c, "reading_type is missing or not an object");
   if (!need_string(L, c, -1, "unit", "reading_type.")) return 0;
   lua_setfield(L, result, "unit");
   lua_pop(L, 1);
   copy_string(L, body, "quality", result, "quality");
   lua_getfield(L, body, "interval_reading");
-  if (lua_isnil(L, -1)) return fail(c, "interval_reading is missing");
-  if (!build_points(L, c, lua_gettop(L), &k, "interval_reading")) return 0;
+  if (lua_isnil(L, -1)) return linky_decode_fail(c, "interval_reading is missing");
+  if (!linky_build_points(L, c, lua_gettop(L), &k, "interval_reading")) return 0;
   lua_setfield(L, result, "points");
   lua_pop(L, 1);
   return 1;
 }
 
-static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int curve,
+static int decode_v2026(lua_State *L, linky_decode_ctx *c, int body, int result, int curve,
                         int reuse, const char *metier, const char *measure) {
-  point_keys k = V2026_KEYS;
+  linky_point_keys k = V2026_KEYS;
   int grandeurs, n, i, found = 0;
   char where[64];
   k.curve = curve;
   k.reuse = reuse;
   copy_string(L, body, "etapeMetier", result, "quality");
   if (lua_getfield(L, body, "grandeur") != LUA_TTABLE)
-    return fail(c, "grandeur is missing or not an array");
+    return linky_decode_fail(c, "grandeur is missing or not an array");
   grandeurs = lua_gettop(L);
   n = (int)lua_rawlen(L, grandeurs);
   for (i = 1; i <= n; i++) {
@@ -392,7 +66,7 @@ static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int c
     const char *gm, *gp;
     snprintf(where, sizeof where, "grandeur[%d].", i);
     if (lua_rawgeti(L, grandeurs, i) != LUA_TTABLE)
-      return fail(c, "grandeur[%d] is not an object", i);
+      return linky_decode_fail(c, "grandeur[%d] is not an object", i);
     g = lua_gettop(L);
     if (!need_string(L, c, g, "grandeurMetier", where)) return 0;
     gm = lua_tostring(L, -1);
@@ -403,7 +77,7 @@ static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int c
     if (!need_string(L, c, g, "unite", where)) return 0;
     lua_getfield(L, g, "points");
     snprintf(where, sizeof where, "grandeur[%d].points", i);
-    if (!build_points(L, c, lua_gettop(L), &k, where)) return 0;
+    if (!linky_build_points(L, c, lua_gettop(L), &k, where)) return 0;
     if (main) {
       found = 1;
       lua_setfield(L, result, "points");
@@ -427,8 +101,8 @@ static int decode_v2026(lua_State *L, decode_ctx *c, int body, int result, int c
     lua_settop(L, grandeurs);
   }
   if (!found)
-    return fail(c, "no grandeur with grandeurMetier %s and grandeurPhysique %s",
-                metier, measure ? measure : "(any)");
+    return linky_decode_fail(c, "no grandeur with grandeurMetier %s and grandeurPhysique %s",
+                             metier, measure ? measure : "(any)");
   lua_pop(L, 1);
   return 1;
 }
@@ -445,14 +119,15 @@ static void append_all(lua_State *L, int dst) {
 /* Index bodies (shape unconfirmed upstream): values are gathered from every
  * contexte/grandeur of the kind's metier, the totaliser into `points` and each
  * time class into `classes`, then go through the same points builder. */
-static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const char *metier) {
+static int decode_index(lua_State *L, linky_decode_ctx *c, int body, int result,
+                        const char *metier) {
   int contexts, gathered, by_class, nc, i, found = 0;
-  point_keys k = V2026_KEYS;
+  linky_point_keys k = V2026_KEYS;
   k.step = NULL;
   k.nature = NULL;
   copy_string(L, body, "etapeMetier", result, "quality");
   if (lua_getfield(L, body, "contexte") != LUA_TTABLE)
-    return fail(c, "contexte is missing or not an array");
+    return linky_decode_fail(c, "contexte is missing or not an array");
   contexts = lua_gettop(L);
   lua_newtable(L);
   gathered = lua_gettop(L);
@@ -462,16 +137,16 @@ static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const
   for (i = 1; i <= nc; i++) {
     int ng, j, ctx;
     if (lua_rawgeti(L, contexts, i) != LUA_TTABLE)
-      return fail(c, "contexte[%d] is not an object", i);
+      return linky_decode_fail(c, "contexte[%d] is not an object", i);
     ctx = lua_gettop(L);
     copy_string(L, ctx, "etapeMetier", result, "quality");
     if (lua_getfield(L, ctx, "grandeur") != LUA_TTABLE)
-      return fail(c, "contexte[%d].grandeur is missing or not an array", i);
+      return linky_decode_fail(c, "contexte[%d].grandeur is missing or not an array", i);
     ng = (int)lua_rawlen(L, -1);
     for (j = 1; j <= ng; j++) {
       int g, nk, m;
       if (lua_rawgeti(L, ctx + 1, j) != LUA_TTABLE)
-        return fail(c, "contexte[%d].grandeur[%d] is not an object", i, j);
+        return linky_decode_fail(c, "contexte[%d].grandeur[%d] is not an object", i, j);
       g = lua_gettop(L);
       if (lua_getfield(L, g, "grandeurMetier") != LUA_TSTRING ||
           strcmp(lua_tostring(L, -1), metier) != 0) {
@@ -479,11 +154,13 @@ static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const
         continue;
       }
       if (lua_getfield(L, g, "unite") != LUA_TSTRING)
-        return fail(c, "contexte[%d].grandeur[%d].unite is missing or not a string", i, j);
+        return linky_decode_fail(c, "contexte[%d].grandeur[%d].unite is missing or not a string",
+                                 i, j);
       lua_setfield(L, result, "unit");
       if (lua_getfield(L, g, "cadranTotalisateur") != LUA_TTABLE ||
           lua_getfield(L, -1, "valeur") != LUA_TTABLE)
-        return fail(c, "contexte[%d].grandeur[%d].cadranTotalisateur.valeur is missing", i, j);
+        return linky_decode_fail(
+            c, "contexte[%d].grandeur[%d].cadranTotalisateur.valeur is missing", i, j);
       found = 1;
       append_all(L, gathered);
       lua_settop(L, g);
@@ -492,18 +169,20 @@ static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const
         for (m = 1; m <= ncal; m++) {
           if (lua_rawgeti(L, cal, m) != LUA_TTABLE ||
               lua_getfield(L, -1, "classeTemporelle") != LUA_TTABLE)
-            return fail(c, "contexte[%d].grandeur[%d].calendrier[%d].classeTemporelle is missing",
-                        i, j, m);
+            return linky_decode_fail(
+                c, "contexte[%d].grandeur[%d].calendrier[%d].classeTemporelle is missing", i, j, m);
           nk = (int)lua_rawlen(L, -1);
           for (int q = 1; q <= nk; q++) {
-            if (lua_rawgeti(L, -1, q) != LUA_TTABLE) return fail(c, "classeTemporelle[%d] is not an object", q);
+            if (lua_rawgeti(L, -1, q) != LUA_TTABLE)
+              return linky_decode_fail(c, "classeTemporelle[%d] is not an object", q);
             if (lua_getfield(L, -1, "libelleClasseTemporelle") != LUA_TSTRING) {
               lua_pop(L, 1);
               if (lua_getfield(L, -1, "idClasseTemporelle") != LUA_TSTRING)
-                return fail(c, "classeTemporelle[%d] has no libelleClasseTemporelle", q);
+                return linky_decode_fail(c, "classeTemporelle[%d] has no libelleClasseTemporelle",
+                                         q);
             }
             if (lua_getfield(L, -2, "valeur") != LUA_TTABLE)
-              return fail(c, "classeTemporelle[%d].valeur is missing", q);
+              return linky_decode_fail(c, "classeTemporelle[%d].valeur is missing", q);
             lua_pushvalue(L, -2);                       /* label */
             if (lua_rawget(L, by_class) != LUA_TTABLE) {
               lua_pop(L, 1);
@@ -523,13 +202,13 @@ static int decode_index(lua_State *L, decode_ctx *c, int body, int result, const
     }
     lua_settop(L, contexts + 2);
   }
-  if (!found) return fail(c, "no %s index grandeur in contexte", metier);
-  if (!build_points(L, c, gathered, &k, "cadranTotalisateur.valeur")) return 0;
+  if (!found) return linky_decode_fail(c, "no %s index grandeur in contexte", metier);
+  if (!linky_build_points(L, c, gathered, &k, "cadranTotalisateur.valeur")) return 0;
   lua_setfield(L, result, "points");
   lua_newtable(L);                                      /* classes */
   lua_pushnil(L);
   while (lua_next(L, by_class) != 0) {
-    if (!build_points(L, c, lua_gettop(L), &k, "classeTemporelle.valeur")) return 0;
+    if (!linky_build_points(L, c, lua_gettop(L), &k, "classeTemporelle.valeur")) return 0;
     lua_remove(L, -2);
     lua_pushvalue(L, -2);
     lua_insert(L, -2);
@@ -556,7 +235,7 @@ static const char *spec_string(lua_State *L, const char *key, const char *def) {
 /* core.decode(body, spec) -> result[, decoded] | nil, message
  * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
 int linky_decode(lua_State *L) {
-  decode_ctx c;
+  linky_decode_ctx c;
   const char *text, *shape, *metier, *measure;
   size_t len, bad;
   int curve, keep, body, result, ok;
