@@ -120,10 +120,12 @@ embed: deps build/embed/host
 	@rm -rf $(BUILD_DIR)/state
 	@$(SPEC_ENV) $(LUA) examples/embed/check.lua build/embed/host
 
-# API reference from the LDoc comments: build/doc/index.html.
+# API reference from the LDoc comments and the pages of docs/: build/doc/index.html. LDoc runs
+# under Lua 5.1: Debian's lua-markdown (which escapes <kind> in code) is installed for it alone.
+LDOC        ?= lua5.1 /usr/bin/ldoc
 doc: deps
 	rm -rf build/doc
-	ldoc --fatalwarnings .
+	$(LDOC) --fatalwarnings .
 
 $(FUZZ_BIN): fuzz/fuzz_core.c fuzz/harness.lua $(SOURCES) $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
