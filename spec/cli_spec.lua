@@ -632,7 +632,7 @@ date,value,unit
         args[#args] = dir .. "/plain." .. fmt
         local r = data(args)
         assert.equal(0, r.code, r.err)
-        assert.equal("", r.err)
+        assert.equal("linky: warning: 7 of 17 days without data: 2026-03-08 to 2026-03-14 (no data)\n", r.err)
         assert.equal(read(dir .. "/plain." .. fmt), read(dir .. "/tty." .. fmt))
       end
       local _, rows = read(dir .. "/tty.csv"):gsub("\n", "")

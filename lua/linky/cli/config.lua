@@ -213,10 +213,11 @@ function M.client(self, prm)
   local opts = { token = tok, timeout = timeout, cainfo = a.cainfo, proxy = a.proxy,
     today = self.forced_today,
     clock = self.injected.clock, monotonic = self.injected.monotonic, sleep = self.injected.sleep }
+  local given = { prm = prm or (type(a.prm) == "string" and a.prm or nil), api = a.api,
+    base_url = a.base_url, from = a.from, user_agent = a.user_agent }
   local ok
-  for key, option in pairs { prm = prm or (type(a.prm) == "string" and a.prm or nil), api = a.api,
-      base_url = a.base_url, from = a.from, user_agent = a.user_agent } do
-    opts[key], ok, code = M.get(self, key, option)
+  for _, key in ipairs { "prm", "api", "base_url", "from", "user_agent" } do
+    opts[key], ok, code = M.get(self, key, given[key])
     if ok == false then return nil, code end
   end
   opts.user_agent = opts.user_agent or ("linky-cli/" .. linky._VERSION)
