@@ -195,21 +195,21 @@ date,value,unit
       assert.equal(0, r.code)
       assert.equal([[
 {
-  "prm": "11111111111111",
-  "kind": "daily_consumption",
-  "api": "2026",
-  "type": "consommation_quotidienne",
-  "start": "2026-04-01",
-  "end": "2026-04-04",
-  "unit": "Wh",
-  "quality": "BRUT",
-  "requests": 1,
-  "cached": 0,
-  "gaps": [],
-  "points": [
-    {"date": "2026-04-01", "time": 1774994400, "value": 9271},
-    {"date": "2026-04-02", "time": 1775080800, "value": 12724},
-    {"date": "2026-04-03", "time": 1775167200, "value": 14054}
+  "prm":"11111111111111",
+  "kind":"daily_consumption",
+  "api":"2026",
+  "type":"consommation_quotidienne",
+  "start":"2026-04-01",
+  "end":"2026-04-04",
+  "unit":"Wh",
+  "quality":"BRUT",
+  "requests":1,
+  "cached":0,
+  "gaps":[],
+  "points":[
+    {"date":"2026-04-01","time":1774994400,"value":9271},
+    {"date":"2026-04-02","time":1775080800,"value":12724},
+    {"date":"2026-04-03","time":1775167200,"value":14054}
   ]
 }
 ]], r.out)
@@ -219,21 +219,21 @@ date,value,unit
       local r = data { "maxpower", "--api", "legacy", "--start", "2023-04-01", "--end", "2023-04-04", "--format", "json" }
       assert.equal([[
 {
-  "prm": "11111111111111",
-  "kind": "consumption_max_power",
-  "api": "legacy",
-  "type": "consumption_max_power",
-  "start": "2023-04-01",
-  "end": "2023-04-04",
-  "unit": "VA",
-  "quality": "BRUT",
-  "requests": 1,
-  "cached": 0,
-  "gaps": [],
-  "points": [
-    {"date": "2023-04-01 12:06:20", "time": 1680343580, "value": 4638},
-    {"date": "2023-04-02 19:27:46", "time": 1680456466, "value": 4410},
-    {"date": "2023-04-03 21:42:12", "time": 1680550932, "value": 3570}
+  "prm":"11111111111111",
+  "kind":"consumption_max_power",
+  "api":"legacy",
+  "type":"consumption_max_power",
+  "start":"2023-04-01",
+  "end":"2023-04-04",
+  "unit":"VA",
+  "quality":"BRUT",
+  "requests":1,
+  "cached":0,
+  "gaps":[],
+  "points":[
+    {"date":"2023-04-01 12:06:20","time":1680343580,"value":4638},
+    {"date":"2023-04-02 19:27:46","time":1680456466,"value":4410},
+    {"date":"2023-04-03 21:42:12","time":1680550932,"value":3570}
   ]
 }
 ]], r.out)
@@ -246,21 +246,21 @@ date,value,unit
         .. '{"v":"5","d":"2026-04-01"},{"v":null,"d":"2026-04-02"}]}]}' }
       local r = data { "daily", "--start", "2026-04-01", "--end", "2026-04-03", "--format", "json" }
       assert.equal(0, r.code)
-      assert.truthy(r.out:find('{"date": "2026-04-02", "time": 1775080800, "value": null}', 1, true))
+      assert.truthy(r.out:find('{"date":"2026-04-02","time":1775080800,"value":null}', 1, true))
       server:script { type = "consommation_quotidienne", status = 200, body = '{"idPrm":"11111111111111",'
         .. '"etapeMetier":"BRUT","periode":{"dateDebut":"2026-04-01","dateFin":"2026-04-03"},'
         .. '"grandeur":[{"grandeurMetier":"CONS","grandeurPhysique":"EA","unite":"Wh","points":[]}]}' }
       r = data { "daily", "--start", "2026-04-01", "--end", "2026-04-03", "--format", "json" }
       assert.equal(0, r.code)
-      assert.truthy(r.out:find('"points": []', 1, true))
+      assert.truthy(r.out:find('"points":[]', 1, true))
     end)
 
     it("writes load-curve totals per hour", function()
       local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--format", "json", "--by", "hour" }
-      assert.truthy(r.out:find('"unit": "Wh",', 1, true))
-      assert.truthy(r.out:find('"by": "hour",', 1, true))
-      assert.truthy(r.out:find('{"start": "2026-04-01 00:00:00", "time": 1774994400, "value": 259, "count": 2, '
-        .. '"min": 55, "max": 204}', 1, true))
+      assert.truthy(r.out:find('"unit":"Wh",', 1, true))
+      assert.truthy(r.out:find('"by":"hour",', 1, true))
+      assert.truthy(r.out:find('{"start":"2026-04-01 00:00:00","time":1774994400,"value":259,"count":2,'
+        .. '"min":55,"max":204}', 1, true))
     end)
   end)
 
@@ -638,8 +638,8 @@ date,value,unit
       local _, rows = read(dir .. "/tty.csv"):gsub("\n", "")
       assert.equal(1 + 10 * 48, rows)
       local json = read(dir .. "/tty.json")
-      assert.truthy(json:find('"gaps": [\n    {\n      "end": "2026-03-15",\n      "reason": "missing",\n'
-        .. '      "settled": true,\n      "start": "2026-03-08"\n    }\n  ],', 1, true), json)
+      assert.truthy(json:find('"gaps":[\n    {"start":"2026-03-08","end":"2026-03-15","reason":"missing",'
+        .. '"settled":true}\n  ],', 1, true), json)
     end)
 
     it("says when a request is retried, and why", function()

@@ -1,0 +1,134 @@
+--- The chart renderer: bars per day or period; for load curves, a line of half-hour cells per day.
+-- @module linky.format.chart
+local analysis = require "linky.analysis"
+local common = require "linky.format.common"
+local core = require "linky.core"
+
+local group, pad_left, pad_right, round = common.group, common.pad_left, common.pad_right, common.round
+
+local M = {}
+
+local SHADES = { "░", "▒", "▓", "█" }
+
+-- Load curves: one line per Paris day, 48 half-hour cells shaded by mean power.
+local function curve_chart(v, opts, c)
+  local days, order = {}, {}
+  local function day_entry(day)
+    local d = days[day]
+    if not d then
+      d = { sum = {}, weight = {} }
+      days[day] = d
+      order[#order + 1] = day
+    end
+    return d
+  end
+  for _, p in ipairs(v.res.points) do
+    local t = p.time - (p.step or 0)
+    local local_t = t + core.paris_offset(t)
+    local d = day_entry(local_t // 86400)
+    if p.value ~= nil then
+      local slot = local_t % 86400 // 1800
+      local w = p.step or 1800
+      d.sum[slot] = (d.sum[slot] or 0) + p.value * w
+      d.weight[slot] = (d.weight[slot] or 0) + w
+      d.max = math.max(d.max or p.value, p.value)
+    end
+  end
+  table.sort(order)
+  local max = 0
+  for _, d in pairs(days) do max = math.max(max, d.max or 0) end
+  local lines = { c.bold(common.title(v)), "" }
+  local axis = {}
+  for h = 0, 23, 3 do axis[#axis + 1] = ("%02d"):format(h) .. (" "):rep(4) end
+  local lw = #"2026-04-01 Wed"
+  lines[#lines + 1] = (" "):rep(lw + 2) .. c.dim(table.concat(axis))
+  local energy_of = {}
+  local per_day, why = analysis.aggregate(v.res, "day") -- unknown energy: "-" each day, and a note
+  for _, d in ipairs(per_day or {}) do energy_of[d.start] = d.value end
+  local energies, we = {}, 0
+  for i, day in ipairs(order) do
+    energies[i] = group(energy_of[core.date_of_day(day)])
+    we = math.max(we, #energies[i])
+  end
+  for i, day in ipairs(order) do
+    local d = days[day]
+    local cells = {}
+    for slot = 0, 47 do
+      local w = d.weight[slot]
+      if not w then cells[#cells + 1] = " "
+      else
+        local mean = d.sum[slot] / w
+        if mean <= 0 then cells[#cells + 1] = "·"
+        else cells[#cells + 1] = SHADES[math.min(4, math.max(1, math.ceil(mean / max * 4)))] end
+      end
+    end
+    local date = core.date_of_day(day)
+    lines[#lines + 1] = ("%s %s │%s│ %s Wh   max %s W"):format(date, common.weekday(date),
+      c.bar(table.concat(cells)), pad_left(energies[i], we), group(d.max))
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = c.dim(("one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero")
+    :format(group(round(max / 4)), group(round(max / 2)), group(round(max * 3 / 4)), group(max)))
+  if not per_day then lines[#lines + 1] = c.dim(why.message) end
+  if opts.offpeak then
+    local split, err = analysis.split_offpeak(v.res, opts.offpeak)
+    if not split then return nil, err end
+    local total = split.peak + split.offpeak
+    local function share(x) return total > 0 and round(x / total * 100) or 0 end
+    local ranges = table.concat(opts.offpeak, ", ")
+    local a, b = group(split.peak), group(split.offpeak)
+    local w = math.max(#a, #b, #group(total))
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("peak", pad_left(a, w), share(split.peak),
+      c.dim("outside " .. ranges))
+    lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("off-peak", pad_left(b, w), share(split.offpeak),
+      c.dim(ranges))
+    lines[#lines + 1] = ("%-9s %s Wh"):format("total", pad_left(group(total), w))
+  end
+  return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
+end
+
+--- A chart: bars per day (or per period), or for load curves one line per day of half-hour
+-- cells shaded by power.
+-- @tparam table v a view
+-- @tparam table opts `color`, `offpeak`, `bar` (cells, default 50)
+-- @treturn string|nil
+-- @treturn table the analysis error of the off-peak split
+function M.chart(v, opts)
+  opts = opts or {}
+  local c = common.painter(opts.color)
+  if v.curve then return curve_chart(v, opts, c) end
+  if v.index then -- index readings only grow: chart what each day adds
+    local changes = {}
+    for i = 2, #v.rows do
+      local a, b = v.rows[i - 1].value, v.rows[i].value
+      changes[#changes + 1] = { date = v.rows[i].date, value = a and b and b - a or nil }
+    end
+    v = setmetatable({ rows = changes, index = false, summable = true }, { __index = v })
+  end
+  local st = common.stats(v.rows)
+  local lines = { c.bold(common.title(v)), "" }
+  local labels, values, wl, wv = {}, {}, 0, 0
+  for i, r in ipairs(v.rows) do
+    labels[i], values[i] = common.label(v, r.date), group(r.value)
+    wl, wv = math.max(wl, common.width(labels[i])), math.max(wv, #values[i])
+  end
+  local cells, unit = opts.bar or 50, v.unit or ""
+  for _, s in ipairs(v.summable and { group(st.total) } or {}) do wv = math.max(wv, #s) end
+  for i, r in ipairs(v.rows) do
+    local b = common.bar(r.value, st.max, cells)
+    lines[#lines + 1] = ("%s │%s │ %s %s"):format(pad_right(labels[i], wl), c.bar(pad_right(b, cells)),
+      pad_left(values[i], wv), unit)
+  end
+  if #v.rows == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  local summary = {}
+  if v.summable then summary[1] = { "total", group(st.total) } end
+  if st.mean then summary[#summary + 1] = { "mean", group(st.mean) } end
+  for _, s in ipairs(summary) do
+    lines[#lines + 1] = ("%s  %s   %s %s"):format(pad_right("", wl), pad_left(s[1], cells),
+      pad_left(s[2], wv), unit)
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+return M

@@ -1,0 +1,41 @@
+--- The CSV renderer: one line per point or period, RFC 4180 quoting, LF line ends.
+-- @module linky.format.csv
+local common = require "linky.format.common"
+
+local num = common.num
+
+local M = {}
+
+local function field(s)
+  s = s == nil and "" or tostring(s)
+  if s:find('[,"\r\n]') then return '"' .. s:gsub('"', '""') .. '"' end
+  return s
+end
+
+--- CSV with a header: `date,value,unit` (+ `step` for load curves, + `energy_wh` with energy;
+-- `date,value,unit,count,min,max` per period). RFC 4180 quoting, LF line ends.
+-- @tparam table v a view
+-- @treturn string
+function M.csv(v)
+  local cols = { "date", "value", "unit" }
+  if v.by then
+    cols[4], cols[5], cols[6] = "count", "min", "max"
+  elseif v.curve then
+    cols[4] = "step"
+    if v.rows[1] and v.rows[1].energy ~= nil then cols[5] = "energy_wh" end
+  end
+  local out = { table.concat(cols, ",") }
+  for _, r in ipairs(v.rows) do
+    local f = { field(r.date), field(num(r.value)), field(v.unit) }
+    if v.by then
+      f[4], f[5], f[6] = num(r.count), num(r.min), num(r.max)
+    elseif v.curve then
+      f[4] = num(r.step)
+      if cols[5] then f[5] = num(r.energy) end
+    end
+    out[#out + 1] = table.concat(f, ",")
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+return M

@@ -1,0 +1,110 @@
+--- The table renderer: a row per point or period, a bar scaled to the maximum, then the totals.
+-- @module linky.format.table
+local analysis = require "linky.analysis"
+local common = require "linky.format.common"
+
+local group, label, width = common.group, common.label, common.width
+local pad_left, pad_right = common.pad_left, common.pad_right
+
+local M = {}
+
+--- A table: date, value, unit and a bar scaled to the maximum, then total, mean and max.
+-- A load curve whose energy is unknown (a point without a step) has no energy line but a note.
+-- @tparam table v a view
+-- @tparam table opts `color`, `offpeak` (list of ranges), `bar` (cells, default 30)
+-- @treturn string|nil
+-- @treturn table the analysis error of the off-peak split
+function M.table(v, opts)
+  opts = opts or {}
+  local c = common.painter(opts.color)
+  local st = common.stats(v.rows)
+  -- An extra column: energy per interval (load curves with --energy), change since the previous
+  -- reading (index kinds, whose bars then show that change).
+  local extra, bar_of, bar_max = nil, {}, st.max
+  if v.curve and v.rows[1] ~= nil and v.rows[1].energy ~= nil then
+    extra = "energy"
+  elseif v.index then
+    extra, bar_max = "change", 0
+    for i, r in ipairs(v.rows) do
+      local prev = v.rows[i - 1]
+      r.energy = prev and prev.value and r.value and r.value - prev.value or nil
+      bar_of[i] = r.energy
+      bar_max = math.max(bar_max, r.energy or 0)
+    end
+  end
+  local show_energy = extra ~= nil
+  local lines, cells = {}, {}
+  local wl, wv, we = #"date", #"value", #(extra or "")
+  for i, r in ipairs(v.rows) do
+    local row = { label(v, r.date), group(r.value), show_energy and group(r.energy) or nil }
+    cells[i] = row
+    wl, wv = math.max(wl, width(row[1])), math.max(wv, #row[2])
+    if row[3] then we = math.max(we, #row[3]) end
+  end
+  local unit = v.unit or ""
+  local summary = {}
+  local function add(name, value, u, note)
+    summary[#summary + 1] = { name, group(value), u, note }
+    wl, wv = math.max(wl, #name), math.max(wv, #group(value))
+  end
+  local note
+  if v.curve then
+    local wh, why = analysis.energy(v.res)
+    if wh then
+      local energy = 0
+      for _, p in ipairs(wh.points) do energy = energy + (p.value or 0) end
+      add("energy", energy, "Wh", ("%d intervals"):format(st.count))
+    else
+      note = why.message
+    end
+    if opts.offpeak then
+      local split, err = analysis.split_offpeak(v.res, opts.offpeak)
+      if not split then return nil, err end
+      local ranges = table.concat(opts.offpeak, ", ")
+      add("peak", split.peak, "Wh", "outside " .. ranges)
+      add("off-peak", split.offpeak, "Wh", ranges)
+    end
+    if st.mean then add("mean power", st.mean, unit) end
+    if st.max then add("max power", st.max, unit, label(v, st.max_row.date)) end
+  elseif v.index then
+    local first, last = v.rows[1], v.rows[#v.rows]
+    if first and first.value and last.value then
+      add("change", last.value - first.value, unit,
+        ("from %s to %s"):format(label(v, first.date), label(v, last.date)))
+    end
+  else
+    if v.summable then
+      add("total", st.total, unit, ("%d %s"):format(st.count, v.by and v.by .. "s" or "days"))
+    end
+    if st.mean then add("mean", st.mean, unit) end
+    if st.max then add("max", st.max, unit, label(v, st.max_row.date)) end
+  end
+  local wu = math.max(#"unit", #unit, show_energy and 0 or 2)
+  lines[1] = c.bold(common.title(v))
+  lines[2] = ""
+  local head = pad_right("date", wl) .. "  " .. pad_left("value", wv) .. "  " .. pad_right("unit", wu)
+  if show_energy then head = head .. "  " .. pad_left(extra, we) .. "    " end
+  lines[3] = c.dim(head)
+  local bar_cells = opts.bar or 30
+  for i, r in ipairs(v.rows) do
+    local row = cells[i]
+    local line = pad_right(row[1], wl) .. "  " .. pad_left(row[2], wv) .. "  " .. pad_right(unit, wu)
+    if show_energy then line = line .. "  " .. pad_left(row[3], we) .. "  Wh" end
+    local b = common.bar(r.value, bar_max, bar_cells)
+    if v.index then b = common.bar(bar_of[i], bar_max, bar_cells) end
+    lines[#lines + 1] = line .. "  " .. c.bar(b)
+  end
+  if #v.rows == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  lines[#lines + 1] = c.dim(("─"):rep(wl + wv + wu + 4))
+  for _, s in ipairs(summary) do
+    lines[#lines + 1] = pad_right(s[1], wl) .. "  " .. pad_left(s[2], wv) .. "  " .. pad_right(s[3], wu)
+      .. (s[4] and ("  " .. c.dim(s[4])) or "")
+  end
+  if st.missing > 0 then
+    lines[#lines + 1] = c.dim(("%d value%s missing"):format(st.missing, st.missing == 1 and "" or "s"))
+  end
+  if note then lines[#lines + 1] = c.dim(note) end
+  return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
+end
+
+return M
