@@ -179,7 +179,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
 	rm -f $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(LUA_FILES))
-	-rmdir $(sort $(dir $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(filter lua/linky/%/%,$(LUA_FILES))))) 2>/dev/null
+	-rmdir $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(sort $(dir $(wildcard lua/linky/*/*.lua)))) 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_FILES)))
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 
