@@ -55,6 +55,7 @@ build = {
     ["linky.cli.state"] = "lua/linky/cli/state.lua",
     ["linky.cli.update"] = "lua/linky/cli/update.lua",
     ["linky.context"] = "lua/linky/context.lua",
+    ["linky.cost"] = "lua/linky/cost.lua",
     ["linky.dates"] = "lua/linky/dates.lua",
     ["linky.db"] = "lua/linky/db.lua",
     ["linky.errors"] = "lua/linky/errors.lua",

@@ -13,6 +13,7 @@
 local analysis = require "linky.analysis"
 local call = require "linky.call"
 local context = require "linky.context"
+local cost = require "linky.cost"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local db_ = require "linky.db"
@@ -46,6 +47,11 @@ end
 M.energy = analysis.energy
 M.aggregate = analysis.aggregate
 M.split_offpeak = analysis.split_offpeak
+
+--- Prices a result with a tariff (see `linky.cost`): `linky.cost(result, tariff [, opts])`
+-- -> `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }` | nil, err.
+-- @function cost
+M.cost = cost.cost
 
 --- Decodes a Conso API token locally (no signature check).
 -- @tparam string tok the token

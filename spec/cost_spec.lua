@@ -1,0 +1,192 @@
+-- What it cost: hand-checked prices of constant-power days under base, peak/off-peak and Tempo
+-- tariffs, DST days, the 06:00 colour boundary, a price change at midnight, subscriptions over
+-- months of 28, 30 and 31 days, and every tariff mistake named.
+local linky = require "linky"
+local core = require "linky.core"
+
+local HC = { "22:00-06:00" }
+
+-- A load-curve result of `watts` constant power over the Paris days [first, stop).
+local function curve(first, stop, watts, gaps)
+  local points = {}
+  local t, last = core.to_epoch(first .. " 00:00:00"), core.to_epoch(stop .. " 00:00:00")
+  while t < last do
+    t = t + 1800
+    points[#points + 1] = { time = t, date = os.date("!%Y-%m-%d %H:%M:%S", t + core.paris_offset(t - 1)),
+                            value = watts, step = 1800 }
+  end
+  return { kind = "consumption_load_curve", unit = "W", start = first, ["end"] = stop, points = points,
+           gaps = gaps or {} }
+end
+
+local function base(price, sub, from)
+  return { name = "Base", periods = { { from = from or "2026-01-01", subscription = sub or 0,
+                                        prices = { base = price } } },
+           classes = { { name = "base" } } }
+end
+
+local function hphc(hp, hc, sub)
+  return { periods = { { from = "2026-01-01", subscription = sub or 0, prices = { hc = hc, hp = hp } } },
+           classes = { { name = "hc", hours = HC }, { name = "hp" } } }
+end
+
+local TEMPO = {
+  name = "Tempo", day_starts = "06:00",
+  periods = { { from = "2026-01-01", subscription = 0,
+                prices = { blue_hc = 0.10, blue_hp = 0.20, white_hc = 0.30, white_hp = 0.40,
+                           red_hc = 0.50, red_hp = 0.60 } } },
+  classes = {
+    { name = "blue_hc", colour = "blue", hours = HC }, { name = "blue_hp", colour = "blue" },
+    { name = "white_hc", colour = "white", hours = HC }, { name = "white_hp", colour = "white" },
+    { name = "red_hc", colour = "red", hours = HC }, { name = "red_hp", colour = "red" },
+  },
+}
+
+local function near(expected, got)
+  assert.is_true(math.abs(expected - got) < 1e-9, ("expected %.12g, got %.12g"):format(expected, got))
+end
+
+describe("linky.cost", function()
+  it("prices a day of constant power under a base tariff, with its subscription", function()
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), base(0.2, 15)))
+    near(24, c.kwh)
+    near(4.8, c.energy) -- 24 kWh at 0.20
+    near(0.5, c.subscription) -- 15 a month, June has 30 days
+    near(5.3, c.total)
+    near(24, c.classes.base.kwh)
+    near(4.8, c.classes.base.cost)
+    assert.equal(1, #c.days)
+    assert.equal("2026-06-10", c.days[1].date)
+    near(5.3, c.days[1].total)
+  end)
+
+  it("splits peak and off-peak hours by each interval's start", function()
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), hphc(0.20, 0.15)))
+    near(8, c.classes.hc.kwh) -- 22:00-06:00: 16 half-hours of 500 Wh
+    near(16, c.classes.hp.kwh)
+    near(8 * 0.15 + 16 * 0.20, c.energy)
+  end)
+
+  it("counts the DST days' 46 and 50 half-hours, the changed hour in off-peak", function()
+    local spring = assert(linky.cost(curve("2026-03-29", "2026-03-30", 1000), hphc(0.2, 0.1)))
+    near(23, spring.kwh)
+    near(7, spring.classes.hc.kwh) -- 00:00-06:00 lacks 02:00-03:00: 10 half-hours, then 22:00-24:00
+    near(16, spring.classes.hp.kwh)
+    local autumn = assert(linky.cost(curve("2026-10-25", "2026-10-26", 1000), hphc(0.2, 0.1)))
+    near(25, autumn.kwh)
+    near(9, autumn.classes.hc.kwh) -- 02:00-03:00 twice: 14 half-hours, then 22:00-24:00
+    near(16, autumn.classes.hp.kwh)
+  end)
+
+  it("gives an interval starting at 05:30 the previous tariff day's Tempo colour", function()
+    local colours = { ["2026-06-09"] = "red", ["2026-06-10"] = "blue" }
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), TEMPO, { colours = colours }))
+    near(6, c.classes.red_hc.kwh) -- 00:00 to 06:00 belongs to the red tariff day of the 9th
+    near(16, c.classes.blue_hp.kwh) -- 06:00 to 22:00
+    near(2, c.classes.blue_hc.kwh) -- 22:00 to 24:00
+    assert.is_nil(c.classes.red_hp)
+    near(6 * 0.5 + 16 * 0.2 + 2 * 0.1, c.energy)
+    local by_function = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), TEMPO,
+      { colours = function(day) return colours[day] end }))
+    near(c.energy, by_function.energy)
+  end)
+
+  it("changes price at midnight inside the range", function()
+    local tariff = base(0.2)
+    tariff.periods[2] = { from = "2026-06-11", subscription = 0, prices = { base = 0.25 } }
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-12", 1000), tariff))
+    near(24 * 0.2, c.days[1].energy)
+    near(24 * 0.25, c.days[2].energy)
+    near(24 * 0.45, c.energy)
+  end)
+
+  it("charges every day of the range its month's share of the subscription, with data or not", function()
+    local res = curve("2026-02-27", "2026-03-02", 0)
+    res.points = {} -- no data at all: the subscription is still due
+    local c = assert(linky.cost(res, base(0.2, 14)))
+    near(14 / 28, c.days[1].subscription) -- February 2026: 28 days
+    near(14 / 28, c.days[2].subscription)
+    near(14 / 31, c.days[3].subscription) -- March: 31 days
+    near(2 * 14 / 28 + 14 / 31, c.subscription)
+    near(0, c.energy)
+    local june = assert(linky.cost(curve("2026-06-01", "2026-07-01", 0), base(0.2, 15)))
+    near(15, june.subscription) -- 30 days of 15 / 30
+  end)
+
+  it("repeats the result's gaps", function()
+    local gaps = { { start = "2026-06-10", ["end"] = "2026-06-11", reason = "missing" } }
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000, gaps), base(0.2)))
+    assert.same(gaps, c.gaps)
+  end)
+
+  it("prices daily consumption when no class depends on hours or colours", function()
+    local res = { kind = "daily_consumption", unit = "Wh", start = "2026-06-10", ["end"] = "2026-06-12",
+      points = { { time = core.to_epoch("2026-06-10 00:00:00"), date = "2026-06-10", value = 10000 },
+                 { time = core.to_epoch("2026-06-11 00:00:00"), date = "2026-06-11", value = 20000 } } }
+    local weekend = { periods = { { from = "2026-01-01", prices = { we = 0.1, week = 0.2 } } },
+                      classes = { { name = "we", days = { "sat", "sun" } }, { name = "week" } } }
+    local c = assert(linky.cost(res, weekend))
+    near(30 * 0.2, c.energy) -- a Wednesday and a Thursday
+    local _, err = linky.cost(res, hphc(0.2, 0.1))
+    assert.equal("invalid_argument", err.kind)
+  end)
+
+  describe("names every mistake of a tariff", function()
+    local function refused(tariff, field, opts, res)
+      local c, err = linky.cost(res or curve("2026-06-10", "2026-06-11", 1000), tariff, opts)
+      assert.is_nil(c)
+      assert.equal("invalid_argument", err.kind)
+      assert.truthy(err.message:find(field, 1, true), err.message)
+    end
+
+    it("a price key that names no class, and a class without a price", function()
+      local t = base(0.2)
+      t.periods[1].prices.peak = 0.3
+      refused(t, "tariff.periods[1].prices.peak")
+      refused(hphc(0.2, nil), "tariff.periods[1].prices.hc")
+    end)
+
+    it("an unknown colour in a class or in the colours", function()
+      local t = hphc(0.2, 0.1)
+      t.classes[1].colour = "green"
+      refused(t, "tariff.classes[1].colour")
+      refused(TEMPO, 'colours["2026-06-10"]', { colours = { ["2026-06-09"] = "blue", ["2026-06-10"] = "pink" } })
+    end)
+
+    it("a tariff day without a colour when a class needs one", function()
+      refused(TEMPO, "2026-06-09", { colours = { ["2026-06-10"] = "blue" } })
+    end)
+
+    it("a date before the first period, and periods unsorted or repeated", function()
+      refused(base(0.2, 0, "2026-06-11"), "tariff.periods[1].from")
+      local t = base(0.2)
+      t.periods[2] = { from = "2025-01-01", prices = { base = 0.1 } }
+      refused(t, "tariff.periods[2].from")
+      t.periods[2].from = "2026-01-01"
+      refused(t, "tariff.periods[2].from")
+    end)
+
+    it("bad hours, days, prices and subscriptions", function()
+      local t = hphc(0.2, 0.1)
+      t.classes[1].hours = { "25:00-06:00" }
+      refused(t, "tariff.classes[1].hours")
+      t = hphc(0.2, 0.1)
+      t.classes[1].days = { "someday" }
+      refused(t, "tariff.classes[1].days[1]")
+      refused(base(-1), "tariff.periods[1].prices.base")
+      refused(base(0.2, "15"), "tariff.periods[1].subscription")
+      refused({ periods = {}, classes = { { name = "x" } } }, "tariff.periods")
+      refused({ periods = { { from = "2026-01-01", prices = {} } } }, "tariff.classes")
+    end)
+
+    it("and never raises for a tariff of the wrong shape", function()
+      for _, t in ipairs { 1, "x", {}, { classes = 1 }, { classes = { 1 } }, { classes = { {} } },
+                           { classes = { { name = "a" } }, periods = { 1 } },
+                           { classes = { { name = "a" } }, periods = { { from = 1 } } } } do
+        local c, err = linky.cost(curve("2026-06-10", "2026-06-11", 1000), t)
+        assert.is_nil(c)
+        assert.equal("invalid_argument", err.kind)
+      end
+    end)
+  end)
+end)
