@@ -190,3 +190,20 @@ describe("linky.cost", function()
     end)
   end)
 end)
+
+describe("examples/tariffs", function()
+  local cjson = require "cjson"
+
+  for _, name in ipairs { "base", "hphc", "tempo" } do
+    it(name .. ".json is a valid tariff that names its source and the date of its prices", function()
+      local f = assert(io.open("examples/tariffs/" .. name .. ".json", "rb"))
+      local tariff = cjson.decode(f:read("a"))
+      f:close()
+      assert.truthy(tariff.source:find("illustrative", 1, true))
+      assert.truthy(tariff.prices_date:match("^%d%d%d%d%-%d%d%-%d%d$"))
+      local colours = setmetatable({}, { __index = function() return "white" end })
+      local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), tariff, { colours = colours }))
+      near(24, c.kwh)
+    end)
+  end
+end)
