@@ -37,6 +37,12 @@ local function curve(first, stop, gaps, skip, cut)
     requests = 1, cached = 0, gaps = gaps or {}, points = points }
 end
 
+local function lines_of(s)
+  local out = {}
+  for line in s:gmatch("([^\n]*)\n") do out[#out + 1] = line end
+  return out
+end
+
 local function view(res, opts) return assert(format.view(res, opts or {})) end
 
 -- 2026-04-01 to 2026-04-07: the 2nd null (incomplete), the 3rd and 4th missing (settled).
@@ -118,12 +124,192 @@ describe("linky.format", function()
         .. '      {"date":"2026-04-01","time":1774994400,"value":null}\n    ]\n  }\n}\n', 1, true), out)
     end)
 
+    it("says partial and the error of a failed call whose rows are printed", function()
+      local err = setmetatable({ kind = "server_error", message = "Erreur \"inconnue\"", status = 500,
+        body = "<html>" }, { __tostring = function() return "linky: server_error" end })
+      local out = format.json(view(week()), { error = err })
+      assert.truthy(out:find('\n  "cached":0,\n  "partial":true,\n  "error":{\n    "kind":"server_error",\n'
+        .. '    "message":"Erreur \\"inconnue\\""\n  },\n  "gaps":[\n', 1, true), out)
+      assert.is_nil(out:find("html", 1, true))
+      assert.is_nil(format.json(view(week())):find('"partial"', 1, true))
+      assert.is_nil(format.json(view(week()), {}):find('"error"', 1, true))
+      assert.has_error(function() format.json(view(week()), { error = "boom" }) end)
+    end)
   end)
 
   describe("csv", function()
     it("keeps its shape: no row for a missing day", function()
       assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,,Wh\n2026-04-05,12724,Wh\n"
         .. "2026-04-06,14054,Wh\n2026-04-07,10000,Wh\n", format.csv(view(week())))
+    end)
+  end)
+
+  describe("table", function()
+    it("marks each missing or incomplete day at its place, and the total says the days it covers", function()
+      local out = format.table(view(week()), {})
+      local bar = function(v) return format.bar(v, 14054, 30) end
+      assert.equal(table.concat({
+        "Daily consumption · PRM 11111111111111 · 2026-04-01 to 2026-04-07 (7 days)",
+        "",
+        "date             value  unit",
+        "2026-04-01 Wed   9 271  Wh    " .. bar(9271),
+        "2026-04-02 Thu       -  Wh    partial",
+        "2026-04-03 Fri                no data",
+        "2026-04-04 Sat                no data",
+        "2026-04-05 Sun  12 724  Wh    " .. bar(12724),
+        "2026-04-06 Mon  14 054  Wh    " .. bar(14054),
+        "2026-04-07 Tue  10 000  Wh    " .. bar(10000),
+        ("─"):rep(28),
+        "total           46 049  Wh    4 of 7 days, 1 partial",
+        "mean            11 512  Wh",
+        "max             14 054  Wh    2026-04-06 Mon",
+        "1 value missing",
+      }, "\n") .. "\n", out)
+    end)
+
+    it("says nothing more when no day is missing", function()
+      local out = format.table(view(daily("2026-04-01", { 1, 2, 3 })), {})
+      assert.truthy(out:find("\ntotal +6 +Wh +3 days\n"), out)
+      assert.is_nil(out:find("no data", 1, true))
+      assert.is_nil(out:find(" of ", 1, true))
+    end)
+
+    it("marks a missing first or last day, and a range without any data", function()
+      local res = daily("2026-04-01", { false, 5, false },
+        { { start = "2026-04-01", ["end"] = "2026-04-02", reason = "missing" },
+          { start = "2026-04-03", ["end"] = "2026-04-04", reason = "missing" } })
+      local l = lines_of(format.table(view(res), {}))
+      assert.same({ "2026-04-01 Wed               no data", "2026-04-02 Thu      5  Wh    " .. format.bar(5, 5, 30),
+        "2026-04-03 Fri               no data" }, { l[4], l[5], l[6] })
+      assert.truthy(l[8]:find("^total +5 +Wh +1 of 3 days$"), l[8])
+      local none = daily("2026-04-01", { false, false }, { { start = "2026-04-01", ["end"] = "2026-04-03",
+        reason = "missing" } })
+      local out = format.table(view(none), {})
+      assert.truthy(out:find("\n2026%-04%-01 Wed +no data\n2026%-04%-02 Thu +no data\n"), out)
+      assert.truthy(out:find("\ntotal +0 +Wh +0 of 2 days\n"), out)
+      assert.is_nil(out:find("(no data)", 1, true))
+    end)
+
+    it("puts the days covered beside the mean when there is no total (max power)", function()
+      local res = daily("2026-04-01", { 3000, false, 3500 },
+        { { start = "2026-04-02", ["end"] = "2026-04-03", reason = "missing" } }, "consumption_max_power")
+      local out = format.table(view(res), {})
+      assert.truthy(out:find("\n2026%-04%-02 Thu +no data\n"), out)
+      assert.truthy(out:find("\nmean +3 250 +VA +2 of 3 days\n"), out)
+      assert.is_nil(out:find("\ntotal", 1, true))
+    end)
+
+    it("says per period how many of its days have data, and marks a period without any", function()
+      local out = format.table(view(week(), { by = "week" }), {})
+      assert.truthy(out:find("\nweek of 2026%-03%-30 +21 995 +Wh +█[^ \n]* +2 of 5 days, 1 partial\n"
+        .. "week of 2026%-04%-06 +24 054 +Wh +█[^ \n]*\n"), out)
+      assert.truthy(out:find("\ntotal +46 049 +Wh +2 weeks, 4 of 7 days, 1 partial\n"), out)
+      out = format.table(view(week(), { by = "day" }), {})
+      assert.truthy(out:find("\n2026%-04%-02 Thu +%- +Wh +partial\n2026%-04%-03 Fri +no data\n"
+        .. "2026%-04%-04 Sat +no data\n2026%-04%-05 Sun +12 724 +Wh +█[^ \n]*\n"), out)
+      local res = daily("2026-03-30", { 1, 2, 3, 4, 5, 6, 7, false, false, false, false, false, false, false, 9 },
+        { { start = "2026-04-06", ["end"] = "2026-04-13", reason = "missing" } })
+      out = format.table(view(res, { by = "week" }), {})
+      assert.truthy(out:find("\nweek of 2026%-03%-30 +28 +Wh +█[^ \n]*\nweek of 2026%-04%-06 +no data\n"
+        .. "week of 2026%-04%-13 +9 +Wh +█[^ \n]*\n"), out)
+      out = format.table(view(week(), { by = "month" }), {})
+      assert.truthy(out:find("\n2026%-04 +46 049 +Wh +█[^ \n]* +4 of 7 days, 1 partial\n"), out)
+    end)
+
+    it("marks a missing and an incomplete day of a load curve among its intervals", function()
+      local res = curve("2026-04-01", "2026-04-04", {
+        { start = "2026-04-02", ["end"] = "2026-04-03", reason = "missing" },
+        { start = "2026-04-03", ["end"] = "2026-04-04", reason = "incomplete" },
+      }, { ["2026-04-02"] = true }, { ["2026-04-03 12:00:00"] = true })
+      local out = format.table(view(res), {})
+      assert.truthy(out:find("\n2026%-04%-02 00:00 +1 000 +W +█[^ \n]*\n2026%-04%-02 Thu +no data\n"
+        .. "2026%-04%-03 Fri +partial\n2026%-04%-03 00:30 +1 000 +W +█[^ \n]*\n"), out)
+      assert.truthy(out:find("\nenergy +47 500 +Wh +95 intervals, 1 of 3 days, 1 partial\n"), out)
+      out = format.table(view(res, { by = "hour" }), {})
+      assert.truthy(out:find("\n2026%-04%-01 23:00 +1 000 +Wh +█[^ \n]*\n2026%-04%-02 Thu +no data\n"
+        .. "2026%-04%-03 Fri +partial\n2026%-04%-03 00:00 +1 000 +Wh +█[^ \n]*\n"), out)
+      out = format.table(view(res, { by = "day" }), {})
+      assert.truthy(out:find("\n2026%-04%-02 Thu +no data\n2026%-04%-03 Fri +23 500 +Wh +█[^ \n]* +partial\n"), out)
+    end)
+
+    it("marks the days of index kinds", function()
+      local res = daily("2026-04-01", { 100, false, 300 },
+        { { start = "2026-04-02", ["end"] = "2026-04-03", reason = "missing" } }, "consumption_index")
+      local out = format.table(view(res), {})
+      assert.truthy(out:find("\n2026%-04%-02 Thu +no data\n"), out)
+      assert.truthy(out:find("\nchange +200 +Wh +from 2026%-04%-01 Wed to 2026%-04%-03 Fri, 2 of 3 days\n"), out)
+    end)
+  end)
+
+  describe("chart", function()
+    it("marks each missing or incomplete day at its place, and the total says the days it covers", function()
+      local out = format.chart(view(week()), {})
+      local l = lines_of(out)
+      assert.equal("2026-04-01 Wed │" .. format.bar(9271, 14054, 50) .. (" "):rep(50 - utf8.len(format.bar(9271, 14054, 50)))
+        .. " │  9 271 Wh", l[3])
+      assert.equal("2026-04-02 Thu │" .. (" "):rep(50) .. " │      - Wh  partial", l[4])
+      assert.equal("2026-04-03 Fri │ no data" .. (" "):rep(42) .. " │", l[5])
+      assert.equal("2026-04-04 Sat │ no data" .. (" "):rep(42) .. " │", l[6])
+      assert.truthy(l[7]:find("^2026%-04%-05 Sun │█+"), l[7])
+      assert.truthy(out:find("\n +total +46 049 Wh  4 of 7 days, 1 partial\n"), out)
+      out = format.chart(view(week(), { by = "week" }), {})
+      assert.truthy(out:find("\nweek of 2026%-03%-30 │.-│ 21 995 Wh  2 of 5 days, 1 partial\n"), out)
+    end)
+
+    it("draws a line for a missing day of a load curve and marks an incomplete one", function()
+      local res = curve("2026-04-01", "2026-04-04", {
+        { start = "2026-04-02", ["end"] = "2026-04-03", reason = "missing" },
+        { start = "2026-04-03", ["end"] = "2026-04-04", reason = "incomplete" },
+      }, { ["2026-04-02"] = true }, { ["2026-04-03 12:00:00"] = true })
+      local l = lines_of(format.chart(view(res), { offpeak = { "22:00-06:00" } }))
+      local days = {}
+      for _, line in ipairs(l) do
+        if line:find("^2026%-") then days[#days + 1] = line end
+      end
+      assert.equal(3, #days)
+      assert.equal("2026-04-01 Wed │" .. ("█"):rep(48) .. "│ 24 000 Wh   max 1 000 W", days[1])
+      assert.equal("2026-04-02 Thu │" .. (" "):rep(48) .. "│ no data", days[2])
+      assert.equal("2026-04-03 Fri │" .. ("█"):rep(23) .. " " .. ("█"):rep(24) .. "│ 23 500 Wh   max 1 000 W   partial",
+        days[3])
+      assert.truthy(table.concat(l, "\n"):find("\ntotal +47 500 Wh  1 of 3 days, 1 partial$"))
+      l = lines_of(format.chart(view(res), {}))
+      assert.equal("data: 1 of 3 days, 1 partial", l[#l])
+    end)
+
+    it("marks the days of index kinds", function()
+      local res = daily("2026-04-01", { 100, false, 300 },
+        { { start = "2026-04-02", ["end"] = "2026-04-03", reason = "missing" } }, "consumption_index")
+      local out = format.chart(view(res), {})
+      assert.truthy(out:find("\n2026%-04%-02 Thu │ no data +│\n2026%-04%-03 Fri │█.-│ 200 Wh\n"), out)
+    end)
+  end)
+
+  describe("missing_warning", function()
+    it("names the missing and incomplete ranges on one line", function()
+      assert.equal("warning: 3 of 7 days without data: 2026-04-02 (partial), 2026-04-03 to 2026-04-04 (no data)",
+        format.missing_warning(week()))
+    end)
+
+    it("is nil when nothing is missing", function()
+      assert.is_nil(format.missing_warning(daily("2026-04-01", { 1, 2 })))
+      local res = daily("2026-04-01", { 1 })
+      res.gaps = nil
+      assert.is_nil(format.missing_warning(res))
+    end)
+
+    it("stays one line for many ranges", function()
+      local values, gaps = {}, {}
+      for i = 1, 60 do
+        values[i] = i % 2 == 0 and 1 or false
+        if i % 2 == 1 then
+          local d = core.day_number("2026-01-01") + i - 1
+          gaps[#gaps + 1] = { start = core.date_of_day(d), ["end"] = core.date_of_day(d + 1), reason = "missing" }
+        end
+      end
+      local w = format.missing_warning(daily("2026-01-01", values, gaps))
+      assert.is_nil(w:find("\n", 1, true))
+      assert.truthy(w:find("^warning: 30 of 60 days without data: 2026%-01%-01 %(no data%), "), w)
+      assert.truthy(w:find(", and 20 more$"), w)
     end)
   end)
 

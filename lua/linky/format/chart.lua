@@ -10,7 +10,8 @@ local M = {}
 
 local SHADES = { "░", "▒", "▓", "█" }
 
--- Load curves: one line per Paris day, 48 half-hour cells shaded by mean power.
+-- Load curves: one line per Paris day, 48 half-hour cells shaded by mean power; a missing day
+-- is a line of empty cells saying "no data", an incomplete one says "partial".
 local function curve_chart(v, opts, c)
   local days, order = {}, {}
   local function day_entry(day)
@@ -33,6 +34,11 @@ local function curve_chart(v, opts, c)
       d.weight[slot] = (d.weight[slot] or 0) + w
       d.max = math.max(d.max or p.value, p.value)
     end
+  end
+  local cov = common.coverage(v.res)
+  for day, status in pairs(cov and cov.status or {}) do
+    if status == "missing" and not days[day] then day_entry(day).empty = true end
+    if status == "incomplete" then day_entry(day).partial = true end
   end
   table.sort(order)
   local max = 0
@@ -63,13 +69,19 @@ local function curve_chart(v, opts, c)
       end
     end
     local date = core.date_of_day(day)
-    lines[#lines + 1] = ("%s %s │%s│ %s Wh   max %s W"):format(date, common.weekday(date),
-      c.bar(table.concat(cells)), pad_left(energies[i], we), group(d.max))
+    local head = ("%s %s │%s│ "):format(date, common.weekday(date), c.bar(table.concat(cells)))
+    if d.empty then
+      lines[#lines + 1] = head .. c.dim(common.MARKS.missing)
+    else
+      lines[#lines + 1] = head .. ("%s Wh   max %s W"):format(pad_left(energies[i], we), group(d.max))
+        .. (d.partial and ("   " .. c.dim(common.MARKS.incomplete)) or "")
+    end
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = c.dim(("one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero")
     :format(group(round(max / 4)), group(round(max / 2)), group(round(max * 3 / 4)), group(max)))
   if not per_day then lines[#lines + 1] = c.dim(why.message) end
+  local covered = common.coverage_note(cov)
   if opts.offpeak then
     local split, err = analysis.split_offpeak(v.res, opts.offpeak)
     if not split then return nil, err end
@@ -84,12 +96,17 @@ local function curve_chart(v, opts, c)
     lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("off-peak", pad_left(b, w), share(split.offpeak),
       c.dim(ranges))
     lines[#lines + 1] = ("%-9s %s Wh"):format("total", pad_left(group(total), w))
+      .. (covered and ("  " .. c.dim(covered)) or "")
+  elseif covered then
+    lines[#lines + 1] = c.dim("data: " .. covered)
   end
   return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
 end
 
 --- A chart: bars per day (or per period), or for load curves one line per day of half-hour
--- cells shaded by power.
+-- cells shaded by power. Each missing or incomplete day of the result's range is marked at its
+-- place ("no data", "partial"), a period lacking days says how many it has, and the total says
+-- how many days it covers ("4 of 7 days, 1 partial") when some lack.
 -- @tparam table v a view
 -- @tparam table opts `color`, `offpeak`, `bar` (cells, default 50)
 -- @treturn string|nil
@@ -107,27 +124,40 @@ function M.chart(v, opts)
     v = setmetatable({ rows = changes, index = false, summable = true }, { __index = v })
   end
   local st = common.stats(v.rows)
+  local cov = common.coverage(v.res)
+  local entries = common.marked(v, v.rows, cov)
   local lines = { c.bold(common.title(v)), "" }
   local labels, values, wl, wv = {}, {}, 0, 0
   for i, r in ipairs(v.rows) do
     labels[i], values[i] = common.label(v, r.date), group(r.value)
     wl, wv = math.max(wl, common.width(labels[i])), math.max(wv, #values[i])
   end
+  for _, e in ipairs(entries) do
+    if e.label then wl = math.max(wl, common.width(e.label)) end
+  end
   local cells, unit = opts.bar or 50, v.unit or ""
   for _, s in ipairs(v.summable and { group(st.total) } or {}) do wv = math.max(wv, #s) end
-  for i, r in ipairs(v.rows) do
-    local b = common.bar(r.value, st.max, cells)
-    lines[#lines + 1] = ("%s │%s │ %s %s"):format(pad_right(labels[i], wl), c.bar(pad_right(b, cells)),
-      pad_left(values[i], wv), unit)
+  for _, e in ipairs(entries) do
+    local i = e.row
+    if i then
+      local b = common.bar(v.rows[i].value, st.max, cells)
+      lines[#lines + 1] = ("%s │%s │ %s %s"):format(pad_right(labels[i], wl), c.bar(pad_right(b, cells)),
+        pad_left(values[i], wv), unit) .. (e.note and ("  " .. c.dim(e.note)) or "")
+    else -- a marked row: the mark where the bar would be, no value
+      lines[#lines + 1] = ("%s │%s │"):format(pad_right(e.label, wl), c.dim(pad_right(" " .. e.note, cells)))
+    end
   end
-  if #v.rows == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  if #entries == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  local covered = common.coverage_note(cov)
   local summary = {}
   if v.summable then summary[1] = { "total", group(st.total) } end
   if st.mean then summary[#summary + 1] = { "mean", group(st.mean) } end
   for _, s in ipairs(summary) do
     lines[#lines + 1] = ("%s  %s   %s %s"):format(pad_right("", wl), pad_left(s[1], cells),
-      pad_left(s[2], wv), unit)
+      pad_left(s[2], wv), unit) .. (covered and ("  " .. c.dim(covered)) or "")
+    covered = nil
   end
+  if covered then lines[#lines + 1] = c.dim("data: " .. covered) end
   return table.concat(lines, "\n") .. "\n"
 end
 

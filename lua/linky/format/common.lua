@@ -1,4 +1,5 @@
---- What the renderers share: numbers, widths, bars, colours, labels and the title.
+--- What the renderers share: numbers, widths, bars, colours, labels, the title, and the days a
+-- result lacks (its `gaps`), placed among the rows that table and chart draw.
 -- @module linky.format.common
 local core = require "linky.core"
 
@@ -113,6 +114,142 @@ function M.stats(rows)
   end
   return { total = total, count = count, max = max, max_row = max_row, missing = missing,
     mean = count > 0 and M.round(total / count) or nil }
+end
+
+-- Missing days --------------------------------------------------------------------------------
+
+local function day_of(s) return type(s) == "string" and core.day_number(s:sub(1, 10)) or nil end
+
+local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+
+--- The days of a result's range that its gaps list, or nil when none does.
+-- Gaps outside the range, or whose dates are not dates, are left out.
+-- @tparam table res a result
+-- @treturn table|nil `{ status = {[day] = "missing"|"incomplete"}, first =, stop =, days =,
+-- missing =, incomplete =, ranges = {{ first =, stop =, reason = }, ...} }` (days are day
+-- numbers, `stop` excluded; `first`, `stop`, `days` nil when the range is not known)
+function M.coverage(res)
+  local first, stop = day_of(res.start), day_of(res["end"])
+  local cov = { status = {}, first = first, stop = stop, missing = 0, incomplete = 0, ranges = {},
+    days = first and stop and stop > first and stop - first or nil }
+  for _, g in ipairs(type(res.gaps) == "table" and res.gaps or {}) do
+    local a = type(g) == "table" and day_of(g.start)
+    local b = a and day_of(g["end"])
+    if b then
+      a, b = math.max(a, first or a), math.min(b, stop or b)
+      local reason = g.reason == "incomplete" and "incomplete" or "missing"
+      for d = a, b - 1 do
+        if not cov.status[d] then cov.status[d], cov[reason] = reason, cov[reason] + 1 end
+      end
+      if a < b then cov.ranges[#cov.ranges + 1] = { first = a, stop = b, reason = reason } end
+    end
+  end
+  if cov.missing + cov.incomplete == 0 then return nil end
+  return cov
+end
+
+--- What a total covers when days lack: `"4 of 7 days, 1 partial"` (complete days of the
+-- range, then the incomplete ones), or nil when none lacks.
+-- @tparam table|nil cov what `coverage` returned
+-- @treturn string|nil
+function M.coverage_note(cov)
+  if not cov then return nil end
+  local lacking = cov.missing + cov.incomplete
+  local s = cov.days and ("%d of %s"):format(cov.days - lacking, plural(cov.days, "day"))
+    or plural(lacking, "day") .. " without data"
+  if cov.incomplete > 0 then s = s .. (", %d partial"):format(cov.incomplete) end
+  return s
+end
+
+M.MARKS = { missing = "no data", incomplete = "partial" }
+
+-- The period (its first day) a day belongs to.
+local function period_of(by, day)
+  if by == "week" then return day - (day + 3) % 7 end -- ISO weeks; day 0 was a Thursday
+  if by == "month" then return core.day_number(core.date_of_day(day):sub(1, 8) .. "01") end
+  return day
+end
+
+-- What a period whose range days are `t` says: nil, "no data", "partial", "2 of 5 days, 1 partial".
+local function period_note(t)
+  local lacking = t.missing + t.incomplete
+  if lacking == 0 then return nil end
+  if t.missing == t.days then return M.MARKS.missing end
+  if t.days == 1 then return M.MARKS.incomplete end
+  return ("%d of %s"):format(t.days - lacking, plural(t.days, "day"))
+    .. (t.incomplete > 0 and (", %d partial"):format(t.incomplete) or "")
+end
+
+-- Load curves and hours: one marked row per missing or incomplete day, before its rows.
+local function day_marks(v, rows, cov)
+  local keys, marks = {}, {}
+  for i, r in ipairs(rows) do
+    local t = math.tointeger(r.time)
+    keys[i] = t and core.paris_day(v.curve and t - 1 or t) -- a load-curve date ends its interval
+  end
+  for day, status in pairs(cov.status) do
+    local date = core.date_of_day(day)
+    marks[#marks + 1] = { key = day, label = date .. " " .. M.weekday(date), note = M.MARKS[status] }
+  end
+  return keys, marks, {}
+end
+
+-- Days and periods: a note on the row of a period lacking days, a marked row for a period
+-- without any row.
+local function period_marks(v, rows, cov)
+  local keys, has_row, tally, notes, marks = {}, {}, {}, {}, {}
+  for i, r in ipairs(rows) do
+    local day = day_of(r.date)
+    keys[i] = day and period_of(v.by, day)
+    if keys[i] then has_row[keys[i]] = true end
+  end
+  for day, status in pairs(cov.status) do
+    local p = period_of(v.by, day)
+    tally[p] = tally[p] or { days = 0, missing = 0, incomplete = 0 }
+    tally[p][status] = tally[p][status] + 1
+  end
+  if cov.first then
+    for day = cov.first, cov.stop - 1 do
+      local t = tally[period_of(v.by, day)]
+      if t then t.days = t.days + 1 end
+    end
+  else
+    for _, t in pairs(tally) do t.days = t.missing + t.incomplete end
+  end
+  for p, t in pairs(tally) do
+    notes[p] = period_note(t)
+    if not has_row[p] then
+      marks[#marks + 1] = { key = p, label = M.label(v, core.date_of_day(p)), note = notes[p] }
+    end
+  end
+  return keys, marks, notes
+end
+
+--- The rows of a view in order, with the days its result lacks: a list of `{ row = i, note = }`
+-- (the i-th row, `note` nil unless its period lacks days) and `{ label =, note = }` (a marked
+-- row: a missing or incomplete day, or a period without any row).
+-- @tparam table v a view
+-- @tparam table rows the rows to draw (`v.rows`, or what the renderer derives from them)
+-- @tparam table|nil cov what `coverage` returned
+-- @treturn table
+function M.marked(v, rows, cov)
+  local out = {}
+  if not cov then
+    for i = 1, #rows do out[i] = { row = i } end
+    return out
+  end
+  local keys, marks, notes = ((v.curve or v.by == "hour") and day_marks or period_marks)(v, rows, cov)
+  table.sort(marks, function(a, b) return a.key < b.key end)
+  local m = 1
+  for i = 1, #rows do
+    while keys[i] and marks[m] and marks[m].key <= keys[i] do
+      out[#out + 1] = marks[m]
+      m = m + 1
+    end
+    out[#out + 1] = { row = i, note = keys[i] and notes[keys[i]] }
+  end
+  for j = m, #marks do out[#out + 1] = marks[j] end
+  return out
 end
 
 return M

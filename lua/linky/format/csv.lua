@@ -13,7 +13,8 @@ local function field(s)
 end
 
 --- CSV with a header: `date,value,unit` (+ `step` for load curves, + `energy_wh` with energy;
--- `date,value,unit,count,min,max` per period). RFC 4180 quoting, LF line ends.
+-- `date,value,unit,count,min,max` per period). RFC 4180 quoting, LF line ends. A missing day
+-- has no line: the rows are the result's.
 -- @tparam table v a view
 -- @treturn string
 function M.csv(v)

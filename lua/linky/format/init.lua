@@ -5,6 +5,7 @@
 -- @module linky.format
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"
+local core = require "linky.core"
 local kinds = require "linky.kinds"
 
 local M = {
@@ -52,6 +53,32 @@ function M.view(res, opts)
       energy = wh[i] and wh[i].value }
   end
   return v
+end
+
+-- At most this many ranges are named; the line says how many more there are.
+local MAX_RANGES = 10
+
+--- One line naming the days of a result without (complete) data, for standard error:
+-- `warning: 3 of 7 days without data: 2026-04-02 (partial), 2026-04-03 to 2026-04-04 (no data)`.
+-- @tparam table res a result (or the partial result of a failed call)
+-- @treturn string|nil the line, without a line end; nil when no day of the range lacks
+function M.missing_warning(res)
+  local cov = common.coverage(res)
+  if not cov then return nil end
+  local names = {}
+  for i, r in ipairs(cov.ranges) do
+    if i > MAX_RANGES then
+      names[#names + 1] = ("and %d more"):format(#cov.ranges - MAX_RANGES)
+      break
+    end
+    local span = core.date_of_day(r.first)
+    if r.stop - r.first > 1 then span = span .. " to " .. core.date_of_day(r.stop - 1) end
+    names[#names + 1] = ("%s (%s)"):format(span, common.MARKS[r.reason])
+  end
+  local lacking = cov.missing + cov.incomplete
+  local count = cov.days and ("%d of %d day%s"):format(lacking, cov.days, cov.days == 1 and "" or "s")
+    or ("%d day%s"):format(lacking, lacking == 1 and "" or "s")
+  return ("warning: %s without data: %s"):format(count, table.concat(names, ", "))
 end
 
 return M

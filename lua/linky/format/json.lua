@@ -10,8 +10,8 @@ local M = {}
 -- Keys in this order first (one order fits results, points, periods, gaps and errors), then the
 -- others sorted.
 local ORDER = { "prm", "kind", "api", "type", "date", "start", "end", "time", "value", "step", "nature",
-  "energy_wh", "count", "min", "max", "unit", "quality", "requests", "cached",
-  "reason", "settled", "gaps", "by", "points", "series", "classes" }
+  "energy_wh", "count", "min", "max", "unit", "quality", "requests", "cached", "partial", "error",
+  "reason", "settled", "message", "gaps", "by", "points", "series", "classes" }
 local RANK = {}
 for i, k in ipairs(ORDER) do RANK[k] = i end
 
@@ -77,9 +77,16 @@ end
 
 --- JSON of a view: the result without `responses`, points always an array, nil values as null,
 -- keys in a stable order, one point (and one gap) a line; with `by`, `points` holds the periods.
+-- A missing day adds nothing: the points are the result's. With `opts.error` (a failed call
+-- whose partial result is written), `"partial": true` and `"error": {"kind", "message"}`.
 -- @tparam table v a view
+-- @tparam[opt] table opts `error`: the error of the call (a table with `kind` and `message`)
 -- @treturn string
-function M.json(v)
+function M.json(v, opts)
+  local err = opts and opts.error
+  if err ~= nil and type(err) ~= "table" then
+    error(("bad option 'error' to 'json' (table expected, got %s)"):format(type(err)), 2)
+  end
   local out = {}
   for k, x in pairs(v.res) do
     if k ~= "responses" then out[k] = x end
@@ -97,6 +104,7 @@ function M.json(v)
     end
   end
   out.points, out.by, out.unit = points, v.by, v.unit
+  if err then out.partial, out.error = true, { kind = err.kind, message = err.message } end
   return encode(prepare(out, 0, {}), true) .. "\n"
 end
 

@@ -9,6 +9,9 @@ local pad_left, pad_right = common.pad_left, common.pad_right
 local M = {}
 
 --- A table: date, value, unit and a bar scaled to the maximum, then total, mean and max.
+-- Each missing or incomplete day of the result's range is a marked row ("no data",
+-- "partial") at its place, a period lacking days says how many it has, and the totals say
+-- how many days they cover ("4 of 7 days, 1 partial") when some lack.
 -- A load curve whose energy is unknown (a point without a step) has no energy line but a note.
 -- @tparam table v a view
 -- @tparam table opts `color`, `offpeak` (list of ranges), `bar` (cells, default 30)
@@ -18,6 +21,8 @@ function M.table(v, opts)
   opts = opts or {}
   local c = common.painter(opts.color)
   local st = common.stats(v.rows)
+  local cov = common.coverage(v.res)
+  local entries = common.marked(v, v.rows, cov)
   -- An extra column: energy per interval (load curves with --energy), change since the previous
   -- reading (index kinds, whose bars then show that change).
   local extra, bar_of, bar_max = nil, {}, st.max
@@ -41,11 +46,22 @@ function M.table(v, opts)
     wl, wv = math.max(wl, width(row[1])), math.max(wv, #row[2])
     if row[3] then we = math.max(we, #row[3]) end
   end
+  for _, e in ipairs(entries) do
+    if e.label then wl = math.max(wl, width(e.label)) end
+  end
   local unit = v.unit or ""
   local summary = {}
   local function add(name, value, u, note)
     summary[#summary + 1] = { name, group(value), u, note }
     wl, wv = math.max(wl, #name), math.max(wv, #group(value))
+  end
+  -- the days the totals cover, said once, on the first total that takes it
+  local covered = common.coverage_note(cov)
+  local function with(note)
+    if not covered then return note end
+    local s = note and (note .. ", " .. covered) or covered
+    covered = nil
+    return s
   end
   local note
   if v.curve then
@@ -53,7 +69,7 @@ function M.table(v, opts)
     if wh then
       local energy = 0
       for _, p in ipairs(wh.points) do energy = energy + (p.value or 0) end
-      add("energy", energy, "Wh", ("%d intervals"):format(st.count))
+      add("energy", energy, "Wh", with(("%d intervals"):format(st.count)))
     else
       note = why.message
     end
@@ -64,19 +80,20 @@ function M.table(v, opts)
       add("peak", split.peak, "Wh", "outside " .. ranges)
       add("off-peak", split.offpeak, "Wh", ranges)
     end
-    if st.mean then add("mean power", st.mean, unit) end
+    if st.mean then add("mean power", st.mean, unit, with()) end
     if st.max then add("max power", st.max, unit, label(v, st.max_row.date)) end
   elseif v.index then
     local first, last = v.rows[1], v.rows[#v.rows]
     if first and first.value and last.value then
       add("change", last.value - first.value, unit,
-        ("from %s to %s"):format(label(v, first.date), label(v, last.date)))
+        with(("from %s to %s"):format(label(v, first.date), label(v, last.date))))
     end
   else
     if v.summable then
-      add("total", st.total, unit, ("%d %s"):format(st.count, v.by and v.by .. "s" or "days"))
+      local count = v.by and ("%d %ss"):format(st.count, v.by) or ("%d days"):format(st.count)
+      add("total", st.total, unit, v.by and with(count) or with() or count)
     end
-    if st.mean then add("mean", st.mean, unit) end
+    if st.mean then add("mean", st.mean, unit, with()) end
     if st.max then add("max", st.max, unit, label(v, st.max_row.date)) end
   end
   local wu = math.max(#"unit", #unit, show_energy and 0 or 2)
@@ -86,20 +103,28 @@ function M.table(v, opts)
   if show_energy then head = head .. "  " .. pad_left(extra, we) .. "    " end
   lines[3] = c.dim(head)
   local bar_cells = opts.bar or 30
-  for i, r in ipairs(v.rows) do
-    local row = cells[i]
-    local line = pad_right(row[1], wl) .. "  " .. pad_left(row[2], wv) .. "  " .. pad_right(unit, wu)
-    if show_energy then line = line .. "  " .. pad_left(row[3], we) .. "  Wh" end
-    local b = common.bar(r.value, bar_max, bar_cells)
-    if v.index then b = common.bar(bar_of[i], bar_max, bar_cells) end
-    lines[#lines + 1] = line .. "  " .. c.bar(b)
+  for _, e in ipairs(entries) do
+    local i, line = e.row
+    if i then
+      local row, r = cells[i], v.rows[i]
+      line = pad_right(row[1], wl) .. "  " .. pad_left(row[2], wv) .. "  " .. pad_right(unit, wu)
+      if show_energy then line = line .. "  " .. pad_left(row[3], we) .. "  Wh" end
+      local b = common.bar(r.value, bar_max, bar_cells)
+      if v.index then b = common.bar(bar_of[i], bar_max, bar_cells) end
+      line = line .. "  " .. c.bar(b) .. (e.note and ((b ~= "" and "  " or "") .. c.dim(e.note)) or "")
+    else -- a marked row: no value, the mark where the bar would be
+      line = pad_right(e.label, wl) .. "  " .. (" "):rep(wv) .. "  " .. (" "):rep(wu)
+        .. (show_energy and (" "):rep(we + 6) or "") .. "  " .. c.dim(e.note)
+    end
+    lines[#lines + 1] = line
   end
-  if #v.rows == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  if #entries == 0 then lines[#lines + 1] = c.dim("(no data)") end
   lines[#lines + 1] = c.dim(("─"):rep(wl + wv + wu + 4))
   for _, s in ipairs(summary) do
     lines[#lines + 1] = pad_right(s[1], wl) .. "  " .. pad_left(s[2], wv) .. "  " .. pad_right(s[3], wu)
       .. (s[4] and ("  " .. c.dim(s[4])) or "")
   end
+  if covered then lines[#lines + 1] = c.dim("data: " .. covered) end -- no total took it
   if st.missing > 0 then
     lines[#lines + 1] = c.dim(("%d value%s missing"):format(st.missing, st.missing == 1 and "" or "s"))
   end
