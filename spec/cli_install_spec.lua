@@ -9,7 +9,7 @@ local VERSION = _VERSION:match("%d+%.%d+")
 local LUA = "lua" .. VERSION
 -- The build folder of the module under test (the Makefile's BUILD_DIR), from the spec's LUA_CPATH.
 local BUILD_DIR
-for folder in package.cpath:gmatch("%./([^;]+)/%?%.so") do
+for folder in (os.getenv("LUA_CPATH") or package.cpath):gmatch("%./([^;]+)/%?%.so") do
   local f = io.open(folder .. "/linky/core.so", "rb")
   if f then
     f:close()

@@ -71,7 +71,8 @@ describe("linky command over a month", function()
       now = START + day * DAY
       if day == 10 then server:script { { error = "ban_403" } } end
       local before = sent()
-      codes[day], out, err = linky("update", "daily", "loadcurve")
+      local status, _, message = linky("update", "daily", "loadcurve")
+      codes[day], err = status, message
       per_day[day] = sent() - before
       if day == 10 then
         assert.truthy(err:find("banned", 1, true), err)

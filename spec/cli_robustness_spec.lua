@@ -165,10 +165,12 @@ describe("linky command robustness", function()
   describe("any argument vector", function()
     -- Words the parser meets: commands, options and their values, odd words and bytes.
     local COMMANDS = { "help", "daily", "loadcurve", "maxpower", "dailyprod", "loadcurveprod", "consumption_index",
-      "production_index", "daily_consumption", "prms", "auth", "update", "status", "cron", "bogus", "__index" }
+      "production_index", "daily_consumption", "prms", "auth", "update", "status", "cron", "bogus", "__index",
+      "backfill", "clear-ban", "config" }
     local OPTIONS = { "--by", "--energy", "--quiet", "--no-cache", "--offpeak", "--format", "--start", "--end",
       "--last", "--output", "--prm", "--api", "--timeout", "--state", "--token-file", "--token", "--user-agent",
-      "--from", "--help", "--version", "-h", "-x", "--bogus" }
+      "--from", "--help", "--version", "-h", "-x", "--bogus", "--dry-run", "--offline", "--max-requests",
+      "--reserve", "--since", "--yes", "--backfill", "--refresh" }
     local VALUES = { "", "hour", "day", "week", "month", "year", "22:00-06:00", "25:00-01:00", "00:00-00:00",
       "1:30-7:30,12:30-14:30", ",", "table", "csv", "json", "chart", "xml", "2026-04-01", "2026-04-03",
       "2026-03-20", "2026-02-30", "2026-13-01", "0000-01-01", "0001-01-01", "9999-12-31", "1d", "3d", "2w", "1m",

@@ -17,8 +17,10 @@ local function absolute(path)
   return (path:gsub("%f[^;%z]%./", M.ROOT .. "/"))
 end
 
---- Module paths for children running elsewhere than the repository.
-M.LUA_PATH, M.LUA_CPATH = absolute(package.path), absolute(package.cpath)
+--- Module paths for children running elsewhere than the repository: the Makefile's (busted puts
+-- ./csrc/ first in its own package.cpath, where a stray build would shadow the module under test).
+M.LUA_PATH = absolute(os.getenv("LUA_PATH") or package.path)
+M.LUA_CPATH = absolute(os.getenv("LUA_CPATH") or package.cpath)
 
 --- The command as a shell word list: it runs on the interpreter running the specs.
 M.LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " " .. quote(M.ROOT .. "/bin/linky")
