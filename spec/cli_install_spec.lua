@@ -7,15 +7,8 @@ local cli_runner = require "spec.support.cli_runner"
 local quote, read = emu.quote, emu.read_file
 local VERSION = _VERSION:match("%d+%.%d+")
 local LUA = "lua" .. VERSION
--- The build folder of the module under test (the Makefile's BUILD_DIR), from the spec's LUA_CPATH.
-local BUILD_DIR
-for folder in (os.getenv("LUA_CPATH") or package.cpath):gmatch("%./([^;]+)/%?%.so") do
-  local f = io.open(folder .. "/linky/core.so", "rb")
-  if f then
-    f:close()
-    BUILD_DIR = BUILD_DIR or folder
-  end
-end
+-- The module under test (the Makefile's build, or a rock's tree), from the spec's LUA_CPATH.
+local MODULE = assert(package.searchpath("linky.core", os.getenv("LUA_CPATH") or package.cpath))
 -- No module path from outside: the command must find its own.
 local BARE = "env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_3 -u LUA_CPATH_5_3 -u LUA_PATH_5_4 -u LUA_CPATH_5_4"
   .. " -u LUA_INIT -u LUA_INIT_5_3 -u LUA_INIT_5_4"
@@ -43,7 +36,7 @@ describe("linky command", function()
     local checkout = dir .. "/checkout"
     local build = checkout .. "/build" .. (VERSION == "5.4" and "" or "/" .. VERSION) .. "/linky"
     assert(os.execute(("mkdir -p %s && cp -R bin lua %s/ && cp %s %s/"):format(quote(build), quote(checkout),
-      quote(BUILD_DIR .. "/linky/core.so"), quote(build))))
+      quote(MODULE), quote(build))))
     local out = sh(("cd / && %s XDG_CONFIG_HOME=%s %s %s --version"):format(BARE, quote(dir .. "/config"), LUA,
       quote(checkout .. "/bin/linky")))
     assert.equal("linky " .. require("linky")._VERSION .. "\nexit=0\n", out)
@@ -54,8 +47,11 @@ describe("linky command", function()
 
   it("runs once installed under any PREFIX, without LUA_PATH or LUA_CPATH", function()
     local prefix = dir .. "/opt/x"
+    -- a build folder of its own holding the module under test (copied: newer than the sources)
+    local build = dir .. "/build"
+    assert(os.execute(("mkdir -p %s/linky && cp %s %s/linky/"):format(quote(build), quote(MODULE), quote(build))))
     local out = sh(("make -s install PREFIX=%s BUILD_DIR=%s LUA_VERSION=%s >/dev/null"):format(quote(prefix),
-      quote(BUILD_DIR), VERSION))
+      quote(build), VERSION))
     assert.equal("exit=0\n", out)
     local program = prefix .. "/bin/linky"
     assert.truthy(read(program):find("\nlocal INSTALLED = { share = \"" .. prefix .. "/share/lua/" .. VERSION, 1, true))
@@ -71,7 +67,7 @@ describe("linky command", function()
       prefix .. "/share/lua/" .. VERSION .. "/?/init.lua;", prefix .. "/lib/lua/" .. VERSION .. "/?.so;"))))
     assert.equal(prefix .. "/share/lua/" .. VERSION .. "/linky/cli/init.lua\nexit=0\n", out)
     out = sh(("make -s uninstall PREFIX=%s BUILD_DIR=%s LUA_VERSION=%s >/dev/null"):format(quote(prefix),
-      quote(BUILD_DIR), VERSION))
+      quote(build), VERSION))
     assert.equal("exit=0\n", out)
     assert.equal("exit=0\n", sh("test ! -e " .. quote(program) .. " && test ! -e " .. quote(prefix .. "/share/lua/"
       .. VERSION .. "/linky")))

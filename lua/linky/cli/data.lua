@@ -189,8 +189,7 @@ function M.run(self, name)
     written = self:write(text)
   end
   local status = (res or capped) and 0 or self:error(err)
-  -- format.missing_warning comes with the linky.format package (being split): until then, none
-  local missing = shown and format.missing_warning and format.missing_warning(shown)
+  local missing = shown and format.missing_warning(shown)
   if missing then self:warn((missing:gsub("^warning: ", ""))) end
   if capped then
     self:warn(("--max-requests %d: %s of %d sent; %s left: run the command again, or "

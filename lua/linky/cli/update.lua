@@ -72,7 +72,7 @@ function M.update(self)
   return each(self, kinds, function(client, kind, prm)
     local res, err = client:update(kind, { prm = prm, since = since })
     if not res then return nil, self:error(err) end
-    local missing = not self.args.quiet and format.missing_warning and format.missing_warning(res)
+    local missing = not self.args.quiet and format.missing_warning(res)
     if missing then self:warn(("%s %s: %s"):format(kind, prm, (missing:gsub("^warning: ", "")))) end
     return changes(res)
   end)
