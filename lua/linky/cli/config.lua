@@ -5,6 +5,7 @@
 -- @module linky.cli.config
 local linky = require "linky"
 local core = require "linky.core"
+local db = require "linky.db"
 local output = require "linky.cli.output"
 
 local M = {}
@@ -45,17 +46,9 @@ function M.path()
   return base .. "/linky/config"
 end
 
---- The default state file, as the library picks it (README, "The state file").
+--- The default state file, as the library picks it (docs/ban-safety.md, "The state file").
 -- @treturn string|nil
-function M.default_state()
-  local base = os.getenv("XDG_STATE_HOME")
-  if not base or base:sub(1, 1) ~= "/" then
-    local home = os.getenv("HOME")
-    if not home or home == "" then return nil end
-    base = home .. "/.local/state"
-  end
-  return base .. "/linky/state.sqlite3"
-end
+M.default_state = db.default_path
 
 -- The lines of a config file's text, and its values (the first line of a key wins).
 local function parse(text)
