@@ -49,6 +49,7 @@ build = {
     ["linky.cli"] = "lua/linky/cli/init.lua",
     ["linky.cli.args"] = "lua/linky/cli/args.lua",
     ["linky.cli.config"] = "lua/linky/cli/config.lua",
+    ["linky.cli.cost"] = "lua/linky/cli/cost.lua",
     ["linky.cli.data"] = "lua/linky/cli/data.lua",
     ["linky.cli.output"] = "lua/linky/cli/output.lua",
     ["linky.cli.setup"] = "lua/linky/cli/setup.lua",

@@ -136,7 +136,32 @@ local function build()
 
   for _, kind in ipairs(M.KINDS) do data_command(parser, kind) end
 
-  local cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
+  local cmd = new_command(parser, "cost", "what it cost: the load curve priced with a tariff",
+    "cost: prices the consumption load curve (--daily: the daily consumption, for tariffs whose\n"
+      .. "classes depend on neither hours nor colours) with a tariff file (JSON: periods of prices and\n"
+      .. "subscription, classes by hours, weekdays and Tempo colours; see examples/tariffs/), per day\n"
+      .. "or month, with the totals. Tempo colours come from a CSV file with a header date,colour.\n"
+      .. "Like every data command it plans first and is served from the store.",
+    "Examples:\n  linky cost --tariff examples/tariffs/hphc.json --last 1m --by month\n"
+      .. "  linky cost --tariff tempo.json --colours tempo-colours.csv --last 7d --format csv")
+  option(cmd, "--tariff", "The tariff (JSON).", "FILE")
+  option(cmd, "--colours", "Tempo colours: a CSV file with a header date,colour.", "FILE")
+  cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
+  option(cmd, "--start", "First day (default: yesterday).", "DATE")
+  option(cmd, "--end", "Day after the last one (excluded).", "DATE")
+  option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
+  option(cmd, "--by", "day (default) or month.", "PERIOD")
+  option(cmd, "--format", "table (default), csv or json.", "FORMAT")
+  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
+  option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
+  cmd:flag("--no-cache", "Bypass the store of readings.")
+  cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
+  cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
+  option(cmd, "--max-requests", "Send at most N requests; price what they and the store give.", "N")
+  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
+  cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
+
+  cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
     "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"
       .. "last 7, and once a day the corrections) and says how many days are new or corrected;\n"
       .. "\"up to date\" when it had nothing to ask. A failing kind or PRM does not stop the others:\n"

@@ -77,23 +77,14 @@ local function check(self, kind)
   if a.energy and a.by then
     return self:usage("--energy and --by cannot be combined (--by already gives energy)")
   end
-  if a.offline and a.no_cache then
-    return self:usage("--offline answers from the store: not with --no-cache")
-  end
-  if a.offline and (a.refresh or a.max_requests or a.dry_run) then
-    return self:usage("--offline sends nothing: not with --refresh, --max-requests or --dry-run")
-  end
+  local code = M.check_fetch_options(self)
+  if code then return code end
   if a.offpeak then
     local ranges = {}
     for r in a.offpeak:gmatch("[^,]+") do ranges[#ranges + 1] = r end
     local ok, err = analysis.parse_ranges(ranges)
     if not ok then return self:usage(err.message) end
     self.offpeak = ranges
-  end
-  for _, name in ipairs { "max_requests", "reserve" } do
-    local n, why = M.count(a, name)
-    if why then return self:usage(why) end
-    self[name] = n
   end
 end
 
@@ -140,6 +131,68 @@ local function over_budget(self, kind, first, p, reserve)
     p.budget_left, reserve, instead))
 end
 
+--- Plans (checked against the budget, or printed with --dry-run) and fetches a data command's
+-- range: what the library answered, or nil, nil and the exit code of an early end.
+-- @tparam table self the command context
+-- @tparam string kind the kind
+-- @tparam string first first day
+-- @tparam string stop day after the last one
+-- @treturn table|nil the result
+-- @treturn table|nil the error
+-- @treturn integer|nil the exit code when the command ends before fetching
+function M.fetch(self, kind, first, stop)
+  local a = self.args
+  local client, info = config.client(self)
+  if not client then return nil, nil, info end
+  local reserve = self.reserve or M.RESERVE
+  if not a.offline then
+    local p, err = client:plan(kind, first, stop, { refresh = a.refresh })
+    if not p then
+      client:close()
+      return nil, nil, self:error(err)
+    end
+    if a.dry_run then
+      client:close()
+      return nil, nil, self:write(plan_text(kind, client.prm, first, stop, p, reserve)) and 0 or output.FILE
+    end
+    local code = over_budget(self, kind, first, p, reserve)
+    if code then
+      client:close()
+      return nil, nil, code
+    end
+  end
+  local res, err = client:fetch(kind, first, stop, { progress = self:progress(), refresh = a.refresh,
+    offline = a.offline or nil, max_requests = self.max_requests })
+  self:restore_terminal()
+  client:close()
+  return res, err
+end
+
+--- The warning of a --max-requests run that left requests unsent.
+function M.capped_warning(self, kind, first, err)
+  self:warn(("--max-requests %d: %s of %d sent; %s left: run the command again, or "
+    .. "`linky backfill %s --since %s`")
+    :format(self.max_requests, plural(err.partial.requests or 0, "request"), err.planned,
+      plural(err.planned - (err.partial.requests or 0), "request"), args.SHORT[kind] or kind, first))
+end
+
+--- Checks the options a data command shares with `cost` (--offline, --max-requests, --reserve).
+-- @treturn integer|nil the usage exit code
+function M.check_fetch_options(self)
+  local a = self.args
+  if a.offline and a.no_cache then
+    return self:usage("--offline answers from the store: not with --no-cache")
+  end
+  if a.offline and (a.refresh or a.max_requests or a.dry_run) then
+    return self:usage("--offline sends nothing: not with --refresh, --max-requests or --dry-run")
+  end
+  for _, name in ipairs { "max_requests", "reserve" } do
+    local n, why = M.count(a, name)
+    if why then return self:usage(why) end
+    self[name] = n
+  end
+end
+
 --- Runs a data command.
 -- @tparam table self the command context
 -- @tparam string name the command (a kind or its alias)
@@ -151,29 +204,9 @@ function M.run(self, name)
   local a = self.args
   local first, stop = M.range(a, self.today)
   if not first then return self:usage(stop) end
-  local client, info = config.client(self)
-  if not client then return info end
-  local reserve = self.reserve or M.RESERVE
-  if not a.offline then
-    local p, err = client:plan(kind, first, stop, { refresh = a.refresh })
-    if not p then
-      client:close()
-      return self:error(err)
-    end
-    if a.dry_run then
-      client:close()
-      return self:write(plan_text(kind, client.prm, first, stop, p, reserve)) and 0 or output.FILE
-    end
-    code = over_budget(self, kind, first, p, reserve)
-    if code then
-      client:close()
-      return code
-    end
-  end
-  local res, err = client:fetch(kind, first, stop, { progress = self:progress(), refresh = a.refresh,
-    offline = a.offline or nil, max_requests = self.max_requests })
-  self:restore_terminal()
-  client:close()
+  local res, err
+  res, err, code = M.fetch(self, kind, first, stop)
+  if code then return code end
   -- --max-requests: what it sent and what the store had are the answer, with a warning
   local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
     and err.partial
@@ -191,12 +224,7 @@ function M.run(self, name)
   local status = (res or capped) and 0 or self:error(err)
   local missing = shown and format.missing_warning(shown)
   if missing then self:warn((missing:gsub("^warning: ", ""))) end
-  if capped then
-    self:warn(("--max-requests %d: %s of %d sent; %s left: run the command again, or "
-      .. "`linky backfill %s --since %s`")
-      :format(self.max_requests, plural(err.partial.requests or 0, "request"), err.planned,
-        plural(err.planned - (err.partial.requests or 0), "request"), args.SHORT[kind] or kind, first))
-  end
+  if capped then M.capped_warning(self, kind, first, err) end
   return written and status or output.FILE
 end
 

@@ -2,14 +2,15 @@
 -- the commands that keep a store of readings up to date within the request budget.
 -- `bin/linky` calls `main`; everything here returns exit codes instead of exiting.
 -- The package: `args` (the command line, lua-argparse), `config` (settings, token, client),
--- `output` (standard output, files, messages), `data` (the data commands), `update` (update,
--- backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms).
+-- `output` (standard output, files, messages), `data` (the data commands), `cost`, `update`
+-- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms).
 -- @module linky.cli
 local linky = require "linky"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
+local cost = require "linky.cli.cost"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 local setup = require "linky.cli.setup"
@@ -34,7 +35,7 @@ end
 
 local COMMANDS = {
   update = update.update, backfill = update.backfill, status = state.status, ["clear-ban"] = state.clear_ban,
-  cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config,
+  cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config, cost = cost.run,
 }
 
 -- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.
