@@ -29,7 +29,7 @@ describe("linky reference", function()
     local pages = {}
     for name in p:lines() do pages[#pages + 1] = name end
     p:close()
-    assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "install.md.html",
+    assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "costs.md.html", "install.md.html",
                   "library.md.html", "performance.md.html", "reliability.md.html" }, pages)
   end)
 
