@@ -140,12 +140,12 @@ static size_t redact(const linky_connection *c, char *data, size_t len) {
   return len;
 }
 
-/* Pushes s[0..n) with the token redacted; the copy lives in a Lua buffer, so a raise leaks nothing. */
+/* Pushes s[0..n) with the token redacted; the copy lives in a userdata, so a raise leaks nothing. */
 static void push_redacted(lua_State *L, const linky_connection *c, const char *s, size_t n) {
-  luaL_Buffer b;
-  char *p = luaL_buffinitsize(L, &b, n);
+  char *p = (char *)lua_newuserdatauv(L, n, 0);
   memcpy(p, s, n);
-  luaL_pushresultsize(&b, redact(c, p, n));
+  lua_pushlstring(L, p, redact(c, p, n));
+  lua_remove(L, -2);
 }
 
 static linky_connection *check_open(lua_State *L) {
@@ -329,9 +329,11 @@ static int connection_get(lua_State *L) {
   if (rc != CURLE_OK) {
     const char *kind = linky_curl_kind(rc);
     if (c->body_status == LINKY_BUF_TOO_LARGE) {
+      char limit[32];
+      snprintf(limit, sizeof limit, "%llu", (unsigned long long)c->body.limit);
       lua_pushnil(L);
       lua_pushliteral(L, "invalid_response");
-      lua_pushfstring(L, "response body larger than max_body (%I bytes)", (lua_Integer)c->body.limit);
+      lua_pushfstring(L, "response body larger than max_body (%s bytes)", limit);
     } else if (c->body_status == LINKY_BUF_NOMEM || kind == NULL) {
       linky_buffer_reset(&c->body);
       return luaL_error(L, "not enough memory");

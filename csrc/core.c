@@ -12,6 +12,7 @@
 
 #include "base64url.h"
 #include "calendar.h"
+#include "compat.h"
 #include "connection.h"
 #include "files.h"
 #include "json_bounds.h"
@@ -97,14 +98,14 @@ static int core_duration(lua_State *L) {
 static int core_base64url_decode(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
-  luaL_Buffer b;
-  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (len / 4 + 1) * 3);
+  /* scratch owned by Lua: a raise on the way leaks nothing */
+  unsigned char *out = (unsigned char *)lua_newuserdatauv(L, (len / 4 + 1) * 3, 0);
   long n = linky_base64url_decode(s, len, out);
   if (n < 0) {
     lua_pushnil(L);
     return 1;
   }
-  luaL_pushresultsize(&b, (size_t)n);
+  lua_pushlstring(L, (const char *)out, (size_t)n);
   return 1;
 }
 

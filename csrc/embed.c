@@ -2,6 +2,7 @@
  * Lua sources are compiled in, so a host needs no .lua or .so file at run time. */
 #include <lauxlib.h>
 
+#include "compat.h"
 #include "embedded.h"
 #include "linky.h"
 
@@ -19,7 +20,10 @@ static int load_embedded(lua_State *L) {
 
 static int openlibs(lua_State *L) {
   lua_Integer i;
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); /* package.preload */
+  /* package.preload, found the same way in every Lua version */
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_getfield(L, -1, "package") != LUA_TTABLE || lua_getfield(L, -1, "preload") != LUA_TTABLE)
+    return luaL_error(L, "the package library is not loaded");
   lua_pushcfunction(L, luaopen_cjson);
   lua_setfield(L, -2, "cjson");
   lua_pushcfunction(L, luaopen_cjson_safe);

@@ -107,17 +107,24 @@ static void random_bytes(unsigned char *out, size_t n) {
 }
 
 /* The stream's close: flushed, synced to the disk, closed; the first failure is the result, so
- * a full disk or a refused write is never silent. An io library file close function. */
+ * a full disk or a refused write is never silent. An io library file close function (where the
+ * Lua version lets a handle have one: LINKY_FILE_CLOSEF; elsewhere the file is opened O_DSYNC). */
 static int temp_close(lua_State *L) {
-  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  FILE **f = linky_tofile(L, 1);
   int ok = 1, err = 0;
-  if (fflush(p->f) != 0) { ok = 0; err = errno; }
+  if (fflush(*f) != 0) { ok = 0; err = errno; }
   /* EINVAL: a file system (or a special file) that cannot sync: nothing more to wait for */
-  if (ok && fsync(fileno(p->f)) != 0 && errno != EINVAL) { ok = 0; err = errno; }
-  if (fclose(p->f) != 0 && ok) { ok = 0; err = errno; }
-  p->f = NULL;
-  errno = err;
-  return luaL_fileresult(L, ok, NULL);
+  if (ok && fsync(fileno(*f)) != 0 && errno != EINVAL) { ok = 0; err = errno; }
+  if (fclose(*f) != 0 && ok) { ok = 0; err = errno; }
+  *f = NULL;
+  if (ok) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushnil(L);
+  lua_pushstring(L, strerror(err));
+  lua_pushinteger(L, err);
+  return 3;
 }
 
 /* core.create_temp(prefix [, mode]) -> file, name | nil, message */
@@ -126,19 +133,14 @@ int linky_create_temp(lua_State *L) {
   const char *prefix = luaL_checklstring(L, 1, &len);
   lua_Integer mode = luaL_optinteger(L, 2, -1);
   static const char hex[] = "0123456789abcdef";
-  luaL_Stream *p;
+  FILE *f = NULL;
   char *name;
   int fd = -1, err = 0, i;
   luaL_argcheck(L, mode >= -1 && mode <= 0777, 2, "mode out of range");
   if (strlen(prefix) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
-  if (luaL_getmetatable(L, LUA_FILEHANDLE) == LUA_TNIL) return luaL_error(L, "the io library is not loaded");
-  lua_pop(L, 1);
   /* both are owned by Lua before the file exists: a raise later leaks no descriptor */
   name = (char *)lua_newuserdatauv(L, len + 2 * TEMP_RANDOM_BYTES + 1, 0);
-  p = (luaL_Stream *)lua_newuserdatauv(L, sizeof(luaL_Stream), 0);
-  p->f = NULL;
-  p->closef = NULL; /* a closed file until the open succeeds */
-  luaL_setmetatable(L, LUA_FILEHANDLE);
+  if (!linky_newfile(L)) return luaL_error(L, "%s", lua_tostring(L, -1)); /* a closed file */
   memcpy(name, prefix, len);
   for (i = 0; i < TEMP_ATTEMPTS; i++) {
     unsigned char r[TEMP_RANDOM_BYTES];
@@ -151,20 +153,21 @@ int linky_create_temp(lua_State *L) {
     name[len + 2 * sizeof r] = '\0';
     /* O_EXCL: a new file or nothing, never a link (dangling or not) someone planted there */
     do {
-      fd = open(name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      fd = open(name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (LINKY_FILE_CLOSEF ? 0 : O_DSYNC),
+                0600);
     } while (fd < 0 && errno == EINTR);
     if (fd >= 0 || errno != EEXIST) break;
   }
   if (fd < 0) return fail(L, "create a file in the folder of", prefix, errno);
   /* fchmod, unlike open's mode, is not reduced by the umask */
   if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) err = errno;
-  if (!err && (p->f = fdopen(fd, "wb")) == NULL) err = errno;
+  if (!err && (f = fdopen(fd, "wb")) == NULL) err = errno;
   if (err) {
     close(fd);
     unlink(name);
     return fail(L, "create", name, err);
   }
-  p->closef = temp_close;
+  linky_setfile(L, -1, f, temp_close);
   lua_pushstring(L, name);
   return 2;
 }

@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 
+#include "compat.h"
 #include "json_bounds.h"
 #include "normalise.h"
 #include "points.h"
@@ -256,8 +257,10 @@ int linky_decode(lua_State *L) {
   /* checked before lua-cjson runs: strings reach the user as valid UTF-8 (its escapes decode
    * to valid UTF-8 already), and a body cannot cost much more than its size in tables */
   if (!linky_utf8_valid(text, len, &bad)) {
+    char at[32];
+    snprintf(at, sizeof at, "%llu", (unsigned long long)bad + 1);
     lua_pushnil(L);
-    lua_pushfstring(L, "body is not valid UTF-8 (byte %I)", (lua_Integer)bad + 1);
+    lua_pushfstring(L, "body is not valid UTF-8 (byte %s)", at);
     return 2;
   }
   if (!linky_json_shape_ok(text, len, c.msg, sizeof c.msg)) {

@@ -55,35 +55,40 @@ static int is_null(lua_State *L, int idx) {
   return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == NULL;
 }
 
-/* The API writes values as decimal strings: "^-?%d+$" within int64. */
-static int parse_int64(const char *s, size_t len, lua_Integer *out) {
+/* The API writes values as decimal strings: "^-?%d+$", within the integers this Lua holds
+ * exactly (compat.h: int64 from 5.3, below 2^53 in magnitude before). Returns 1, 0 for another
+ * string, -1 for an integer out of that range. */
+static int parse_integer(const char *s, size_t len, lua_Integer *out) {
   size_t i = 0;
-  int neg = 0;
+  int neg = 0, range = 1;
   unsigned long long acc = 0, limit;
   if (len > 0 && s[0] == '-') { neg = 1; i = 1; }
   if (i == len) return 0;
-  limit = neg ? 9223372036854775808ULL : 9223372036854775807ULL;
+  limit = LINKY_INTEGER_MAX;
+  if (neg) limit += LINKY_INTEGER_NEG_EXTRA;
   for (; i < len; i++) {
     unsigned d;
     if (s[i] < '0' || s[i] > '9') return 0;
     d = (unsigned)(s[i] - '0');
-    if (acc > (limit - d) / 10) return 0;
-    acc = acc * 10 + d;
+    if (range && acc > (limit - d) / 10) range = 0; /* the digits are still checked */
+    if (range) acc = acc * 10 + d;
   }
+  if (!range) return -1;
   /* two's complement negation of acc, written without signed overflow */
   *out = neg ? (lua_Integer)(0 - acc) : (lua_Integer)acc;
   return 1;
 }
 
 /* Reads the value at the top of the stack into an integer; sets *present. A JSON number
- * must be integral and below 2^53 in magnitude. */
+ * must be integral and below 2^53 in magnitude. Returns 1, 0 for no integer, -1 for a decimal
+ * string out of range. */
 static int read_value(lua_State *L, lua_Integer *out, int *present) {
   *present = 1;
   switch (lua_type(L, -1)) {
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, -1, &len);
-      return parse_int64(s, len, out);
+      return parse_integer(s, len, out);
     }
     case LUA_TNUMBER: {
       lua_Number d = lua_tonumber(L, -1); /* exact for an integer below 2^53 too */
@@ -232,7 +237,7 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
     const char *date;
     lua_Integer value;
     int64_t step = 0;
-    int present, src, point, nature = 0;
+    int present, src, point, r, nature = 0;
     unsigned read = 1u << K_SRC_DATE | 1u << K_SRC_VALUE; /* fields this point has */
     point_slot *slot = &slots[i - 1];
     if (lua_rawgeti(L, arr, i) != LUA_TTABLE)
@@ -250,7 +255,11 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
     get_key(L, src, keys + K_SRC_VALUE);
     if (lua_isnil(L, -1))
       return linky_decode_fail(c, "%s[%d].%s is missing", where, i, k->value);
-    if (!read_value(L, &value, &present)) {
+    r = read_value(L, &value, &present);
+    if (r < 0)
+      return linky_decode_fail(c, "%s[%d].%s: %s is not an integer " LINKY_INTEGER_RANGE, where, i,
+                               k->value, excerpt(L, -1, bad, sizeof bad));
+    if (r == 0) {
       if (lua_type(L, -1) == LUA_TNUMBER)
         return linky_decode_fail(
             c, "%s[%d].%s: number is not an integer below 2^53 in magnitude (%.17g)", where, i,

@@ -1,5 +1,6 @@
 /* sqlite.c: the linky.SQLite userdata, one SQLite connection to the state file.
  * The Lua side holds the policy (schema, ledger, store); this file binds and steps statements. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,8 +239,11 @@ static int sqlite_run_many(lua_State *L) {
     if (rc != SQLITE_OK) return fail(L, s, rc);
   }
   for (i = 1; i <= nitems; i++) {
-    if (lua_rawgeti(L, 4, i) != LUA_TTABLE)
-      return luaL_argerror(L, 4, lua_pushfstring(L, "item %I is a %s, not a table", i, luaL_typename(L, -1)));
+    if (lua_rawgeti(L, 4, i) != LUA_TTABLE) {
+      char item[32];
+      snprintf(item, sizeof item, "%lld", (long long)i);
+      return luaL_argerror(L, 4, lua_pushfstring(L, "item %s is a %s, not a table", item, luaL_typename(L, -1)));
+    }
     for (k = 1; k <= nfields; k++) {
       lua_rawgeti(L, 5, k);
       lua_rawget(L, -2);

@@ -8,6 +8,7 @@
 
 #include <lauxlib.h>
 
+#include "compat.h"
 #include "terminal.h"
 
 /* core.isatty(fd) -> boolean */

@@ -1,5 +1,6 @@
 /* userdata.c: the metatable and printing shared by the userdata types of linky.core,
  * built the way liolib builds its file handles. */
+#include "compat.h"
 #include "userdata.h"
 
 void linky_createmeta(lua_State *L, const char *name, const luaL_Reg *metamethods, const luaL_Reg *methods) {
