@@ -1,6 +1,9 @@
 # linky: a Lua module with a C core. `make help` lists the targets.
+# LUA_VERSION: 5.1, 5.2, 5.3, 5.4 or jit (LuaJIT, interpreter luajit, modules in the 5.1 folders).
 LUA_VERSION ?= 5.4
 LUA         ?= lua$(LUA_VERSION)
+# The version the module folders and the lua-cjson library are named after.
+LUA_ABI     := $(if $(filter jit,$(LUA_VERSION)),5.1,$(LUA_VERSION))
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 CC          ?= cc
@@ -10,7 +13,7 @@ BUSTED      ?= /usr/bin/busted
 PKG_CONFIG  ?= pkg-config
 
 # Deferred (=, not :=): `make test` and `make demo` install pkg-config and the -dev packages
-# (the deps target) before any recipe expands these.
+# (the deps target) before any recipe expands these. pkg-config names: lua5.4 or lua-5.4, luajit.
 LUA_PC       = $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
 # Flags the build needs whatever the user's CFLAGS: kept apart so `make CFLAGS=...` keeps -I.
 REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
@@ -25,12 +28,13 @@ HEADERS     := $(wildcard csrc/*.h)
 LUA_FILES   := $(sort $(wildcard lua/linky/*.lua lua/linky/*/*.lua))
 
 # Each variant of the C module has its own folder, so a stale one is never picked up:
-# build/ for Lua 5.4, build/5.3/ for Lua 5.3, build/asan/ for the sanitizer build.
+# build/ for Lua 5.4, build/5.3/ for Lua 5.3 (build/5.2/, build/5.1/, build/jit/ alike),
+# build/asan/ for the sanitizer build.
 BUILD_DIR   ?= $(if $(filter 5.4,$(LUA_VERSION)),build,build/$(LUA_VERSION))
 MODULE      := $(BUILD_DIR)/linky/core.so
 
-LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_VERSION)
-LUA_SHARE   := $(PREFIX)/share/lua/$(LUA_VERSION)
+LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_ABI)
+LUA_SHARE   := $(PREFIX)/share/lua/$(LUA_ABI)
 
 # Specs find the module under test through these paths: $(call spec_env,<build folder>).
 # A state folder of their own (emptied before each run), so that specs and the demo never share
@@ -40,9 +44,15 @@ spec_env     = XDG_STATE_HOME="$(CURDIR)/$(1)/state" \
 SPEC_ENV     = $(call spec_env,$(BUILD_DIR))
 ASAN_DIR     = build/asan
 
-STATIC_DIR  := build/static
-STATIC_LIB  := build/liblinky.a
-CJSON_LIBS   = $(shell $(PKG_CONFIG) --libs lua$(LUA_VERSION)-cjson 2>/dev/null || echo -llua$(LUA_VERSION)-cjson)
+# In the build folder of the Lua version (build/ for 5.4, build/jit/ for LuaJIT).
+STATIC_DIR  := $(BUILD_DIR)/static
+STATIC_LIB  := $(BUILD_DIR)/liblinky.a
+EMBED_HOST  := $(BUILD_DIR)/embed/host
+# LuaJIT takes Debian's lua5.1-cjson from its static archive: the shared one needs liblua5.1, a
+# second Lua runtime in the host.
+comma       := ,
+CJSON_LIBS   = $(if $(filter jit,$(LUA_VERSION)),-Wl$(comma)-Bstatic -llua5.1-cjson -Wl$(comma)-Bdynamic,\
+               $(shell $(PKG_CONFIG) --libs lua$(LUA_ABI)-cjson 2>/dev/null || echo -llua$(LUA_ABI)-cjson))
 
 # The libFuzzer target (make fuzz): the only binary that links the Lua library itself.
 CLANG        ?= clang
@@ -106,19 +116,19 @@ static: $(STATIC_LIB)
 $(STATIC_LIB): $(SOURCES) csrc/embed.c $(HEADERS) $(LUA_FILES) tools/embed_lua.lua Makefile
 	@mkdir -p $(STATIC_DIR)
 	$(LUA) tools/embed_lua.lua $(STATIC_DIR)/lua_sources.c $(LUA_FILES)
-	cd $(STATIC_DIR) && $(CC) $(REQ_CFLAGS) -I../../csrc $(CFLAGS) -c \
-	  $(addprefix ../../,$(SOURCES) csrc/embed.c) lua_sources.c
+	cd $(STATIC_DIR) && $(CC) $(REQ_CFLAGS) -I$(CURDIR)/csrc $(CFLAGS) -c \
+	  $(addprefix $(CURDIR)/,$(SOURCES) csrc/embed.c) lua_sources.c
 	rm -f $@
 	ar rcs $@ $(STATIC_DIR)/*.o
 
-build/embed/host: examples/embed/host.c $(STATIC_LIB)
+$(EMBED_HOST): examples/embed/host.c $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) -Icsrc $(CFLAGS) -o $@ $< $(STATIC_LIB) $(CJSON_LIBS) \
 	  $(shell $(PKG_CONFIG) --libs $(LUA_PC)) $(REQ_LIBS) -lm -ldl
 
-embed: deps build/embed/host
+embed: deps $(EMBED_HOST)
 	@rm -rf $(BUILD_DIR)/state
-	@$(SPEC_ENV) $(LUA) examples/embed/check.lua build/embed/host
+	@$(SPEC_ENV) $(LUA) examples/embed/check.lua $(EMBED_HOST)
 
 # API reference from the LDoc comments and the pages of docs/: build/doc/index.html. LDoc runs
 # under Lua 5.1: Debian's lua-markdown (which escapes <kind> in code) is installed for it alone.
