@@ -20,7 +20,7 @@ keeps the request budget and the store of readings in SQLite.
 -- Offline on Debian, rockspec/luarocks-config.lua declares the system lua-cjson,
 -- lua-argparse and lua-dkjson as provided (see README, "LuaRocks").
 dependencies = {
-  "lua >= 5.3, < 5.5",
+  "lua >= 5.1, < 5.5",
   "lua-cjson >= 2.1.0",
   "argparse >= 0.7.1",
   "dkjson >= 2.6",
@@ -55,6 +55,7 @@ build = {
     ["linky.cli.setup"] = "lua/linky/cli/setup.lua",
     ["linky.cli.state"] = "lua/linky/cli/state.lua",
     ["linky.cli.update"] = "lua/linky/cli/update.lua",
+    ["linky.compat"] = "lua/linky/compat.lua",
     ["linky.context"] = "lua/linky/context.lua",
     ["linky.cost"] = "lua/linky/cost.lua",
     ["linky.dates"] = "lua/linky/dates.lua",

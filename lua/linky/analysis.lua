@@ -2,11 +2,14 @@
 -- Pure functions on the results of a `linky.Client`; the Paris calendar comes
 -- from the C core, so the process time zone never matters.
 -- @module linky.analysis
+local compat = require "linky.compat"
 local core = require "linky.core"
 local errors = require "linky.errors"
 local kinds = require "linky.kinds"
 
 local M = {}
+
+local floor = math.floor
 
 local function invalid(message)
   return nil, errors.new("invalid_argument", message)
@@ -52,11 +55,11 @@ function M.energy(res)
   for i, p in ipairs(res.points) do
     local q = {}
     for k, v in pairs(p) do q[k] = v end
-    local step = math.tointeger(p.step)
+    local step = compat.tointeger(p.step)
     if not step or step <= 0 then
       return invalid(("point %d (%s) has no step: its energy is unknown"):format(i, tostring(p.date)))
     end
-    if p.value ~= nil then q.value = (2 * p.value * step + 3600) // 7200 end
+    if p.value ~= nil then q.value = floor((2 * p.value * step + 3600) / 7200) end
     points[i] = q
   end
   return with_points(res, points, "Wh")
@@ -76,8 +79,8 @@ local PERIODS = {
   hour = function(t)
     local u = t - t % 3600 -- Paris offsets are whole hours
     local local_t = u + core.paris_offset(u)
-    local day = local_t // 86400
-    local hh = local_t % 86400 // 3600
+    local day = floor(local_t / 86400)
+    local hh = floor(local_t % 86400 / 3600)
     return u, ("%s %02d:00:00"):format(core.date_of_day(day), hh)
   end,
   day = function(t)
@@ -210,7 +213,7 @@ function M.split_offpeak(res, ranges)
   for _, p in ipairs(wh.points) do
     if p.value ~= nil then
       local t = interval_start(p)
-      local minute = (t + core.paris_offset(t)) % 86400 // 60
+      local minute = floor((t + core.paris_offset(t)) % 86400 / 60)
       local k = in_ranges(minute, parsed) and "offpeak" or "peak"
       totals[k] = totals[k] + p.value
     end

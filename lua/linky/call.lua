@@ -2,6 +2,7 @@
 -- answers: its kind resolved in the client's API generation, its PRM granted by the token, its
 -- dates and options valid.
 -- @module linky.call
+local compat = require "linky.compat"
 local context = require "linky.context"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
@@ -105,7 +106,7 @@ function M.prepare(self, st, fname, name, start, stop, copts)
   if not prm then return invalid(why4) end
   for _, name_ in ipairs { "max_requests", "reserve" } do
     local n = call_opts[name_]
-    if n and not (math.tointeger(n) and n >= 0) then
+    if n and not (compat.tointeger(n) and n >= 0) then
       return invalid(("option '%s' must be an integer >= 0"):format(name_))
     end
   end

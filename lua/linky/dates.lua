@@ -2,6 +2,7 @@
 -- Days are integers (days since 1970-01-01) so ranges are simple arithmetic;
 -- the calendar itself lives in the C core.
 -- @module linky.dates
+local compat = require "linky.compat"
 local core = require "linky.core"
 
 local M = {}
@@ -12,7 +13,7 @@ local M = {}
 -- @treturn string
 function M.day(v)
   if type(v) == "table" then
-    local y, m, d = math.tointeger(v.year), math.tointeger(v.month), math.tointeger(v.day)
+    local y, m, d = compat.tointeger(v.year), compat.tointeger(v.month), compat.tointeger(v.day)
     if not (y and m and d) or y < 1000 or y > 9999 or m < 1 or m > 12 or d < 1 or d > 31 then
       return nil, "date table needs integer year, month and day"
     end

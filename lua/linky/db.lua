@@ -4,6 +4,7 @@
 -- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs)
 -- and `linky.store` (readings, day statuses).
 -- @module linky.db
+local compat = require "linky.compat"
 local core = require "linky.core"
 local errors = require "linky.errors"
 
@@ -162,7 +163,7 @@ local function ours(x)
   if x.app ~= M.APPLICATION_ID and not (x.app == 0 and x.objects == 0) then
     return nil, "not a linky state file (another application's SQLite database)"
   end
-  if math.type(x.version) ~= "integer" or x.version < 0 then
+  if compat.type(x.version) ~= "integer" or x.version < 0 then
     return nil, "unreadable state schema version " .. tostring(x.version)
   end
   if x.version > M.VERSION then

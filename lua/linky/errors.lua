@@ -3,6 +3,7 @@
 -- table sharing one metatable (see `linky.is_error`).
 -- @module linky.errors
 local cjson = require "cjson.safe"
+local compat = require "linky.compat"
 local core = require "linky.core"
 
 local M = {}
@@ -85,7 +86,7 @@ function M.cut(s, limit)
   if #s <= limit then return s end
   -- byte limit + 1 may continue a sequence whose lead byte is up to 3 bytes before it
   local i = limit + 1
-  while i > limit - 2 and i > 1 and (s:byte(i) & 0xC0) == 0x80 do i = i - 1 end
+  while i > limit - 2 and i > 1 and s:byte(i) >= 0x80 and s:byte(i) < 0xC0 do i = i - 1 end
   local lead = s:byte(i)
   local size = lead >= 0xF0 and 4 or lead >= 0xE0 and 3 or lead >= 0xC0 and 2 or 1
   if i <= limit and i + size - 1 > limit then return s:sub(1, i - 1) end
@@ -98,7 +99,7 @@ end
 function M.valid_utf8(s)
   local out, i = {}, 1
   while true do
-    local n, bad = utf8.len(s, i)
+    local n, bad = compat.utf8_len(s, i)
     if n then
       out[#out + 1] = s:sub(i)
       return table.concat(out)
@@ -154,7 +155,10 @@ end
 
 -- JSON codes come as numbers (decoded as floats) or strings: always a string.
 local function code_string(v)
-  if type(v) == "number" then return tostring(math.tointeger(v) or v) end
+  if type(v) == "number" then
+    local i = compat.tointeger(v)
+    return i and ("%d"):format(i) or tostring(v)
+  end
   return text(v)
 end
 

@@ -3,6 +3,7 @@
 -- gaps of the whole range. `client:fetch`, every kind method, `update`, `backfill` and the
 -- command all go through `run`.
 -- @module linky.fetch
+local compat = require "linky.compat"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
 local plan = require "linky.plan"
@@ -44,7 +45,7 @@ local function inside(points, curve, first, stop)
   for i, p in ipairs(points) do
     local day = dates.paris_day(curve and p.time - 1 or p.time)
     local ok = day >= first and day < stop
-    if not ok and not kept then kept = table.move(points, 1, i - 1, 1, {}) end
+    if not ok and not kept then kept = compat.move(points, 1, i - 1, 1, {}) end
     if ok and kept then kept[#kept + 1] = p end
   end
   return kept or points

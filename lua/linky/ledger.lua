@@ -4,6 +4,7 @@
 -- no change of the wall clock moves) says so; rows are pruned by insertion order, never by
 -- time. Every function returns its value, or nil and an error object.
 -- @module linky.ledger
+local compat = require "linky.compat"
 local core = require "linky.core"
 local db_ = require "linky.db"
 local errors = require "linky.errors"
@@ -19,9 +20,9 @@ M.KEEP_ROWS = 1000
 
 -- One write in its own transaction: true | nil, a `state_unavailable` error.
 local function write(db, sql, ...)
-  local args = table.pack(...)
+  local args = compat.pack(...)
   return db_.transaction(db, function()
-    local ok, msg = db:rows(sql, table.unpack(args, 1, args.n))
+    local ok, msg = db:rows(sql, compat.unpack(args, 1, args.n))
     if not ok then return nil, msg end
     return true
   end)
@@ -35,7 +36,7 @@ local boot_id -- read once: it names this boot of the machine
 local function current_boot()
   if boot_id == nil then
     local f = io.open("/proc/sys/kernel/random/boot_id", "rb")
-    local id = f and f:read("l")
+    local id = f and f:read("*l")
     if f then f:close() end
     boot_id = id and id:match("^[%x-]+$") or false
   end

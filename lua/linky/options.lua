@@ -2,6 +2,7 @@
 -- A wrongly typed option raises (a programmer mistake); an unknown name or a
 -- bad value returns an `invalid_argument` error, so typos never pass silently.
 -- @module linky.options
+local compat = require "linky.compat"
 local errors = require "linky.errors"
 
 local M = {}
@@ -32,7 +33,7 @@ M.defaults = {
 
 -- Fields of the table options, each a check of its value.
 local function positive(v) return type(v) == "number" and v > 0 and v < 1e9 end
-local function count(v) return type(v) == "number" and math.tointeger(v) and v >= 0 and v < 1e6 end
+local function count(v) return type(v) == "number" and compat.tointeger(v) and v >= 0 and v < 1e6 end
 local TABLE_FIELDS = {
   budget = { requests = function(v) return count(v) and v >= 1 end, window = positive },
   retry = { attempts = count, base = function(v) return v == 0 or positive(v) end, cap = positive },
@@ -163,7 +164,7 @@ function M.check(opts)
   if not (o.min_interval >= 0 and o.min_interval < 1e6) then
     return invalid("option 'min_interval' must be zero or more seconds")
   end
-  if not (math.tointeger(o.max_body) and o.max_body >= 1) then
+  if not (compat.tointeger(o.max_body) and o.max_body >= 1) then
     return invalid("option 'max_body' must be a positive integer number of bytes")
   end
   for _, name in ipairs { "user_agent", "from" } do

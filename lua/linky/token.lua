@@ -3,6 +3,7 @@
 -- Messages never quote the token.
 -- @module linky.token
 local cjson = require "cjson.safe"
+local compat = require "linky.compat"
 local core = require "linky.core"
 
 local M = {}
@@ -32,7 +33,7 @@ function M.decode(token)
     end
     prms[i] = prm
   end
-  local function time(v) return type(v) == "number" and (math.tointeger(v) or v) or nil end
+  local function time(v) return type(v) == "number" and (compat.tointeger(v) or v) or nil end
   return { prms = prms, iat = time(payload.iat), exp = time(payload.exp) }
 end
 
