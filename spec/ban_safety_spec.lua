@@ -11,7 +11,7 @@ local socket = require "socket"
 local quote, read = emu.quote, emu.read_file
 local NOW = core.to_epoch("2026-11-28 11:00:00")
 local DAY = 86400
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local LUA = require("spec.support.versions").LUA
 
 local function tempdir()
   local dir = os.tmpname()
@@ -141,7 +141,7 @@ describe("linky ban safety", function()
       local cmd = ("env LINKY_TOKEN=%s LINKY_TODAY=2027-02-01 %s bin/linky daily --base-url %s --state %s"
         .. " >%s 2>&1; echo $?"):format(quote(emu.TOKEN1), LUA, quote(server.url), quote(path), quote(out))
       local p = assert(io.popen(cmd))
-      local code = tonumber(p:read("a"))
+      local code = tonumber(p:read("*a"))
       p:close()
       assert.equal(5, code, read(out))
       assert.truthy(read(out):find("budget_exhausted", 1, true))

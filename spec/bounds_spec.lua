@@ -4,7 +4,6 @@
 local core = require "linky.core"
 local kinds = require "linky.kinds"
 local emu = require "spec.support.emulator_spec_helper"
-local emulator = require "spec.support.emulator"
 local clients = require "spec.support.client"
 
 local MB = 1000 * 1000
@@ -12,7 +11,7 @@ local MiB = 1024 * 1024
 
 -- `[[],[],...]`: 3 bytes an array, about `size` bytes in all.
 local function arrays(size)
-  local n = size // 3
+  local n = math.floor(size / 3)
   return "[" .. ("[],"):rep(n - 1) .. "[]]"
 end
 
@@ -125,7 +124,7 @@ describe("linky.core", function()
     end)
 
     it("still decodes the benchmark's two years of load curve", function()
-      local body = emulator.synthetic("courbe_de_charge_consommation",
+      local body = emu.synthetic("courbe_de_charge_consommation",
         { prm = emu.PRM1, start = "2024-03-01", ["end"] = "2026-03-01" })
       assert.is_true(#body > 2 * MB)
       assert.is_true(core.json_shape_ok(body))
@@ -141,7 +140,7 @@ local clients = require "spec.support.client"
 local c = assert(clients.new { token = arg[1], base_url = arg[2], timeout = 60 })
 local r, err = c:daily_consumption("2026-04-01", "2026-04-04")
 local f = assert(io.open("/proc/self/status"))
-local hwm = f:read("a"):match("VmHWM:%s*(%d+) kB")
+local hwm = f:read("*a"):match("VmHWM:%s*(%d+) kB")
 f:close()
 io.write(r and "ok" or err.kind, " ", hwm, "\n")
 ]]
@@ -174,7 +173,7 @@ describe("linky", function()
         -- measured on the plain module, like limits_spec, when the suite runs under ASan
         local env = os.getenv("LINKY_EXPECT_MODULE") and "env -u LD_PRELOAD LUA_CPATH='./build/?.so;;' " or ""
         local p = assert(io.popen(("%s%s %s %s %s 2>&1"):format(env, clients.LUA, script, emu.TOKEN1, server.url)))
-        local out = p:read("a")
+        local out = p:read("*a")
         p:close()
         local kind, hwm = out:match("^(%S+) (%d+)\n$")
         assert(kind, "child output: " .. out)

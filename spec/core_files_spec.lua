@@ -5,7 +5,8 @@ local emu = require "spec.support.emulator_spec_helper"
 
 local quote, read = emu.quote, emu.read_file
 -- Child processes run the interpreter of this suite (the module under test is built for it).
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local versions = require "spec.support.versions"
+local LUA = versions.LUA
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
@@ -16,7 +17,7 @@ end
 -- Output of a shell command (stdout and stderr) and its exit status.
 local function sh(command)
   local p = assert(io.popen(command .. " 2>&1; echo \"=$?\""))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   local text, code = out:match("^(.-)=(%d+)\n$")
   return text, tonumber(code)
@@ -60,7 +61,8 @@ describe("linky.core", function()
       assert.is_true(#name - #prefix >= 16)
       assert.equal("600", mode_of(name))
       assert.equal("", read(name))
-      assert.equal(f, f:write("date,value\n", 12))
+      -- file:write returns the file from Lua 5.2, true in 5.1 and LuaJIT
+      assert.equal(versions.VERSION >= "5.2" and f or true, f:write("date,value\n", 12))
       assert.is_true(f:close())
       assert.equal("closed file", io.type(f))
       assert.equal("date,value\n12", read(name))

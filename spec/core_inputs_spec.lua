@@ -5,19 +5,21 @@
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
 local clients = require "spec.support.client"
+local versions = require "spec.support.versions"
 
 local NAN = 0 / 0
-local BIG = ("x"):rep(1 << 20)
+local BIG = ("x"):rep(1048576)
+local tointeger = require("linky.compat").tointeger
 
 -- name, value: a list, since nil is one of them.
 local VALUES = {
   { "nil", nil }, { "true", true }, { "false", false }, { "table", {} }, { "function", print },
   { "thread", coroutine.create(function() end) }, { "userdata", io.stdout },
-  { "NaN", NAN }, { "inf", math.huge }, { "-inf", -math.huge }, { "maxinteger", math.maxinteger },
-  { "mininteger", math.mininteger }, { "2^63", 2.0 ^ 63 }, { "-2^63", -2.0 ^ 63 }, { "1e308", 1e308 },
+  { "NaN", NAN }, { "inf", math.huge }, { "-inf", -math.huge }, { "maxinteger", versions.MAXINTEGER },
+  { "mininteger", versions.MININTEGER }, { "2^63", 2.0 ^ 63 }, { "-2^63", -2.0 ^ 63 }, { "1e308", 1e308 },
   { "-1", -1 }, { "0", 0 }, { "-0.0", -0.0 }, { "0.5", 0.5 }, { "1e-9", 1e-9 },
   { '""', "" }, { '"\\0"', "\0" }, { '"a\\0b"', "a\0b" }, { "a date and \\0", "2026-04-01\0" },
-  { "a step and \\0", "PT30M\0" }, { "not UTF-8", "\xff\xfe\xc0\xaf" }, { "1 MiB", BIG },
+  { "a step and \\0", "PT30M\0" }, { "not UTF-8", "\255\254\192\175" }, { "1 MiB", BIG },
   { "CR LF", "a\r\nX-Injected: 1" },
 }
 
@@ -30,7 +32,7 @@ local function has_zero(v) return type(v) == "string" and v:find("\0", 1, true) 
 
 -- Calls f(...) under protection: "raised", message | "refused", message | "value", results...
 local function outcome(f, ...)
-  local r = table.pack(pcall(f, ...))
+  local r = versions.pack(pcall(f, ...))
   if not r[1] then
     assert.is_string(r[2])
     return "raised", r[2]
@@ -39,7 +41,7 @@ local function outcome(f, ...)
     assert.is_true(r[3] == nil or type(r[3]) == "string", "a refusal's message is a string")
     return "refused", r[3]
   end
-  return "value", table.unpack(r, 2, r.n)
+  return "value", versions.unpack(r, 2, r.n)
 end
 
 describe("linky.core", function()
@@ -52,7 +54,7 @@ describe("linky.core", function()
             assert.equal("raised", how, name)
           elseif how == "value" then
             assert.is_false(has_zero(v), name)
-            assert.equal("integer", math.type(x), name)
+            assert.is_integer(x, name)
           else
             assert.equal("refused", how, name)
           end
@@ -64,14 +66,14 @@ describe("linky.core", function()
       each(function(name, v)
         local how, date = outcome(core.date_of_day, v)
         if how == "value" then
-          assert.equal(math.tointeger(v), core.day_number(date), name)
+          assert.equal(tointeger(v), core.day_number(date), name)
         else
           assert.equal("raised", how, name)
         end
         local how2, off = outcome(core.paris_offset, v)
         if how2 == "value" then
           assert.is_true(off == 3600 or off == 7200, name)
-          assert.equal((v + off) // 86400, core.paris_day(v), name)
+          assert.equal(math.floor((v + off) / 86400), core.paris_day(v), name)
         else
           assert.equal("raised", how2, name)
           assert.equal("raised", (outcome(core.paris_day, v)), name)
@@ -83,7 +85,7 @@ describe("linky.core", function()
       each(function(name, v)
         local how, s = outcome(core.duration, v)
         if not is_number_like(v) then assert.equal("raised", how, name)
-        elseif how == "value" then assert.is_true(math.type(s) == "integer" and s >= 0, name)
+        elseif how == "value" then assert.is_true(versions.is_integer(s) and s >= 0, name)
         else assert.equal("refused", how, name) end
       end)
       -- 250000 x 999999999 days wrap an int64 around to a positive number
@@ -149,7 +151,7 @@ describe("linky.core", function()
         end
         if v ~= nil then
           local how, f = outcome(core.create_temp, dir .. "/t", v)
-          if type(v) == "number" and math.tointeger(v) and v >= -1 and v <= 511 then
+          if type(v) == "number" and tointeger(v) and v >= -1 and v <= 511 then
             assert.equal("value", how, name)
             f:close()
           else
@@ -157,7 +159,7 @@ describe("linky.core", function()
           end
         end
         local how, isatty = outcome(core.isatty, v)
-        if type(v) == "number" and math.tointeger(v) then
+        if type(v) == "number" and tointeger(v) then
           assert.equal("value", how, name)
           assert.is_boolean(isatty)
           if v < 0 or v > 2 then assert.is_false(isatty, name) end
@@ -167,7 +169,7 @@ describe("linky.core", function()
         -- never a real terminal's descriptor: the run's own echo must not change
         if not (type(v) == "number" and v >= 0 and v <= 1024) then
           local how2 = outcome(core.set_echo, v, true)
-          assert.equal(type(v) == "number" and math.tointeger(v) and "refused" or "raised", how2, name)
+          assert.equal(type(v) == "number" and tointeger(v) and "refused" or "raised", how2, name)
         end
         if type(v) ~= "boolean" then
           assert.equal("raised", (outcome(core.set_echo, -1, v)), name)
@@ -227,7 +229,7 @@ describe("linky.core", function()
         end
         if v ~= nil then
           local how, st = outcome(core.open_sqlite, ":memory:", v)
-          if type(v) == "number" and math.tointeger(v) and v >= 0 then
+          if type(v) == "number" and tointeger(v) and v >= 0 then
             assert.equal("value", how, name)
             st:close()
           else
@@ -236,7 +238,7 @@ describe("linky.core", function()
         end
       end)
       local ls = assert(io.popen("ls -A " .. dir))
-      local left = ls:read("a")
+      local left = ls:read("*a")
       ls:close()
       os.execute("rm -rf " .. emu.quote(dir))
       assert.equal("", left, "no file made from a cut path")
@@ -256,7 +258,7 @@ describe("linky.core", function()
           local want = v
           if t == "boolean" then want = v and 1 or 0 end
           assert.equal(want, rows[1].v, name)
-          if t == "number" then assert.equal(math.type(v), math.type(rows[1].v), name) end
+          if t == "number" then assert.equal(versions.is_integer(v), versions.is_integer(rows[1].v), name) end
         end
         usable()
         for _, m in ipairs { st.exec, st.rows } do
@@ -418,7 +420,7 @@ describe("linky.core", function()
         local limit = math.ceil(clients.deadline(1))
         local p = assert(io.popen(("timeout -s KILL %d %s %s %s %s 2>&1")
           :format(limit, clients.LUA, script, server.url, ("%.17g"):format(t))))
-        local out = p:read("a")
+        local out = p:read("*a")
         p:close()
         assert.equal("timeout\n", out)
       end)

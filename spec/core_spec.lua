@@ -1,5 +1,6 @@
 local core = require "linky.core"
 local fixtures = require "spec.support.fixtures"
+local versions = require "spec.support.versions"
 
 local function decode(relative, spec)
   return core.decode(fixtures.read(relative), spec)
@@ -77,7 +78,7 @@ describe("linky.core", function()
       assert.same({ date = "2023-04-01", time = 1680300000, value = 11776 }, r.points[1])
       local total = 0
       for _, p in ipairs(r.points) do
-        assert.equal("integer", math.type(p.value))
+        assert.is_integer(p.value)
         total = total + p.value
       end
       assert.equal(38997, total)
@@ -225,15 +226,28 @@ describe("linky.core", function()
       assert.matches("grandeur%[1%]%.grandeurPhysique is missing", msg)
     end)
 
-    it("accepts the extreme int64 values and numbers that are integers", function()
-      local r = assert(core.decode([[{"reading_type":{"unit":"W"},"interval_reading":[
-        {"value":"-9223372036854775808","date":"2023-04-01"},{"value":"9223372036854775807","date":"2023-04-02"},
-        {"value":42,"date":"2023-04-03"}]}]], { shape = "legacy" }))
-      assert.equal(math.mininteger, r.points[1].value)
-      assert.equal(math.maxinteger, r.points[2].value)
-      assert.equal(42, r.points[3].value)
-      assert.equal("integer", math.type(r.points[3].value))
-    end)
+    it("accepts the extreme integers of this Lua (int64, or below 2^53 before 5.3) and numbers that are integers",
+      function()
+        -- the smallest and largest, then one past each
+        local limits = versions.INTEGERS
+          and { "-9223372036854775808", "9223372036854775807", "-9223372036854775809", "9223372036854775808" }
+          or { "-9007199254740991", "9007199254740991", "-9007199254740992", "9007199254740992" }
+        local function body(a, b)
+          return ([[{"reading_type":{"unit":"W"},"interval_reading":[
+            {"value":"%s","date":"2023-04-01"},{"value":"%s","date":"2023-04-02"},
+            {"value":42,"date":"2023-04-03"}]}]]):format(a, b)
+        end
+        local r = assert(core.decode(body(limits[1], limits[2]), { shape = "legacy" }))
+        assert.equal(versions.MININTEGER, r.points[1].value)
+        assert.equal(versions.MAXINTEGER, r.points[2].value)
+        assert.equal(42, r.points[3].value)
+        for _, p in ipairs(r.points) do assert.is_integer(p.value) end
+        for _, past in ipairs { body(limits[3], "0"), body("0", limits[4]) } do
+          local none, msg = core.decode(past, { shape = "legacy" })
+          assert.is_nil(none, past)
+          assert.matches("is not an integer", msg)
+        end
+      end)
 
     it("returns the decoded body too when asked to keep it", function()
       local r, body = core.decode(fixtures.read("legacy/daily_consumption.json"), { shape = "legacy", keep = true })
@@ -295,7 +309,7 @@ if expected_module then
   describe("linky.core build", function()
     it("is the instrumented module with the sanitizer runtime loaded", function()
       assert.equal(expected_module, package.searchpath("linky.core", package.cpath))
-      local maps = assert(io.open("/proc/self/maps")):read("a")
+      local maps = assert(io.open("/proc/self/maps")):read("*a")
       assert.truthy(maps:find(expected_module:gsub("^%./", ""), 1, true))
       assert.truthy(maps:find("libasan", 1, true))
     end)

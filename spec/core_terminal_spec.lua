@@ -4,7 +4,7 @@ local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
 
 local quote, read = emu.quote, emu.read_file
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local LUA = require("spec.support.versions").LUA
 
 describe("linky.core", function()
   local dir
@@ -27,7 +27,7 @@ describe("linky.core", function()
       quote(chunk))
     if not tty then
       local p = assert(io.popen(command .. " </dev/null 2>&1"))
-      local out = p:read("a")
+      local out = p:read("*a")
       p:close()
       return out
     end

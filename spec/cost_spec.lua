@@ -197,7 +197,7 @@ describe("examples/tariffs", function()
   for _, name in ipairs { "base", "hphc", "tempo" } do
     it(name .. ".json is a valid tariff that names its source and the date of its prices", function()
       local f = assert(io.open("examples/tariffs/" .. name .. ".json", "rb"))
-      local tariff = cjson.decode(f:read("a"))
+      local tariff = cjson.decode(f:read("*a"))
       f:close()
       assert.truthy(tariff.source:find("illustrative", 1, true))
       assert.truthy(tariff.prices_date:match("^%d%d%d%d%-%d%d%-%d%d$"))

@@ -5,6 +5,7 @@ local core = require "linky.core"
 local db_ = require "linky.db"
 local store = require "linky.store"
 local emu = require "spec.support.emulator_spec_helper"
+local versions = require "spec.support.versions"
 
 local quote = emu.quote
 -- A fixed "now" (2026-11-28 11:00 in Paris), moved by hand.
@@ -153,11 +154,11 @@ describe("linky day statuses", function()
       assert.equal("not_found", select(2, c:daily_consumption("2026-11-10", "2026-11-11")).kind)
       c:close()
       local function command(extra)
-        local cmd = ("env LINKY_TOKEN=%s LINKY_TODAY=2026-12-01 lua%s bin/linky daily --start 2026-11-10"
+        local cmd = ("env LINKY_TOKEN=%s LINKY_TODAY=2026-12-01 %s bin/linky daily --start 2026-11-10"
           .. " --end 2026-11-11 --base-url %s --state %s --format csv %s >/dev/null 2>&1; echo $?")
-          :format(quote(emu.TOKEN1), _VERSION:match("%d+%.%d+"), quote(server.url), quote(path), extra)
+          :format(quote(emu.TOKEN1), versions.LUA, quote(server.url), quote(path), extra)
         local p = assert(io.popen(cmd))
-        local code = tonumber(p:read("a"))
+        local code = tonumber(p:read("*a"))
         p:close()
         return code
       end

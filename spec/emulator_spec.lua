@@ -3,8 +3,9 @@
 local cjson = require "cjson"
 local socket = require "socket"
 local emu = require "spec.support.emulator_spec_helper"
-local emulator = require "spec.support.emulator"
+local json = require "spec.support.emulator.json"
 local jwt = require "spec.support.emulator.token"
+local versions = require "spec.support.versions"
 
 local PRM1, PRM2 = emu.PRM1, emu.PRM2
 
@@ -32,7 +33,7 @@ local function gunzip(bytes)
   f:write(bytes)
   f:close()
   local p = assert(io.popen("gzip -dc < " .. tmp))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   os.remove(tmp)
   return out
@@ -91,9 +92,9 @@ describe("emulator", function()
 
   describe("json", function()
     it("keeps the key order given, and writes null, [] and {}", function()
-      local obj, arr = emulator.obj, emulator.arr
+      local obj, arr = json.obj, json.arr
       assert.are.equal('{"z":1,"a":null,"m":[],"e":{},"s":"é\\n"}',
-        emulator.json(obj("z", 1, "a", emulator.NULL, "skipped", nil, "m", arr(), "e", obj(), "s", "é\n")))
+        json.encode(obj("z", 1, "a", json.null, "skipped", nil, "m", arr(), "e", obj(), "s", "é\n")))
     end)
   end)
 
@@ -143,7 +144,7 @@ describe("emulator", function()
         assert.are.same({ "2026-03-29 01:30:00", "2026-03-29 03:00:00" }, { spring[3], spring[4] })
         assert.are.same({ "2026-10-25 01:30:00", "2026-10-25 02:00:00", "2026-10-25 02:30:00",
           "2026-10-25 02:00:00", "2026-10-25 02:30:00", "2026-10-25 03:00:00" },
-          { table.unpack(autumn, 3, 8) })
+          { versions.unpack(autumn, 3, 8) })
         assert.are.equal("2026-10-26 00:00:00", autumn[50])
       end)
     end

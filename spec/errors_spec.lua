@@ -2,6 +2,7 @@
 local linky = require "linky"
 local clients = require "spec.support.client"
 local emu = require "spec.support.emulator_spec_helper"
+local versions = require "spec.support.versions"
 
 describe("linky errors", function()
   local server
@@ -64,11 +65,11 @@ describe("linky errors of non-UTF-8 bodies", function()
     local _, err = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
       :daily_consumption("2026-04-01", "2026-04-02")
     assert.equal("Erreur ? inconnue", err.message)
-    assert.truthy(utf8.len(err.body))
+    assert.truthy(versions.utf8_len(err.body))
     _, err = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
       :daily_consumption("2026-04-01", "2026-04-02")
     assert.equal("invalid_response", err.kind)
-    assert.truthy(utf8.len(err.body))
-    assert.truthy(utf8.len(err.message))
+    assert.truthy(versions.utf8_len(err.body))
+    assert.truthy(versions.utf8_len(err.message))
   end)
 end)

@@ -5,7 +5,7 @@ local emu = require "spec.support.emulator_spec_helper"
 
 local quote, read = emu.quote, emu.read_file
 -- Child processes run the interpreter of this suite (the module under test is built for it).
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local LUA = require("spec.support.versions").LUA
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
@@ -19,7 +19,7 @@ local function sh(command, env)
   local vars = { "LUA_PATH=" .. quote(package.path), "LUA_CPATH=" .. quote(package.cpath) }
   for k, v in pairs(env or {}) do vars[#vars + 1] = k .. "=" .. quote(v) end
   local p = assert(io.popen("umask 022; env " .. table.concat(vars, " ") .. " " .. command .. " 2>&1; echo \"=$?\""))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   local text, code = out:match("^(.-)=(%d+)\n$")
   return tonumber(code), text
@@ -31,7 +31,7 @@ local function modes(...)
   for i = 1, select("#", ...) do
     local path = select(i, ...)
     local p = assert(io.popen("stat -c %a " .. quote(path) .. " 2>/dev/null"))
-    out[i] = p:read("l")
+    out[i] = p:read("*l")
     p:close()
   end
   return out
@@ -212,7 +212,7 @@ describe("linky files", function()
         assert.equal(0, code, out)
         assert.same({ "700", "700", "600" }, modes(base, base .. "/linky", base .. "/linky/config"))
         local p = assert(io.popen("ls -A " .. quote(base .. "/linky")))
-        assert.equal("config\n", p:read("a"))
+        assert.equal("config\n", p:read("*a"))
         p:close()
       end
     end)

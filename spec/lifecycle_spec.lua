@@ -9,7 +9,7 @@ local N = tonumber(os.getenv("LINKY_SPEC_CLIENTS")) or 10000
 
 local function rss_kb()
   local f = assert(io.open("/proc/self/status"))
-  local kb = tonumber(f:read("a"):match("VmRSS:%s*(%d+) kB"))
+  local kb = tonumber(f:read("*a"):match("VmRSS:%s*(%d+) kB"))
   f:close()
   return kb
 end

@@ -11,14 +11,14 @@ local clients = require "spec.support.client"
 local c = assert(clients.new { token = arg[1], base_url = arg[2], timeout = 60 })
 local r, err = c:daily_consumption("2026-04-01", "2026-04-04")
 local f = assert(io.open("/proc/self/status"))
-local hwm = f:read("a"):match("VmHWM:%s*(%d+) kB")
+local hwm = f:read("*a"):match("VmHWM:%s*(%d+) kB")
 f:close()
 io.write(r and "ok" or err.kind, " ", hwm, "\n")
 ]]
 
 local function run(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   return out
 end

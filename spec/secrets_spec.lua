@@ -10,7 +10,7 @@ local SENTINEL = emu.token { iat = 1780004242, exp = 1874521600, sub = { emu.PRM
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end

@@ -2,6 +2,7 @@
 -- reads the fixtures of a sibling folder, and the recorded bodies are part of it.
 local cjson = require "cjson.safe"
 local emu = require "spec.support.emulator_spec_helper"
+local versions = require "spec.support.versions"
 
 local quote, read = emu.quote, emu.read_file
 
@@ -54,10 +55,10 @@ describe("linky repository", function()
   end)
 
   it("holds the recorded fixtures the emulator and the specs read by default", function()
-    local emulator = dofile(HERE .. "/support/emulator/init.lua")
+    local fixtures = emu.eval("emulator.DEFAULT_FIXTURES")
     local root = assert(realpath(ROOT))
-    local default = realpath(emulator.DEFAULT_FIXTURES)
-    assert.is_string(default, "missing: " .. emulator.DEFAULT_FIXTURES)
+    local default = realpath(fixtures)
+    assert.is_string(default, "missing: " .. fixtures)
     assert.equal(root .. "/", default:sub(1, #root + 1))
     assert.equal(default, realpath(emu.FIXTURES))
     local found = {}
@@ -69,13 +70,26 @@ describe("linky repository", function()
       assert.is_table(cjson.decode(read(default .. "/" .. f)), f)
     end
   end)
+
+  -- (cli/ and format/ join once they are ported to the common language: issue 15)
+  it("writes the library in the Lua every version reads: it parses as Lua 5.1, with no 5.2+ escape", function()
+    local files = lines("cd " .. quote(ROOT) .. " && ls lua/linky/*.lua bin/*")
+    assert.is_true(#files > 10)
+    local out = lines("cd " .. quote(ROOT) .. " && luac5.1 -p " .. table.concat(files, " ") .. " 2>&1; echo $?")
+    assert.same({ "0" }, out)
+    -- Lua 5.1 reads \x41, \u{41} and \z as other bytes, without an error
+    for _, f in ipairs(files) do
+      local text = read(ROOT .. "/" .. f)
+      assert.is_nil(text:find("\\x%x") or text:find("\\u{") or text:find("\\z"), f)
+    end
+  end)
 end)
 
 describe("linky packaging", function()
   -- The rockspec, read as the Lua table it is.
   local function rockspec()
     local env = {}
-    assert(loadfile(ROOT .. "/rockspec/linky-scm-1.rockspec", "t", env))()
+    assert(versions.load(read(ROOT .. "/rockspec/linky-scm-1.rockspec"), "rockspec", env))()
     return env
   end
 

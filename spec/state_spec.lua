@@ -8,7 +8,7 @@ local DAY = 86400
 
 local quote, read = emu.quote, emu.read_file
 -- Child processes run the interpreter of this suite (the module under test is built for it).
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local LUA = require("spec.support.versions").LUA
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))

@@ -2,6 +2,7 @@
 -- folder (working folder, config, state, HOME), so that relative paths a command line names land
 -- there; with no token unless given; optionally on a pseudo-terminal.
 local emu = require "spec.support.emulator_spec_helper"
+local versions = require "spec.support.versions"
 
 local quote, read = emu.quote, emu.read_file
 
@@ -9,7 +10,7 @@ local M = {}
 
 local pwd = assert(io.popen("pwd"))
 --- The repository (the specs run from it).
-M.ROOT = pwd:read("l")
+M.ROOT = pwd:read("*l")
 pwd:close()
 
 -- A search path with its relative entries made absolute.
@@ -23,7 +24,7 @@ M.LUA_PATH = absolute(os.getenv("LUA_PATH") or package.path)
 M.LUA_CPATH = absolute(os.getenv("LUA_CPATH") or package.cpath)
 
 --- The command as a shell word list: it runs on the interpreter running the specs.
-M.LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " " .. quote(M.ROOT .. "/bin/linky")
+M.LINKY = versions.LUA .. " " .. quote(M.ROOT .. "/bin/linky")
 
 local Runner = {}
 Runner.__index = Runner
@@ -58,7 +59,7 @@ function Runner:env(env)
   local vars = { LUA_PATH = M.LUA_PATH, LUA_CPATH = M.LUA_CPATH,
     XDG_CONFIG_HOME = self.dir .. "/config", HOME = self.dir, LINKY_TOKEN = "", NO_COLOR = "",
     LINKY_TODAY = "2026-04-04", XDG_STATE_HOME = self.dir .. "/state", LUA_INIT = false, LUA_INIT_5_4 = false,
-    LUA_INIT_5_3 = false }
+    LUA_INIT_5_3 = false, LUA_INIT_5_2 = false }
   for k, v in pairs(env or {}) do vars[k] = v end
   local unset, set = {}, {}
   for k, v in pairs(vars) do
@@ -89,7 +90,7 @@ function Runner:run(args, opts)
   local redirect = opts.stdout or (">" .. quote(out))
   local p = assert(io.popen(("%s %s <%s %s 2>%s; echo $?"):format(opts.before or "", self:command(args, opts.env),
     quote(stdin), redirect, quote(err))))
-  local code = tonumber(p:read("a"))
+  local code = tonumber(p:read("*a"))
   p:close()
   local r = { code = code, out = read(out) or "", err = read(err) or "" }
   for name, text in pairs { stdout = r.out, stderr = r.err } do

@@ -11,7 +11,7 @@ M._VERSION = "0.1"
 M.NOW = core.to_epoch("2026-11-28 11:00:00")
 
 --- The interpreter running the specs, for child processes that load the module under test.
-M.LUA = "lua" .. _VERSION:match("%d+%.%d+")
+M.LUA = require("spec.support.versions").LUA
 
 --- How much slower the run is than plain (valgrind and ASan set LINKY_SPEC_SLOWDOWN=10).
 M.SLOWDOWN = tonumber(os.getenv("LINKY_SPEC_SLOWDOWN")) or 1

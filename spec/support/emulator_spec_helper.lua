@@ -1,20 +1,32 @@
 -- Start and drive the Conso API emulator (spec/support/emulator/) from busted specs.
--- It runs as a separate process because libcurl blocks the Lua thread of the spec.
+-- It runs as a separate process because libcurl blocks the Lua thread of the spec. The emulator
+-- is a Lua 5.4 program: whatever interpreter runs the suite, only its token module (written in
+-- the Lua of every version) loads here, and its other helpers run in a lua5.4 child (`eval`).
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = "0.2"
 
 local socket = require "socket"
 local cjson = require "cjson.safe"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local emulator = dofile(HERE .. "/emulator/init.lua") -- as a module: its pure helpers only
-local read_all = emulator.read_file
+local jwt = dofile(HERE .. "/emulator/token.lua")
 
 M.EMULATOR = HERE .. "/emulator/main.lua"
 M.FIXTURES = HERE .. "/../fixtures/recorded"
 M.LUA = "lua5.4"
 M.START_TIMEOUT = 10
+
+--- A whole file's bytes, or nil when it cannot be read.
+-- @tparam string path
+-- @treturn string|nil
+local function read_all(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local bytes = f:read("*a")
+  f:close()
+  return bytes
+end
 
 --- Test token for PRM 11111111111111 (secret "secret", expires 2029-05-26).
 M.TOKEN1 = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjE3ODAwMDAwMDAsImV4cCI6MTg3NDUyMTYwMCwic3ViIjpbIjExMTExMTExMTEx"
@@ -29,7 +41,7 @@ M.PRM1, M.PRM2 = "11111111111111", "22222222222222"
 -- @tparam[opt="secret"] string secret signing key (pass another one for a bad signature)
 -- @treturn string the token
 function M.token(payload, secret)
-  return emulator.token.sign(payload, secret or "secret")
+  return jwt.sign(payload, secret or "secret")
 end
 
 --- Bytes of a recorded fixture.
@@ -46,6 +58,30 @@ local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 M.quote = quote
+
+--- The value of a Lua expression computed by the emulator's interpreter (lua5.4), with the
+-- emulator package loaded as `emulator` (see emulator/init.lua), as a string.
+-- @tparam string expr e.g. `emulator.DEFAULT_FIXTURES`
+-- @treturn string `tostring` of its value
+function M.eval(expr)
+  local code = ("local emulator = dofile(%q) io.write(tostring(%s))"):format(HERE .. "/emulator/init.lua", expr)
+  local p = assert(io.popen(M.LUA .. " -e " .. quote(code) .. " 2>&1; echo \" $?\""))
+  local out = p:read("*a")
+  p:close()
+  local value, status = out:match("^(.*) (%d+)\n$")
+  if status ~= "0" then error("emulator helper failed: " .. out, 2) end
+  return value
+end
+
+--- The emulator's synthetic success body for a query (`emulator.synthetic`).
+-- @tparam string type_name API type
+-- @tparam table q string fields {prm, start, end, step, physical}
+-- @treturn string JSON body
+function M.synthetic(type_name, q)
+  local fields = {}
+  for k, v in pairs(q) do fields[#fields + 1] = ("[%q] = %q"):format(k, v) end
+  return M.eval(("emulator.synthetic(%q, { %s })"):format(type_name, table.concat(fields, ", ")))
+end
 
 --- A throwaway CA and a server certificate it signed, made with the openssl command.
 -- `cert` is the server's chain (its certificate, then the CA's): the emulator serves it, and as
@@ -306,7 +342,7 @@ function M.start(opts)
   local cmd = table.concat(args, " ") .. " >" .. quote(out_file) .. " 2>" .. quote(err_file)
     .. " </dev/null & echo $!"
   local p = assert(io.popen(cmd, "r"))
-  local pid = tonumber(p:read("l"))
+  local pid = tonumber(p:read("*l"))
   p:close()
   if not pid then error("could not start the emulator: " .. cmd, 2) end
 

@@ -28,7 +28,7 @@ local function dump(v, out, seen)
 end
 
 local function report(name, ...)
-  local values = table.pack(...)
+  local values = { n = select("#", ...), ... }
   local kind
   if values[1] == false then
     kind = "raised"

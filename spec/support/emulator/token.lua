@@ -46,10 +46,13 @@ local function by_claim(a, b)
   return a < b
 end
 
+-- (In the Lua of every version: the specs load this module whatever their interpreter; before
+-- 5.3 every number is a float, and one with an integral value is written as an integer.)
+local mtype = math.type
 local function claims(v)
-  if math.type(v) == "float" then
-    if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return math.tointeger(v) end
-    return setmetatable({}, { __tojson = function() return format("%.17g", v) end })
+  if type(v) == "number" and not (mtype and mtype(v) == "integer") then
+    local text = (v == math.floor(v) and math.abs(v) < 2 ^ 53) and format("%.0f", v) or format("%.17g", v)
+    return setmetatable({}, { __tojson = function() return text end })
   elseif type(v) ~= "table" then
     return v
   elseif #v > 0 or next(v) == nil then
