@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 
 #include <curl/curl.h>
 #include <lauxlib.h>
@@ -27,6 +28,10 @@ typedef struct {
   long requests;
   long connects;               /* new TCP connections libcurl opened */
   char errbuf[CURL_ERROR_SIZE];
+  CURLM *multi;                /* the non-blocking transfer's multi handle, made on first start */
+  int active;                  /* curl is in multi: a transfer started and not finished */
+  int done;                    /* that transfer ended with `result` */
+  CURLcode result;
 } linky_connection;
 
 /* Overwrites a secret before its memory is released; volatile so it is not elided. */
@@ -41,6 +46,12 @@ static long open_handles = 0;
 static int connection_close(lua_State *L) {
   linky_connection *c = luaL_checkudata(L, 1, LINKY_CONNECTION);
   struct curl_slist *h;
+  if (c->multi) { /* the easy handle leaves the multi before either is freed */
+    if (c->active) curl_multi_remove_handle(c->multi, c->curl);
+    c->active = 0;
+    curl_multi_cleanup(c->multi);
+    c->multi = NULL;
+  }
   if (c->curl) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
@@ -153,6 +164,9 @@ static linky_connection *check_open(lua_State *L) {
   if (c->curl == NULL) luaL_error(L, "attempt to use a closed " LINKY_CONNECTION);
   return c;
 }
+
+static int prepare(lua_State *L);
+static int outcome(lua_State *L, linky_connection *c, CURLcode rc);
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
   linky_connection *c = userdata;
@@ -299,12 +313,20 @@ int linky_connect(lua_State *L) {
  * failure happened before any byte of the request left (no name, no connection): the
  * service never saw it. */
 static int connection_get(lua_State *L) {
+  int n = prepare(L);
+  linky_connection *c = lua_touserdata(L, 1);
+  if (n > 0) return n;
+  return outcome(L, c, curl_easy_perform(c->curl));
+}
+
+/* Sets the URL of the next request and empties the body: 0, or the count of what it pushed
+ * (nil, "invalid_argument", message). Shared by get and start. */
+static int prepare(lua_State *L) {
   linky_connection *c = check_open(L);
   size_t len;
   const char *path = luaL_checklstring(L, 2, &len);
   CURLcode rc;
-  long status = 0, connects = 0, sent = -1;
-  char *ctype = NULL;
+  if (c->active) luaL_error(L, "a transfer of this " LINKY_CONNECTION " is in progress");
   luaL_argcheck(L, strlen(path) == len, 2, "path holds a zero byte");
   lua_pushstring(L, c->base);
   lua_pushvalue(L, 2);
@@ -321,8 +343,13 @@ static int connection_get(lua_State *L) {
   linky_buffer_reset(&c->body);
   c->body_status = LINKY_BUF_OK;
   c->errbuf[0] = '\0';
+  return 0;
+}
 
-  rc = curl_easy_perform(c->curl);
+/* What get and finish return once libcurl has ended a transfer with rc. */
+static int outcome(lua_State *L, linky_connection *c, CURLcode rc) {
+  long status = 0, connects = 0, sent = -1;
+  char *ctype = NULL;
   c->requests++;
   if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
     c->connects += connects;
@@ -363,6 +390,94 @@ static int connection_get(lua_State *L) {
   return 3;
 }
 
+/* connection:start(path_and_query) -> true | nil, "invalid_argument", message
+ * Starts the request without waiting: perform advances it, finish ends it. */
+static int connection_start(lua_State *L) {
+  int n = prepare(L);
+  linky_connection *c = lua_touserdata(L, 1);
+  CURLMcode mc;
+  if (n > 0) return n;
+  if (c->multi == NULL && (c->multi = curl_multi_init()) == NULL)
+    return luaL_error(L, "not enough memory");
+  mc = curl_multi_add_handle(c->multi, c->curl);
+  if (mc == CURLM_OUT_OF_MEMORY) return luaL_error(L, "not enough memory");
+  if (mc != CURLM_OK) return luaL_error(L, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
+  c->active = 1;
+  c->done = 0;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* connection:perform() -> true (ended: call finish) | false, fds, timeout
+ * Advances the transfer without blocking. While it runs, fds maps each file descriptor to wait
+ * on to "r", "w" or "rw", and timeout is the longest wait in seconds before calling again. */
+static int connection_perform(lua_State *L) {
+  linky_connection *c = check_open(L);
+  int running = 0, queued, maxfd = -1, fd;
+  long ms = -1;
+  CURLMsg *m;
+  CURLMcode mc;
+  fd_set rd, wr, ex;
+  if (!c->active) return luaL_error(L, "no transfer of this " LINKY_CONNECTION " is in progress");
+  if (!c->done) {
+    mc = curl_multi_perform(c->multi, &running);
+    while ((m = curl_multi_info_read(c->multi, &queued)) != NULL) {
+      if (m->msg == CURLMSG_DONE && m->easy_handle == c->curl) {
+        c->done = 1;
+        c->result = m->data.result;
+      }
+    }
+    if (!c->done && mc != CURLM_OK) { /* the multi handle itself failed: end the transfer */
+      c->done = 1;
+      c->result = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_SEND_ERROR;
+    }
+  }
+  if (c->done) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  FD_ZERO(&rd);
+  FD_ZERO(&wr);
+  FD_ZERO(&ex);
+  curl_multi_fdset(c->multi, &rd, &wr, &ex, &maxfd);
+  curl_multi_timeout(c->multi, &ms);
+  /* no descriptor yet (a name being resolved): libcurl advises calling again within 100 ms */
+  if (maxfd < 0 && (ms < 0 || ms > 100)) ms = 100;
+  if (ms < 0) ms = 1000;
+  lua_pushboolean(L, 0);
+  lua_newtable(L);
+  for (fd = 0; fd <= maxfd; fd++) {
+    int r = FD_ISSET(fd, &rd), w = FD_ISSET(fd, &wr);
+    if (!r && !w) continue;
+    lua_pushstring(L, r && w ? "rw" : r ? "r" : "w");
+    lua_rawseti(L, -2, fd);
+  }
+  lua_pushnumber(L, (double)ms / 1000);
+  return 3;
+}
+
+/* connection:finish() -> what get returns, once perform returned true */
+static int connection_finish(lua_State *L) {
+  linky_connection *c = check_open(L);
+  if (!c->active || !c->done) return luaL_error(L, "no ended transfer of this " LINKY_CONNECTION);
+  curl_multi_remove_handle(c->multi, c->curl);
+  c->active = 0;
+  c->done = 0;
+  return outcome(L, c, c->result);
+}
+
+/* connection:cancel() -> nothing: abandons the transfer in progress, if any */
+static int connection_cancel(lua_State *L) {
+  linky_connection *c = check_open(L);
+  if (c->active) {
+    curl_multi_remove_handle(c->multi, c->curl);
+    c->active = 0;
+    c->done = 0;
+    linky_buffer_reset(&c->body);
+  }
+  return 0;
+}
+
 /* connection:stats() -> { requests =, connects = } */
 static int connection_stats(lua_State *L) {
   linky_connection *c = check_open(L);
@@ -388,6 +503,10 @@ static int connection_tostring(lua_State *L) {
 void linky_connection_createmeta(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"get", connection_get},
+    {"start", connection_start},
+    {"perform", connection_perform},
+    {"finish", connection_finish},
+    {"cancel", connection_cancel},
     {"stats", connection_stats},
     {"close", connection_close},
     {NULL, NULL}
