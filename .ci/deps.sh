@@ -5,7 +5,7 @@
 # Arguments, if any, replace the list (bench/setup.sh passes its own packages).
 set -e
 PACKAGES="lua5.4 liblua5.4-dev libcurl4-openssl-dev libsqlite3-dev lua-cjson lua-cjson-dev lua-busted luarocks
-lua-socket lua-sec lua-check lua5.1 lua-ldoc lua-markdown lua-argparse lua-dkjson lua-luaossl lua5.3 liblua5.3-dev pkg-config gcc make cppcheck valgrind
+lua-socket lua-sec lua-check lua5.1 lua-ldoc lua-markdown lua-argparse lua-dkjson lua-luaossl lua-luv lua-cqueues lua5.3 liblua5.3-dev pkg-config gcc make cppcheck valgrind
 openssl git clang libclang-rt-14-dev clang-tidy iproute2"
 [ $# -gt 0 ] && PACKAGES="$*"
 missing=""

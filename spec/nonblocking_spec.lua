@@ -103,3 +103,281 @@ describe("linky.core", function()
     end)
   end)
 end)
+
+describe("linky", function()
+  local linky = require "linky"
+  local async = require "linky.async"
+  local clients = require "spec.support.client"
+  local faults = require "spec.support.faults"
+
+  describe("client:start", function()
+    if not async.available then
+      it("returns invalid_argument on a Lua that cannot yield across pcall", function()
+        local c = assert(clients.new { token = emu.TOKEN1, base_url = "http://127.0.0.1:9/api" })
+        local req, err = c:start("daily_consumption", "2026-04-01", "2026-04-04")
+        assert.is_nil(req)
+        assert.equal("invalid_argument", err.kind)
+        c:close()
+      end)
+      return
+    end
+
+    local uv = require "luv"
+    local lk = require "linky.luv"
+    local server
+    -- at least 150 ticks of 10 ms in 2 s; under valgrind (slowdown 10) a tenth of it
+    local TICKS = math.floor(150 / clients.SLOWDOWN)
+    local DAYS = { "2026-04-01", "2026-04-04" }
+
+    setup(function() server = emu.start() end)
+    teardown(function() server:stop() end)
+    before_each(function() server:reset() end)
+
+    -- A 10 ms repeating timer on the default loop: its tick count, and a function that stops it.
+    local function ticker()
+      local t = { n = 0 }
+      local timer = uv.new_timer()
+      timer:start(10, 10, function() t.n = t.n + 1 end)
+      function t.stop()
+        if not timer:is_closing() then timer:close() end
+      end
+      return t
+    end
+
+    local function state_path()
+      local path = os.tmpname()
+      os.remove(path)
+      return path
+    end
+
+    it("keeps a luv loop ticking while a request waits 2 s, and returns what the blocking call returns", function()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 10 })
+      local blocking = assert(c:daily_consumption(DAYS[1], DAYS[2]))
+      server:script { { delay = 2 } }
+      local t, got, err, calls = ticker(), nil, nil, 0
+      local req = lk.fetch(c, "daily_consumption", DAYS[1], DAYS[2], nil, function(r, e)
+        got, err, calls = r, e, calls + 1
+        t.stop()
+      end)
+      assert.is_table(req)
+      uv.run()
+      assert.equal(1, calls)
+      assert.is_nil(err)
+      assert.same(blocking, got)
+      assert.is_true(t.n >= TICKS, ("%d ticks"):format(t.n))
+      c:close()
+    end)
+
+    it("keeps a cqueues controller ticking while a request waits 2 s, and returns what the blocking call returns", function()
+      local cqueues = require "cqueues"
+      local lc = require "linky.cqueues"
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 10 })
+      local blocking = assert(c:daily_consumption(DAYS[1], DAYS[2]))
+      server:script { { delay = 2 } }
+      local cq, ticks, got, err, ended = cqueues.new(), 0, nil, nil, false
+      cq:wrap(function()
+        got, err = lc.fetch(c, "daily_consumption", DAYS[1], DAYS[2])
+        ended = true
+      end)
+      cq:wrap(function()
+        while not ended do
+          ticks = ticks + 1
+          cqueues.sleep(0.01)
+        end
+      end)
+      assert(cq:loop())
+      assert.is_nil(err)
+      assert.same(blocking, got)
+      assert.is_true(ticks >= TICKS, ("%d ticks"):format(ticks))
+      c:close()
+    end)
+
+    it("overlaps the transfers of two clients of one state file, the ledger counting each request", function()
+      local path = state_path()
+      local a = assert(clients.new { token = emu.TOKEN2, prm = emu.PRM1, base_url = server.url, timeout = 10,
+                                     state = path })
+      local b = assert(clients.new { token = emu.TOKEN2, prm = emu.PRM2, base_url = server.url, timeout = 10,
+                                     state = path })
+      server:script { { delay = 2 }, { delay = 2 } }
+      local results, t0 = {}, uv.hrtime()
+      lk.fetch(a, "daily_consumption", DAYS[1], DAYS[2], nil, function(r, e) results.a = { r, e } end)
+      lk.fetch(b, "daily_consumption", DAYS[1], DAYS[2], nil, function(r, e) results.b = { r, e } end)
+      uv.run()
+      local elapsed = (uv.hrtime() - t0) / 1e9
+      assert.is_table(results.a[1], tostring(results.a[2]))
+      assert.is_table(results.b[1], tostring(results.b[2]))
+      assert.equal(emu.PRM1, results.a[1].prm)
+      assert.equal(emu.PRM2, results.b[1].prm)
+      if clients.SLOWDOWN == 1 then assert.is_true(elapsed < 3.5, ("took %.2f s"):format(elapsed)) end
+      assert.equal(2, a:budget().used)
+      assert.equal(2, b:budget().used)
+      a:close()
+      b:close()
+      os.remove(path)
+    end)
+
+    it("keeps the loop ticking while min_interval paces the requests", function()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, min_interval = 1,
+                                     clock = require("linky.core").now })
+      local t, got, err = ticker(), nil, nil
+      -- 10 days of load curve: two requests, the second paced 1 s after the first
+      lk.fetch(c, "consumption_load_curve", "2026-04-01", "2026-04-11", nil, function(r, e)
+        got, err = r, e
+        t.stop()
+      end)
+      uv.run()
+      assert.is_nil(err)
+      assert.equal(2, got.requests)
+      assert.is_true(t.n >= math.floor(TICKS / 2), ("%d ticks"):format(t.n))
+      c:close()
+    end)
+
+    it("updates without blocking", function()
+      local path = state_path()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,
+                                     today = "2026-04-10" })
+      local got, err
+      lk.update(c, "daily_consumption", { since = "2026-04-01" }, function(r, e) got, err = r, e end)
+      uv.run()
+      assert.is_nil(err)
+      assert.equal(9, got.days_new)
+      c:close()
+      os.remove(path)
+    end)
+
+    describe("cancelling", function()
+      -- A client whose first request of a 10-day load curve answers at once, the second after
+      -- 30 s (it is cancelled long before).
+      local function started(path)
+        local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 60, state = path,
+                                       cache = true, today = "2026-04-20" })
+        server:script { {}, { delay = 30 } }
+        return c
+      end
+
+      local function check(c, err, calls, t0)
+        assert.equal(1, calls)
+        assert.equal("cancelled", err.kind)
+        assert.is_true(err.retryable)
+        assert.is_true((uv.hrtime() - t0) / 1e9 < 2 * clients.SLOWDOWN)
+        assert.is_table(err.partial)
+        assert.is_true(#err.partial.points > 0)
+        return c
+      end
+
+      it("ends at once with cancelled and the earlier sub-ranges, stores nothing of the transfer, keeps the slot spent", function()
+        local path = state_path()
+        local c = started(path)
+        local err, calls, t0 = nil, 0, uv.hrtime()
+        local req
+        req = lk.fetch(c, "consumption_load_curve", "2026-04-01", "2026-04-11", nil, function(_, e)
+          err, calls = e, calls + 1
+        end)
+        local waiter = uv.new_timer()
+        waiter:start(300 * clients.SLOWDOWN, 0, function()
+          waiter:close()
+          req:cancel()
+        end)
+        uv.run() -- returns: the adapter holds no handle once cancelled
+        check(c, err, calls, t0)
+        assert.equal(2, c:budget().used)
+        local p = assert(c:plan("consumption_load_curve", "2026-04-01", "2026-04-11"))
+        assert.equal(1, p.requests) -- the second range was not stored
+        assert.equal(7, p.stored_days)
+        c:close()
+        os.remove(path)
+      end)
+
+      it("ends at once when the client closes mid-transfer", function()
+        local path = state_path()
+        local c = started(path)
+        local err, calls, t0 = nil, 0, uv.hrtime()
+        lk.fetch(c, "consumption_load_curve", "2026-04-01", "2026-04-11", nil, function(_, e)
+          err, calls = e, calls + 1
+        end)
+        local waiter = uv.new_timer()
+        waiter:start(300 * clients.SLOWDOWN, 0, function()
+          waiter:close()
+          c:close()
+        end)
+        uv.run()
+        check(c, err, calls, t0)
+        os.remove(path)
+      end)
+
+      it("ends a cqueues call with cancelled", function()
+        local cqueues = require "cqueues"
+        local lc = require "linky.cqueues"
+        local path = state_path()
+        local c = started(path)
+        local cq, err = cqueues.new(), nil
+        cq:wrap(function()
+          local r
+          r, err = lc.fetch(c, "consumption_load_curve", "2026-04-01", "2026-04-11")
+          assert.is_nil(r)
+        end)
+        cq:wrap(function()
+          cqueues.sleep(0.3 * clients.SLOWDOWN)
+          c:close()
+        end)
+        assert(cq:loop())
+        assert.equal("cancelled", err.kind)
+        assert.is_true(#err.partial.points > 0)
+        os.remove(path)
+      end)
+    end)
+
+    describe("fault matrix", function()
+      local refused_url
+      setup(function()
+        local dead = emu.start()
+        refused_url = dead.url
+        dead:stop()
+      end)
+
+      for _, case in ipairs(faults.cases) do
+        if case.base_url ~= "unresolvable" then
+          it(("gives %s the blocking call's answer"):format(case.name), function()
+            local url = case.base_url == "refused" and refused_url or server.url
+            local function client()
+              return assert(clients.new { token = emu.TOKEN1, base_url = url, timeout = case.timeout,
+                                          max_body = case.max_body })
+            end
+            server:reset()
+            if case.answer then server:script { case.answer } end
+            local c = client()
+            local r, err
+            lk.fetch(c, "daily_consumption", DAYS[1], DAYS[2], nil, function(x, e) r, err = x, e end)
+            uv.run()
+            c:close()
+            if case.ok then
+              assert.is_nil(err)
+              assert.equal(3, #r.points)
+              return
+            end
+            assert.is_nil(r)
+            assert.is_true(linky.is_error(err))
+            assert.equal(case.kind, err.kind)
+            assert.equal(case.status, err.status)
+            assert.equal(case.retryable, err.retryable)
+            if case.upstream_code then assert.equal(case.upstream_code, err.upstream_code) end
+          end)
+        end
+      end
+    end)
+  end)
+end)
+
+describe("examples", function()
+  local async = require "linky.async"
+  local clients = require "spec.support.client"
+  for _, name in ipairs { "luv", "cqueues", "poll" } do
+    it(("examples/%s.lua fetches a week against the emulator"):format(name), function()
+      if not async.available then return end
+      local p = assert(io.popen(("LINKY_TOKEN= %s examples/%s.lua 2>&1"):format(clients.LUA, name)))
+      local out = p:read("*a")
+      p:close()
+      assert.matches("^7 days, ", out)
+    end)
+  end
+end)

@@ -13,7 +13,7 @@ local json = cjson.new() -- a private instance: the user's cjson settings don't 
 --- Kinds whose same request may succeed later (after `err.retry_at` when it is set).
 M.retryable = {
   not_found = true, rate_limited = true, server_error = true,
-  timeout = true, network = true, budget_exhausted = true,
+  timeout = true, network = true, budget_exhausted = true, cancelled = true,
 }
 
 --- The kind of a non-2xx HTTP status (403 depends on the body, see `from_response`).
@@ -67,10 +67,12 @@ M.status_kinds = {
 -- retryable after `retry_at`
 -- @field state_unavailable the state file cannot be opened, is not a linky database, or cannot be
 -- written: nothing is sent
+-- @field cancelled a non-blocking request was cancelled (`req:cancel()`, or its client closed):
+-- nothing of the cancelled transfer is stored, `partial` holds the earlier sub-ranges, retryable
 M.kinds = {
   "invalid_argument", "bad_request", "unauthorized", "forbidden", "banned", "not_found",
   "method_not_allowed", "rate_limited", "server_error", "http_error", "timeout", "network",
-  "tls", "invalid_response", "budget_exhausted", "state_unavailable",
+  "tls", "invalid_response", "budget_exhausted", "state_unavailable", "cancelled",
 }
 
 -- The most bytes kept of each string taken from a response.

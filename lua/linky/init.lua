@@ -11,6 +11,7 @@
 -- (`linky.core`), stored in `linky.store` and assembled in `linky.fetch`.
 -- @module linky
 local analysis = require "linky.analysis"
+local async = require "linky.async"
 local call = require "linky.call"
 local context = require "linky.context"
 local cost = require "linky.cost"
@@ -81,7 +82,7 @@ local function private_state(self)
   if not st or not st.conn then
     error("attempt to use a closed linky.Client", 3)
   end
-  return st
+  return async.state(st) -- inside a request's coroutine, the view whose waits yield
 end
 
 Client.__index = methods
@@ -152,6 +153,7 @@ end
 function methods:close()
   local st = private[self]
   if st and st.conn then
+    if st.request then st.request:cancel() end
     st.conn:close()
     st.conn = nil
     if st.db then st.db:close() end
@@ -187,6 +189,40 @@ function methods._fetch(self, fname, name, start, stop, copts)
   if fname == "plan" then return plan.report(self, st, c, spec, first, last, call_opts) end
   if fname == "backfill" then return update.backfill(self, st, c, spec, first, last, call_opts) end
   return fetch.run(st, c, spec, first, last, call_opts)
+end
+
+--- Starts `fetch` without blocking: a request object any poll loop drives (see `linky.async`
+-- and docs/library.md, "Non-blocking mode"). Its transfers, pacing and retry backoff yield to
+-- the driver instead of blocking; its result is the one `fetch` returns.
+-- @function Client:start
+-- @tparam string kind as `fetch`'s
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts as `fetch`'s
+-- @treturn linky.Request|nil the request, started (`req:step()`, `req:waits()`, `req:cancel()`)
+-- @treturn table an `invalid_argument` error: on Lua 5.1 (which cannot yield across pcall), or
+-- while another request of this client is in progress
+function methods:start(kind, start, stop, copts)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'start' (string expected, got %s)"):format(type(kind)), 2)
+  end
+  local st = private_state(self)
+  return async.start(st, function() return self:_fetch("fetch", kind, start, stop, copts) end)
+end
+
+--- Starts `update` without blocking: a request object, as `start`'s, whose result is the one
+-- `update` returns.
+-- @function Client:start_update
+-- @tparam string kind as `update`'s
+-- @tparam[opt] table opts as `update`'s
+-- @treturn linky.Request|nil the request, started
+-- @treturn table an `invalid_argument` error, as `start`'s
+function methods:start_update(kind, opts)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to 'start_update' (string expected, got %s)"):format(type(kind)), 2)
+  end
+  local st = private_state(self)
+  return async.start(st, function() return self:update(kind, opts) end)
 end
 
 --- Fills the store from `since` to yesterday over as many budget windows as it takes: each

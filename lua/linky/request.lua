@@ -107,7 +107,8 @@ function M.send(st, call, first, stop, res, on_retry)
     end
     local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
     if on_retry then on_retry(wait, err) end
-    st.sleep(wait)
+    local stopped = st.sleep(wait) -- non-blocking mode: a cancelled request's error
+    if errors.is_error(stopped) then return nil, stopped end
   end
 end
 

@@ -1,0 +1,170 @@
+--- Non-blocking mode: the request object `client:start` and `client:start_update` return, and
+-- the protocol any poll loop drives it by. The fetch loop (`linky.fetch`, `linky.request`) runs
+-- unchanged inside a coroutine: the client's state is seen through a view whose connection
+-- starts each transfer with libcurl's multi interface and whose sleep (pacing, retry backoff)
+-- yields; each wait becomes a yield to the driver instead of blocking the thread.
+--
+-- The protocol:
+--
+--     local req = assert(client:start("daily_consumption", "2026-04-01", "2026-04-08"))
+--     while true do
+--       local done, a, b = req:step()   -- advances without blocking
+--       if done then result, err = a, b break end
+--       -- a: { [fd] = "r" | "w" | "rw" }, b: seconds; wait until one of those descriptors is
+--       -- ready for what it says, or b seconds passed, whichever first, then step again
+--     end
+--
+-- Stepping early (nothing ready, deadline not reached) is harmless. `req:cancel()` ends it at
+-- once with a `cancelled` error.
+-- @module linky.async
+local core = require "linky.core"
+local errors = require "linky.errors"
+
+local M = {}
+
+M._VERSION = "0.1"
+
+--- Whether this Lua can yield across `pcall` (5.2, 5.3, 5.4, LuaJIT): non-blocking mode needs it.
+M.available = (function()
+  local co = coroutine.create(function() pcall(coroutine.yield) end)
+  coroutine.resume(co)
+  return coroutine.status(co) == "suspended"
+end)()
+
+local CANCEL = {} -- what a cancelled request's coroutine is resumed with
+local NONE = {}   -- no descriptor to wait on (a sleep)
+local CANCELLED = "the request was cancelled"
+
+local function now() return core.boottime() or core.now() end
+
+local Request = { __name = "linky.Request" }
+Request.__index = Request
+
+function Request.__tostring(self)
+  return ("linky.Request: %s"):format(self.done and "done" or "running")
+end
+
+-- The client's state as the coroutine sees it: its own connection and sleep, every other field
+-- read from and written to the client's state (pacing's last request, the opened database).
+local function view(st, req)
+  local conn = st.conn
+  local v = {}
+  v.conn = {
+    get = function(_, path)
+      if req.cancelled then return nil, "cancelled", CANCELLED end
+      local ok, kind, msg = conn:start(path)
+      if not ok then return nil, kind, msg end
+      while true do
+        local done, fds, timeout = conn:perform()
+        if done then return conn:finish() end
+        if coroutine.yield(fds, timeout) == CANCEL then return nil, "cancelled", CANCELLED end
+      end
+    end,
+  }
+  v.sleep = function(seconds)
+    local wake = now() + seconds
+    while true do
+      if req.cancelled then return errors.new("cancelled", CANCELLED) end
+      local left = wake - now()
+      if left <= 0 then return nil end
+      coroutine.yield(NONE, left)
+    end
+  end
+  return setmetatable(v, { __index = st, __newindex = st })
+end
+
+-- Ends the request with `result, err`.
+function Request:_end(result, err)
+  self.done, self.result, self.err = true, result, err
+  self.fds, self.deadline = NONE, nil
+  if self.owner.request == self then self.owner.request = nil end
+  return true, result, err
+end
+
+-- Takes what a resume gave.
+function Request:_take(ok, a, b)
+  if not ok then
+    self:_end(nil, nil)
+    error(a, 0)
+  end
+  if coroutine.status(self.co) == "dead" then return self:_end(a, b) end
+  self.fds, self.deadline = a, now() + b
+  return false, a, b
+end
+
+--- Advances the request as far as it can go without blocking.
+-- @function Request:step
+-- @treturn boolean true when it has ended
+-- @return the result (nil on failure) once ended; while running, the descriptors to wait on:
+-- `{ [fd] = "r" | "w" | "rw" }` (read, write or both), possibly empty
+-- @return the error once ended; while running, the longest wait in seconds before stepping again
+function Request:step()
+  if self.done then return true, self.result, self.err end
+  return self:_take(coroutine.resume(self.co))
+end
+
+--- What the request waits on now, without advancing it.
+-- @function Request:waits
+-- @treturn table `{ [fd] = "r" | "w" | "rw" }`
+-- @treturn number|nil seconds until it must be stepped again (nil once ended)
+function Request:waits()
+  if self.done then return NONE, nil end
+  return self.fds, math.max(0, self.deadline - now())
+end
+
+--- Cancels the request at once: it ends with a `cancelled` error (`partial` holding the
+-- sub-ranges fetched before), nothing of the cancelled transfer is stored, and the ledger keeps
+-- the slot of a request that may have reached the server. Harmless once ended.
+-- @function Request:cancel
+function Request:cancel()
+  if self.done then return end
+  self.cancelled = true
+  -- a driver forgets the descriptors first: libcurl closes them now
+  if self.on_cancel then self.on_cancel() end
+  if self.owner.conn then self.owner.conn:cancel() end
+  -- every wait returns at once now; each resume brings the fetch loop nearer to its end
+  for _ = 1, 100 do
+    local done = self:_take(coroutine.resume(self.co, CANCEL))
+    if done then break end
+  end
+  if not self.done then self:_end(nil, errors.new("cancelled", CANCELLED)) end
+  if self.result ~= nil or not (self.err and self.err.kind == "cancelled") then
+    -- the fetch loop had ended otherwise (a result, or a failure before the transfer): keep
+    -- what it gave, but the caller asked to stop: report the cancel
+    local partial = self.result or (self.err and self.err.partial)
+    self.result, self.err = nil, errors.new("cancelled", CANCELLED, { partial = partial })
+  end
+end
+
+--- Runs `fn` (a call of the client, whose state is `st`) as a request object.
+-- @tparam table st the client's private state
+-- @tparam function fn the call, returning `result | nil, err`
+-- @treturn table|nil the request, started
+-- @treturn table an `invalid_argument` error (Lua 5.1, or a request of this client in progress)
+function M.start(st, fn)
+  if not M.available then
+    return nil, errors.new("invalid_argument",
+      "non-blocking mode needs a Lua that yields across pcall (5.2, 5.3, 5.4 or LuaJIT)")
+  end
+  if st.request then
+    return nil, errors.new("invalid_argument",
+      "a request of this client is in progress: a client's requests stay sequential")
+  end
+  local req = setmetatable({ owner = st, done = false, fds = NONE }, Request)
+  req.view = view(st, req)
+  req.co = coroutine.create(fn)
+  st.request = req
+  req:step()
+  return req
+end
+
+--- The state a call sees: the request's view inside its coroutine, else the client's own.
+-- @tparam table st the client's private state
+-- @treturn table
+function M.state(st)
+  local req = st.request
+  if req and req.co == coroutine.running() then return req.view end
+  return st
+end
+
+return M

@@ -1,0 +1,75 @@
+--- linky inside a cqueues controller: `fetch` and `update`, called from one of its coroutines,
+-- start a request of `client:start` and poll what it waits on with `cqueues.poll`, which yields
+-- to the controller meanwhile; they return `result | nil, err` as the blocking calls do.
+--
+--     local cq = require("cqueues").new()
+--     cq:wrap(function()
+--       local res, err = require("linky.cqueues").fetch(client, "daily_consumption",
+--         "2026-04-01", "2026-04-08")
+--     end)
+--     assert(cq:loop())
+-- @module linky.cqueues
+local cqueues = require "cqueues"
+
+local unpack = table.unpack or unpack -- luacheck: ignore
+
+local M = {}
+
+M._VERSION = "0.1"
+
+-- A descriptor as cqueues.poll takes it.
+local Pollable = {}
+Pollable.__index = Pollable
+function Pollable:pollfd() return self.fd end
+function Pollable:events() return self.what end
+
+--- Drives a started request to its end from a cqueues coroutine (or blocks, outside one).
+-- @tparam linky.Request req
+-- @return the result | nil
+-- @treturn table the error
+function M.wait(req)
+  local done, a, b = req:step()
+  local list = {}
+  req.on_cancel = function()
+    for i = 1, #list - 1 do cqueues.cancel(list[i].fd) end
+  end
+  while not done do
+    list = {}
+    for fd, what in pairs(a) do list[#list + 1] = setmetatable({ fd = fd, what = what }, Pollable) end
+    list[#list + 1] = b
+    cqueues.poll(unpack(list))
+    -- forgotten before stepping: libcurl may close a descriptor, and cqueues fails on a closed
+    -- one it still watches
+    for i = 1, #list - 1 do cqueues.cancel(list[i].fd) end
+    done, a, b = req:step()
+  end
+  return a, b
+end
+
+--- Fetches: `client:fetch`'s arguments and results, yielding to the controller meanwhile.
+-- @param client a `linky.Client`
+-- @tparam string kind
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts
+-- @return the result | nil
+-- @treturn table the error (`cancelled` when the client closed meanwhile)
+function M.fetch(client, kind, start, stop, copts)
+  local req, err = client:start(kind, start, stop, copts)
+  if not req then return nil, err end
+  return M.wait(req)
+end
+
+--- Updates: `client:update`'s arguments and results, yielding to the controller meanwhile.
+-- @param client a `linky.Client`
+-- @tparam string kind
+-- @tparam[opt] table opts
+-- @return the result | nil
+-- @treturn table the error
+function M.update(client, kind, opts)
+  local req, err = client:start_update(kind, opts)
+  if not req then return nil, err end
+  return M.wait(req)
+end
+
+return M

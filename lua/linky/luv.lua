@@ -1,0 +1,141 @@
+--- linky on the luv (libuv) default loop: `fetch` and `update` start a request of
+-- `client:start` and drive it with one poll handle per descriptor it waits on and one timer
+-- for its deadline; the callback is called once, and afterwards the adapter holds no handle (a
+-- loop with nothing else to do returns).
+--
+--     local lk = require "linky.luv"
+--     lk.fetch(client, "daily_consumption", "2026-04-01", "2026-04-08", nil, function(res, err) ... end)
+--     require("luv").run()
+-- @module linky.luv
+local uv = require "luv"
+
+local M = {}
+
+M._VERSION = "0.1"
+
+-- Drives `req` until it ends, then calls `callback(result, err)` once.
+local function drive(req, callback)
+  local timer = uv.new_timer()
+  local polls = {} -- fd -> poll handle
+  local finished = false
+  local on_ready
+
+  local function release()
+    for fd, p in pairs(polls) do
+      p:stop()
+      p:close()
+      polls[fd] = nil
+    end
+    if not timer:is_closing() then
+      timer:stop()
+      timer:close()
+    end
+  end
+
+  local function finish(res, err)
+    if finished then return end
+    finished = true
+    release()
+    callback(res, err)
+  end
+
+  -- Waits on what the request asks for. Every wanted descriptor is stopped and started again:
+  -- libcurl may have closed a socket and opened another with the same number.
+  local function arm(fds, timeout)
+    for fd, p in pairs(polls) do
+      p:stop()
+      if not fds[fd] then
+        p:close()
+        polls[fd] = nil
+      end
+    end
+    for fd, what in pairs(fds) do
+      local p = polls[fd]
+      if not p then
+        p = uv.new_poll(fd)
+        polls[fd] = p
+      end
+      p:start(what, on_ready)
+    end
+    timer:stop()
+    timer:start(math.max(0, math.ceil(timeout * 1000)), 0, on_ready)
+  end
+
+  on_ready = function()
+    if finished then return end
+    for _, p in pairs(polls) do p:stop() end -- before libcurl may close a descriptor
+    local ok, done, a, b = pcall(req.step, req)
+    if not ok then
+      release()
+      finished = true
+      error(done, 0)
+    end
+    if done then finish(a, b) else arm(a, b) end
+  end
+
+  req.on_cancel = function()
+    for _, p in pairs(polls) do p:stop() end
+  end
+  -- the request object's cancel ends the drive too
+  local cancel = req.cancel
+  req.cancel = function(self)
+    cancel(self)
+    finish(self.result, self.err)
+  end
+  -- so does closing the client: its cancel reaches the request; a step then finds it ended
+  local done, res, err = req:step()
+  if done then
+    -- deferred, so that the callback never runs before fetch returns
+    local idle = uv.new_timer()
+    idle:start(0, 0, function()
+      idle:close()
+      finish(res, err)
+    end)
+    timer:close()
+  else
+    arm(res, err)
+  end
+  return req
+end
+
+--- Fetches on the default loop: `client:fetch`'s arguments and a callback.
+-- @param client a `linky.Client`
+-- @tparam string kind
+-- @param start first day
+-- @param stop day after the last one
+-- @tparam[opt] table copts
+-- @tparam function callback called once with `result | nil, err`
+-- @treturn linky.Request|nil the request (`req:cancel()`)
+-- @treturn table an `invalid_argument` error, also given to the callback
+function M.fetch(client, kind, start, stop, copts, callback)
+  if type(callback) ~= "function" then
+    error(("bad argument #6 to 'fetch' (function expected, got %s)"):format(type(callback)), 2)
+  end
+  local req, err = client:start(kind, start, stop, copts)
+  if not req then
+    callback(nil, err)
+    return nil, err
+  end
+  return drive(req, callback)
+end
+
+--- Updates on the default loop: `client:update`'s arguments and a callback.
+-- @param client a `linky.Client`
+-- @tparam string kind
+-- @tparam[opt] table opts
+-- @tparam function callback called once with `result | nil, err`
+-- @treturn linky.Request|nil the request
+-- @treturn table an `invalid_argument` error, also given to the callback
+function M.update(client, kind, opts, callback)
+  if type(callback) ~= "function" then
+    error(("bad argument #4 to 'update' (function expected, got %s)"):format(type(callback)), 2)
+  end
+  local req, err = client:start_update(kind, opts)
+  if not req then
+    callback(nil, err)
+    return nil, err
+  end
+  return drive(req, callback)
+end
+
+return M
