@@ -173,6 +173,16 @@ static void push_row(lua_State *L, sqlite3_stmt *st) {
   }
 }
 
+/* db:busy_timeout(ms): how long a statement waits for another connection's lock (0: not at
+ * all, it fails with SQLITE_BUSY at once); non-blocking mode retries BEGIN by yielding instead */
+static int sqlite_busy_timeout(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  lua_Integer ms = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, ms >= 0, 2, "negative busy time");
+  sqlite3_busy_timeout(s->db, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
+  return 0;
+}
+
 /* db:exec(sql) -> true | nil, message, code (several statements, no rows) */
 static int sqlite_exec(lua_State *L) {
   linky_sqlite *s = check_open(L);
@@ -313,6 +323,7 @@ int linky_open_sqlite(lua_State *L) {
 void linky_sqlite_createmeta(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"exec", sqlite_exec},
+    {"busy_timeout", sqlite_busy_timeout},
     {"rows", sqlite_rows},
     {"run_many", sqlite_run_many},
     {"close", sqlite_close},

@@ -232,6 +232,51 @@ describe("linky", function()
       c:close()
     end)
 
+    it("keeps the loop ticking while another process holds the state file's lock", function()
+      local path = state_path()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path })
+      assert(c:budget()) -- the state file exists, a linky database
+      local script, marker = os.tmpname(), os.tmpname()
+      os.remove(marker)
+      local f = assert(io.open(script, "w"))
+      f:write([[
+local core = require "linky.core"
+local db = assert(core.open_sqlite(arg[1]))
+assert(db:exec("BEGIN IMMEDIATE"))
+local m = assert(io.open(arg[2], "w"))
+m:write("locked")
+m:close()
+core.sleep(tonumber(arg[3]))
+assert(db:exec("COMMIT"))
+]])
+      f:close()
+      local hold = clients.SLOWDOWN > 1 and 3 or 1.5 -- the holder is not slowed; linky tries for 10 s
+      assert(os.execute(("%s %s %s %s %s &"):format(clients.LUA, script, path, marker, hold)))
+      local waited = 0
+      while not io.open(marker) and waited < 10 * clients.SLOWDOWN do
+        require("linky.core").sleep(0.01)
+        waited = waited + 0.01
+      end
+      local t, got, err, t0 = ticker(), nil, nil, uv.hrtime()
+      lk.fetch(c, "daily_consumption", DAYS[1], DAYS[2], nil, function(r, e)
+        got, err = r, e
+        t.stop()
+      end)
+      uv.run()
+      local elapsed = (uv.hrtime() - t0) / 1e9
+      assert.is_nil(err)
+      assert.equal(3, #got.points)
+      if clients.SLOWDOWN == 1 then
+        assert.is_true(elapsed >= 0.5, ("took %.2f s: the lock was not held"):format(elapsed))
+      end
+      assert.is_true(t.n >= math.floor(TICKS / 3), ("%d ticks"):format(t.n))
+      assert.equal(1, c:budget().used)
+      c:close()
+      os.remove(script)
+      os.remove(marker)
+      os.remove(path)
+    end)
+
     it("updates without blocking", function()
       local path = state_path()
       local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,
@@ -324,6 +369,27 @@ describe("linky", function()
         assert.equal("cancelled", err.kind)
         assert.is_true(#err.partial.points > 0)
         os.remove(path)
+      end)
+
+      it("ends a cqueues call at once when cancelled while pacing waits", function()
+        local cqueues = require "cqueues"
+        local lc = require "linky.cqueues"
+        local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, min_interval = 30,
+                                       clock = require("linky.core").now })
+        local cq, err, t0 = cqueues.new(), nil, uv.hrtime()
+        cq:wrap(function()
+          local r
+          r, err = lc.fetch(c, "consumption_load_curve", "2026-04-01", "2026-04-11")
+          assert.is_nil(r)
+        end)
+        cq:wrap(function()
+          cqueues.sleep(0.3 * clients.SLOWDOWN)
+          c:close()
+        end)
+        assert(cq:loop())
+        assert.equal("cancelled", err.kind)
+        assert.is_true(#err.partial.points > 0)
+        assert.is_true((uv.hrtime() - t0) / 1e9 < 2 * clients.SLOWDOWN)
       end)
     end)
 

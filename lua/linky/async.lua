@@ -1,8 +1,9 @@
 --- Non-blocking mode: the request object `client:start` and `client:start_update` return, and
 -- the protocol any poll loop drives it by. The fetch loop (`linky.fetch`, `linky.request`) runs
 -- unchanged inside a coroutine: the client's state is seen through a view whose connection
--- starts each transfer with libcurl's multi interface and whose sleep (pacing, retry backoff)
--- yields; each wait becomes a yield to the driver instead of blocking the thread.
+-- starts each transfer with libcurl's multi interface, whose sleep (pacing, retry backoff)
+-- yields, and whose state database retries a busy BEGIN after a yield: each wait becomes a
+-- yield to the driver instead of blocking the thread.
 --
 -- The protocol:
 --
@@ -18,6 +19,7 @@
 -- once with a `cancelled` error.
 -- @module linky.async
 local core = require "linky.core"
+local db_ = require "linky.db"
 local errors = require "linky.errors"
 
 local M = {}
@@ -36,6 +38,45 @@ local NONE = {}   -- no descriptor to wait on (a sleep)
 local CANCELLED = "the request was cancelled"
 
 local function now() return core.boottime() or core.now() end
+
+-- The busy timeout a state database has (core.open_sqlite's default), and how long a BEGIN
+-- IMMEDIATE of non-blocking mode keeps trying while another process holds the file's lock.
+local BUSY_MS = 10000
+local BUSY_WAIT = 10
+
+-- Yields until `seconds` have passed or the request is cancelled.
+local function pause(req, seconds)
+  local wake = now() + seconds
+  while not req.cancelled do
+    local left = wake - now()
+    if left <= 0 then return end
+    coroutine.yield({}, left)
+  end
+end
+
+-- The state database as the coroutine sees it: each transaction's BEGIN IMMEDIATE fails at
+-- once when another process holds the lock (busy timeout 0) and is tried again after a yield,
+-- from 5 ms to 100 ms apart, for up to BUSY_WAIT seconds; everything else is the database's.
+local function yielding_db(db, req)
+  local w = {}
+  function w.exec(_, sql)
+    if sql ~= "BEGIN IMMEDIATE" then return db:exec(sql) end
+    local give_up, gap = now() + BUSY_WAIT, 0.005
+    while true do
+      db:busy_timeout(0)
+      local ok, msg, code = db:exec(sql)
+      db:busy_timeout(BUSY_MS)
+      if ok or not code or code % 256 ~= 5 or now() >= give_up or req.cancelled then return ok, msg, code end
+      pause(req, gap)
+      gap = math.min(gap * 2, 0.1)
+    end
+  end
+  function w.rows(_, ...) return db:rows(...) end
+  function w.run_many(_, ...) return db:run_many(...) end
+  function w.close() return db:close() end
+  db_.alias(w, db)
+  return w
+end
 
 local Request = { __name = "linky.Request" }
 Request.__index = Request
@@ -70,7 +111,15 @@ local function view(st, req)
       coroutine.yield(NONE, left)
     end
   end
-  return setmetatable(v, { __index = st, __newindex = st })
+  local wrapped, wrapper
+  return setmetatable(v, {
+    __index = function(_, k)
+      if k ~= "db" then return st[k] end
+      if st.db and st.db ~= wrapped then wrapped, wrapper = st.db, yielding_db(st.db, req) end
+      return st.db and wrapper
+    end,
+    __newindex = st,
+  })
 end
 
 -- Ends the request with `result, err`.

@@ -10,6 +10,7 @@
 --     assert(cq:loop())
 -- @module linky.cqueues
 local cqueues = require "cqueues"
+local condition = require "cqueues.condition"
 
 local unpack = table.unpack or unpack -- luacheck: ignore
 
@@ -29,18 +30,24 @@ function Pollable:events() return self.what end
 -- @treturn table the error
 function M.wait(req)
   local done, a, b = req:step()
-  local list = {}
+  local list, n = {}, 0
+  local cancelled = condition.new() -- wakes the poll at once when the request is cancelled
   req.on_cancel = function()
-    for i = 1, #list - 1 do cqueues.cancel(list[i].fd) end
+    for i = 1, n do cqueues.cancel(list[i].fd) end
+    cancelled:signal()
   end
   while not done do
-    list = {}
-    for fd, what in pairs(a) do list[#list + 1] = setmetatable({ fd = fd, what = what }, Pollable) end
-    list[#list + 1] = b
-    cqueues.poll(unpack(list))
+    list, n = {}, 0
+    for fd, what in pairs(a) do
+      n = n + 1
+      list[n] = setmetatable({ fd = fd, what = what }, Pollable)
+    end
+    list[n + 1], list[n + 2] = cancelled, b
+    cqueues.poll(unpack(list, 1, n + 2))
     -- forgotten before stepping: libcurl may close a descriptor, and cqueues fails on a closed
     -- one it still watches
-    for i = 1, #list - 1 do cqueues.cancel(list[i].fd) end
+    for i = 1, n do cqueues.cancel(list[i].fd) end
+    n = 0
     done, a, b = req:step()
   end
   return a, b

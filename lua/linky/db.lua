@@ -103,6 +103,13 @@ function M.failed(db, why)
   return nil, unavailable(paths[db] or "(unknown)", why)
 end
 
+--- Names `alias` (a view of an open database: see `linky.async`) in the errors as `db` is.
+-- @param alias the view
+-- @param db the `linky.SQLite` it stands for
+function M.alias(alias, db)
+  paths[alias] = paths[db]
+end
+
 --- The default state path: `$XDG_STATE_HOME/linky/state.sqlite3`, else `~/.local/state/linky/...`.
 -- @treturn string|nil the path, or nil when neither variable is set
 function M.default_path()
