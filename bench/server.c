@@ -1,4 +1,5 @@
-/* server.c: the benchmark's loopback HTTP/1.1 server: fixed keep-alive responses, counted.
+/* server.c: the benchmark's loopback HTTP/1.1 server: fixed keep-alive responses, counted, whose
+ * dates are those the request asks for (linky drops points outside the days it asked for).
  * Prints "<port> <control port> <pid>"; each connection to the control port reads and resets the counts. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -21,10 +22,16 @@ typedef struct {
   char req[REQ_MAX];
 } conn;
 
+#define MAX_DATES 8
+#define FIRST_DAY "2025-12-31" /* the day of the bodies bench/bodies.lua writes */
+#define STOP_DAY "2026-01-01"
+
 typedef struct {
   const char *prefix; /* request path prefix */
   char *response;     /* status line, headers and body */
   size_t len;
+  size_t first[MAX_DATES], stop[MAX_DATES]; /* offsets of the body's dates */
+  int nfirst, nstop;
 } route;
 
 static route routes[2];
@@ -44,7 +51,7 @@ static char *slurp(const char *path, size_t *len) {
 }
 
 static void make_route(route *r, const char *prefix, const char *body_path) {
-  size_t blen, hlen;
+  size_t blen, hlen, i;
   char *body = slurp(body_path, &blen), head[256];
   hlen = (size_t)snprintf(head, sizeof head,
                           "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
@@ -56,6 +63,27 @@ static void make_route(route *r, const char *prefix, const char *body_path) {
   memcpy(r->response + hlen, body, blen);
   r->len = hlen + blen;
   free(body);
+  r->nfirst = r->nstop = 0;
+  for (i = hlen; i + 10 <= r->len; i++) {
+    if (memcmp(r->response + i, FIRST_DAY, 10) == 0 && r->nfirst < MAX_DATES) r->first[r->nfirst++] = i;
+    if (memcmp(r->response + i, STOP_DAY, 10) == 0 && r->nstop < MAX_DATES) r->stop[r->nstop++] = i;
+  }
+}
+
+/* The 10 characters after `name` in the request line (up to `end`), or NULL. */
+static const char *param(const char *req, const char *end, const char *name) {
+  const char *p = strstr(req, name);
+  return p && p + strlen(name) + 10 <= end ? p + strlen(name) : NULL;
+}
+
+/* Writes the request's days into the response's dates (same length: Content-Length holds). */
+static void set_dates(route *r, const char *req, const char *end) {
+  const char *first = param(req, end, "dateDebut="), *stop = param(req, end, "dateFin=");
+  int i;
+  if (!first) first = param(req, end, "start=");
+  if (!stop) stop = param(req, end, "end=");
+  for (i = 0; first && i < r->nfirst; i++) memcpy(r->response + r->first[i], first, 10);
+  for (i = 0; stop && i < r->nstop; i++) memcpy(r->response + r->stop[i], stop, 10);
 }
 
 static int listen_on(int *port) {
@@ -89,13 +117,14 @@ static int serve(conn *c) {
   char *end;
   while ((end = strstr(c->req, "\r\n\r\n")) != NULL) {
     size_t used = (size_t)(end + 4 - c->req);
-    const route *r = NULL;
+    route *r = NULL;
     int i, close_after = strstr(c->req, "Connection: close") != NULL &&
                          strstr(c->req, "Connection: close") < end;
     if (strncmp(c->req, "GET ", 4) != 0) return -1;
     for (i = 0; i < 2; i++)
       if (strncmp(c->req + 4, routes[i].prefix, strlen(routes[i].prefix)) == 0) r = &routes[i];
     requests++;
+    if (r) set_dates(r, c->req, end);
     if (r ? write_all(c->fd, r->response, r->len) : write_all(c->fd, not_found, sizeof not_found - 1))
       return -1;
     memmove(c->req, c->req + used, c->len - used + 1);
