@@ -181,7 +181,12 @@ function M.parse_ranges(ranges)
   return out
 end
 
-local function in_ranges(minute, ranges)
+--- Whether a minute of the day falls in parsed ranges (`parse_ranges`), a range wrapping past
+-- midnight included.
+-- @tparam integer minute minutes after midnight
+-- @tparam table ranges what `parse_ranges` returned
+-- @treturn boolean
+function M.in_ranges(minute, ranges)
   for _, r in ipairs(ranges) do
     local a, b = r[1], r[2]
     if a < b then
@@ -214,7 +219,7 @@ function M.split_offpeak(res, ranges)
     if p.value ~= nil then
       local t = interval_start(p)
       local minute = floor((t + core.paris_offset(t)) % 86400 / 60)
-      local k = in_ranges(minute, parsed) and "offpeak" or "peak"
+      local k = M.in_ranges(minute, parsed) and "offpeak" or "peak"
       totals[k] = totals[k] + p.value
     end
   end

@@ -152,18 +152,10 @@ local function colour_of(colours, day)
   return c
 end
 
-local function in_ranges(minute, ranges)
-  for _, r in ipairs(ranges) do
-    local a, b = r[1], r[2]
-    if (a < b and minute >= a and minute < b) or (a > b and (minute >= a or minute < b)) then return true end
-  end
-  return false
-end
-
 -- The class of an interval starting at local wall-clock `minute` on a tariff day.
 local function class_of(t, minute, weekday, colour)
   for _, c in ipairs(t.classes) do
-    if (not c.colour or c.colour == colour) and (not c.hours or in_ranges(minute, c.hours))
+    if (not c.colour or c.colour == colour) and (not c.hours or analysis.in_ranges(minute, c.hours))
       and (not c.days or c.days[weekday]) then
       return c
     end
