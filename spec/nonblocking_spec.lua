@@ -277,6 +277,36 @@ assert(db:exec("COMMIT"))
       os.remove(path)
     end)
 
+    it("prints its state, steps and cancels harmlessly once ended, and refuses a second request of its client", function()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url })
+      server:script { { delay = 0.2 } }
+      local req = assert(c:start("daily_consumption", DAYS[1], DAYS[2]))
+      assert.equal("linky.Request: running", tostring(req))
+      local fds, timeout = req:waits()
+      assert.is_table(fds)
+      assert.is_true(timeout >= 0)
+      local again, err = c:start("daily_consumption", DAYS[1], DAYS[2])
+      assert.is_nil(again)
+      assert.equal("invalid_argument", err.kind)
+      assert.has_error(function() c:start(1) end, "bad argument #1 to 'start' (string expected, got number)")
+      local done, r
+      repeat
+        done, r = req:step()
+        require("linky.core").sleep(0.005)
+      until done
+      assert.equal(3, #r.points)
+      assert.equal("linky.Request: done", tostring(req))
+      req:cancel()
+      local d2, r2, e2 = req:step()
+      assert.is_true(d2)
+      assert.equal(r, r2)
+      assert.is_nil(e2)
+      assert.is_table(assert(c:start("daily_consumption", DAYS[1], DAYS[2]))) -- the client is free again
+      c:close()
+      assert.has_error(function() c:start("daily_consumption", DAYS[1], DAYS[2]) end,
+        "attempt to use a closed linky.Client")
+    end)
+
     it("updates without blocking", function()
       local path = state_path()
       local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,
