@@ -320,6 +320,29 @@ assert(db:exec("COMMIT"))
       os.remove(path)
     end)
 
+    it("updates without blocking from a cqueues coroutine, then sends nothing when up to date", function()
+      local cqueues = require "cqueues"
+      local lc = require "linky.cqueues"
+      local path = state_path()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,
+                                     today = "2026-04-10" })
+      local cq, first, second, err = cqueues.new(), nil, nil, nil
+      cq:wrap(function()
+        first, err = lc.update(c, "daily_consumption", { since = "2026-04-01" })
+        if first then second, err = lc.update(c, "daily_consumption") end
+      end)
+      assert(cq:loop())
+      assert.is_nil(err)
+      assert.equal(9, first.days_new)
+      assert.equal(1, first.requests)
+      assert.equal(0, second.requests)
+      local bad, why = lc.update(c, "no_such_kind")
+      assert.is_nil(bad)
+      assert.equal("invalid_argument", why.kind)
+      c:close()
+      os.remove(path)
+    end)
+
     describe("cancelling", function()
       -- A client whose first request of a 10-day load curve answers at once, the second after
       -- 30 s (it is cancelled long before).
