@@ -116,4 +116,36 @@ function M.prepare(self, st, fname, name, start, stop, copts)
   return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
 end
 
+-- Options of `client:update`.
+local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
+
+--- Checks the arguments of `client:update` (raising like the standard library for wrong types).
+-- @treturn table|nil the call, then the kind's spec, the `since` day (or nil) and the result of
+-- an update that has nothing to ask
+-- @treturn table the `invalid_argument` error
+function M.prepare_update(self, st, kind, opts)
+  local unknown = opts and options.check_types(opts, UPDATE_OPTIONS, 3)
+  if unknown then return invalid(("unknown update option '%s'"):format(unknown)) end
+  local uopts = opts or {}
+  local name = kind
+  local spec
+  kind, spec = M.resolve_kind(self.api, name)
+  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
+  if self.api == "legacy" and not spec.legacy then
+    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
+  end
+  if not st.cache then return invalid("update needs the store: cache = false or state = false was given") end
+  local c = M.new(self, kind, spec, uopts.prm or self.prm, {})
+  local prm, why = M.check_prm(self, c.prm)
+  if not prm then return invalid(why) end
+  local since
+  if uopts.since then
+    local why2
+    since, why2 = dates.day(uopts.since)
+    if not since then return invalid("since: " .. why2) end
+  end
+  return c, spec, since, { prm = prm, kind = kind, api = self.api, type = c.type, unit = spec.unit,
+    requests = 0, cached = 0, points = {}, gaps = {}, days_new = 0, days_corrected = 0 }
+end
+
 return M

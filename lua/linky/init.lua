@@ -263,9 +263,6 @@ function methods:plan(kind, start, stop, copts)
   return self:_fetch("plan", kind, start, stop, copts)
 end
 
--- Options of `client:update`.
-local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
-
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
 -- home-automation poll can make every few minutes. It covers from `since` (default: the first
 -- day of the last 7 that is not complete) to yesterday, and asks again, at most once every 24
@@ -287,28 +284,9 @@ function methods:update(kind, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(opts)), 2)
   end
-  local unknown = opts and options.check_types(opts, UPDATE_OPTIONS, 2)
-  if unknown then return invalid(("unknown update option '%s'"):format(unknown)) end
-  local uopts = opts or {}
-  local name = kind
-  local spec
-  kind, spec = call.resolve_kind(self.api, name)
-  if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
-  if self.api == "legacy" and not spec.legacy then
-    return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
-  end
-  if not st.cache then return invalid("update needs the store: cache = false or state = false was given") end
-  local c = call.new(self, kind, spec, uopts.prm or self.prm, {})
-  local prm, why = call.check_prm(self, c.prm)
-  if not prm then return invalid(why) end
-  local since
-  if uopts.since then
-    local why2
-    since, why2 = dates.day(uopts.since)
-    if not since then return invalid("since: " .. why2) end
-  end
-  return update.update(st, c, spec, since, { prm = prm, kind = kind, api = self.api, type = c.type,
-    unit = spec.unit, requests = 0, cached = 0, points = {}, gaps = {}, days_new = 0, days_corrected = 0 })
+  local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
+  if not c then return nil, spec end
+  return update.update(st, c, spec, since, empty)
 end
 
 --- The request budget of this client's state.
@@ -368,16 +346,7 @@ function M.status(path, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(("bad argument #2 to 'status' (table expected, got %s)"):format(type(opts)), 2)
   end
-  opts = opts or {}
-  local budget = options.defaults.budget
-  if opts.budget ~= nil then
-    local err
-    budget, err = options.budget(opts.budget)
-    if budget == nil then return nil, err end
-  end
-  path = path or db_.default_path()
-  if not path then return invalid("no state path: neither XDG_STATE_HOME nor HOME is set") end
-  return status.read(path, budget, options.defaults.budget.window, opts.clock)
+  return status.read(path, opts or {})
 end
 
 for name in pairs(kinds) do

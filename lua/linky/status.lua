@@ -4,26 +4,37 @@
 local core = require "linky.core"
 local dates = require "linky.dates"
 local db_ = require "linky.db"
+local errors = require "linky.errors"
 local ledger = require "linky.ledger"
+local options = require "linky.options"
 local store = require "linky.store"
 
 local M = {}
 
---- The report of `linky.status` (see there), its arguments checked.
--- @tparam string path the state file
--- @tparam table budget the budget to report against
--- @tparam number window the window when `budget` is false
--- @tparam function clock the clock
+--- The report of `linky.status` (see there), its argument types checked.
+-- @tparam string|nil path the state file (nil: the default one)
+-- @tparam table opts `clock`, `budget`
 -- @treturn table|nil the report
--- @treturn table a `state_unavailable` error
-function M.read(path, budget, window, clock)
+-- @treturn table a `state_unavailable` or `invalid_argument` error
+function M.read(path, opts)
+  local budget = options.defaults.budget
+  if opts.budget ~= nil then
+    local err
+    budget, err = options.budget(opts.budget)
+    if budget == nil then return nil, err end
+  end
+  path = path or db_.default_path()
+  if not path then
+    return nil, errors.new("invalid_argument", "no state path: neither XDG_STATE_HOME nor HOME is set")
+  end
   local f = io.open(path, "rb")
   if not f then return { path = path, exists = false } end
   f:close()
   local db, err = db_.open(path)
   if not db then return nil, err end
   local report, meters
-  report, err = ledger.report(db, (clock or core.now)(), budget, window, ledger.witness())
+  report, err = ledger.report(db, (opts.clock or core.now)(), budget, options.defaults.budget.window,
+    ledger.witness())
   if report then meters, err = store.summary(db) end
   db:close()
   if not meters then return nil, err end
