@@ -20,9 +20,10 @@ REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic 
                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
-SOURCES     := csrc/core.c csrc/connection.c csrc/normalise.c csrc/points.c csrc/calendar.c \
-               csrc/base64url.c csrc/buffer.c csrc/transport_errors.c csrc/sqlite.c \
-               csrc/userdata.c csrc/files.c csrc/terminal.c csrc/json_bounds.c
+SOURCES     := csrc/core.c csrc/connection.c csrc/transfer.c csrc/redact.c csrc/normalise.c \
+               csrc/points.c csrc/calendar.c csrc/base64url.c csrc/buffer.c \
+               csrc/transport_errors.c csrc/sqlite.c csrc/userdata.c csrc/files.c \
+               csrc/terminal.c csrc/json_bounds.c
 HEADERS     := $(wildcard csrc/*.h)
 # Every Lua module, sub-packages (lua/linky/cli/...) included; the rockspec lists the same.
 LUA_FILES   := $(sort $(wildcard lua/linky/*.lua lua/linky/*/*.lua))
