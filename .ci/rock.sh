@@ -1,15 +1,29 @@
 #!/bin/sh
 # make rock: lint the rockspec, install the rock offline into a fresh tree with
-# `luarocks make` (the system lua-cjson provided through rockspec/luarocks-config.lua),
-# run the whole spec suite against that installed tree (a spec asserts `linky` and
-# `linky.core` resolve inside it), and pack a source rock into build/.
+# `luarocks make` (the system lua-cjson provided through rockspec/luarocks-config.lua), then:
+# on Lua 5.4, run the whole spec suite against that installed tree (a spec asserts `linky` and
+# `linky.core` resolve inside it) and pack a source rock into build/; on 5.1, 5.2, 5.3 and
+# LuaJIT (LUA_VERSION=jit), load `linky` and `linky.core` from the tree with that interpreter.
 set -eu
 LUA_VERSION=${LUA_VERSION:-5.4}
+case "$LUA_VERSION" in
+  jit) abi=5.1 lua=luajit ;;
+  *) abi=$LUA_VERSION lua=lua$LUA_VERSION ;;
+esac
 root=$(pwd)
 tree=$(mktemp -d)
 trap 'rm -rf "$tree" "$root/linky" "$root"/csrc/*.o' EXIT
 export LUAROCKS_CONFIG="$root/rockspec/luarocks-config.lua"
-rocks="luarocks --lua-version=$LUA_VERSION"
+if [ "$LUA_VERSION" = jit ]; then
+  # LuaJIT is a Lua 5.1 to LuaRocks: its interpreter and headers are named here
+  export LUAROCKS_CONFIG="$tree/luarocks-config.lua"
+  { cat "$root/rockspec/luarocks-config.lua"
+    echo 'lua_interpreter = "luajit"'
+    echo "variables = { LUA = \"$(command -v luajit)\", LUA_BINDIR = \"$(dirname "$(command -v luajit)")\","
+    echo "  LUA_INCDIR = \"$(pkg-config --variable=includedir luajit)\" }"
+  } > "$LUAROCKS_CONFIG"
+fi
+rocks="luarocks --lua-version=$abi"
 
 $rocks lint rockspec/linky-scm-1.rockspec
 $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
@@ -17,16 +31,40 @@ $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
   CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" \
   SQLITE_INCDIR="$(pkg-config --variable=includedir sqlite3)" \
   SQLITE_LIBDIR="$(pkg-config --variable=libdir sqlite3)" >/dev/null
+
+if [ "$LUA_VERSION" != 5.4 ]; then
+  # Only the tree is on the module paths; then the command's wrapper must run this interpreter.
+  (cd "$tree" && LUA_PATH="$tree/share/lua/$abi/?.lua;$tree/share/lua/$abi/?/init.lua;;" \
+    LUA_CPATH="$tree/lib/lua/$abi/?.so;;" TREE="$tree" "$lua" -e '
+      local linky, core = require "linky", require "linky.core"
+      local tree = assert(os.getenv("TREE"))
+      local function search(name, path) -- package.searchpath, which Lua 5.1 lacks
+        for template in path:gmatch("[^;]+") do
+          local file = template:gsub("%?", (name:gsub("%.", "/")))
+          local f = io.open(file, "rb")
+          if f then f:close() return file end
+        end
+      end
+      for _, m in ipairs { "linky", "linky.core" } do
+        local where = search(m, package.path) or search(m, package.cpath)
+        assert(where and where:sub(1, #tree) == tree, m .. " is not from the tree: " .. tostring(where))
+      end
+      print(("rock: linky %s (core %s) loads in %s from the installed tree"):format(linky._VERSION,
+        core._VERSION, rawget(_G, "jit") and jit.version or _VERSION))')
+  grep -q "$lua" "$tree/bin/linky" || { echo "rock: the command's wrapper does not run $lua" >&2; exit 1; }
+  exit 0
+fi
+
 # The command, through the wrapper luarocks writes into the tree.
 "$tree/bin/linky" --version | grep -q "^linky "
 echo "rock: $("$tree/bin/linky" --version) command installed"
 
 # Only the tree and the spec helpers (./?.lua) are on the paths: nothing from ./lua or ./build.
 # A fresh state folder: the suite never spends the budget of the machine's user.
-LUA_PATH="$tree/share/lua/$LUA_VERSION/?.lua;$tree/share/lua/$LUA_VERSION/?/init.lua;./?.lua;;" \
-LUA_CPATH="$tree/lib/lua/$LUA_VERSION/?.so;;" \
+LUA_PATH="$tree/share/lua/$abi/?.lua;$tree/share/lua/$abi/?/init.lua;./?.lua;;" \
+LUA_CPATH="$tree/lib/lua/$abi/?.so;;" \
 LINKY_EXPECT_TREE="$tree" XDG_STATE_HOME="$tree/state" \
-  "lua$LUA_VERSION" /usr/bin/busted
+  "$lua" /usr/bin/busted
 
 # A source rock needs a fetchable source.url: the local checkout stands in for the repository.
 mkdir -p build/rock
