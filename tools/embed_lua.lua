@@ -15,7 +15,7 @@ local parts = {
 local entries = {}
 for i = 2, #arg do
   local f = assert(io.open(arg[i], "rb"))
-  local src = f:read("a")
+  local src = f:read("*a")
   f:close()
   local bytes = {}
   for j = 1, #src do bytes[#bytes + 1] = tostring(src:byte(j)) end

@@ -1,5 +1,5 @@
 -- make embed: runs the embedded host against the emulator and checks what it prints.
--- Usage: lua5.4 examples/embed/check.lua HOST
+-- Usage: lua5.4 examples/embed/check.lua HOST (or luajit: make embed LUA_VERSION=jit)
 local emu = require "spec.support.emulator_spec_helper"
 
 local host = assert(arg[1], "usage: check.lua HOST")
@@ -9,7 +9,7 @@ local empty = os.tmpname()
 local cmd = ("env LUA_PATH='%s/?.lua' LUA_CPATH='%s/?.so' LINKY_BASE_URL='%s' LINKY_TOKEN='%s' %s %s")
   :format(empty, empty, server.url, emu.TOKEN1, host, "examples/embed/readings.lua")
 local pipe = assert(io.popen(cmd))
-local out = pipe:read("a")
+local out = pipe:read("*a")
 local ok = pipe:close()
 server:stop()
 os.remove(empty)
