@@ -152,13 +152,15 @@ rock: deps
 BIN_FILES   := $(wildcard bin/*)
 BINDIR      := $(PREFIX)/bin
 
-# The benchmark (docs/performance.md); not part of `make test` nor of CI.
+# The benchmark (docs/performance.md); not part of `make test` nor of CI. Its LuaJIT rows run
+# bench/cases.lua under luajit with build/jit/.
 BENCH_WORK  := bench/.work
 BENCH_BINS  := $(BENCH_WORK)/server $(BENCH_WORK)/floor
 BENCH_BODY  := $(BENCH_WORK)/curve_2y.json
 
 bench: deps all $(BENCH_BINS) $(BENCH_BODY)
 	sh bench/setup.sh
+	$(MAKE) all LUA_VERSION=jit
 	$(SPEC_ENV) $(LUA) bench/run.lua
 
 $(BENCH_WORK)/server: bench/server.c

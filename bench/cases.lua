@@ -1,4 +1,5 @@
---- One benchmark case per process: `lua5.4 bench/cases.lua <case> <args...>`.
+--- One benchmark case per process: `lua5.4 bench/cases.lua <case> <args...>` (or `luajit`: this
+-- file is in the Lua every version reads).
 -- Prints `key=value` lines that bench/run.lua reads: `seconds` (wall time of the measured
 -- work), `hwm_kib` (VmHWM), and for decoding `rss_before_kib`, `peak_kib`, `heap_kib`.
 local socket = require "socket"
@@ -17,8 +18,10 @@ local OPTIONS = {
 }
 
 local function read_file(path)
-  local f <close> = assert(io.open(path, "rb"))
-  return f:read("a")
+  local f = assert(io.open(path, "rb"))
+  local data = f:read("*a")
+  f:close()
+  return data
 end
 
 -- A field of /proc/self/status, in KiB (VmHWM: the peak resident set; VmRSS: the current one).
@@ -80,7 +83,7 @@ local function purelua_client(base_url, token)
     for i, p in ipairs(doc.interval_reading) do
       local y, m, d = p.date:match("^(%d+)-(%d+)-(%d+)$")
       points[i] = {
-        date = p.date, value = math.tointeger(tonumber(p.value)),
+        date = p.date, value = tonumber(p.value),
         -- UTC midnight, one hour back: close enough to Paris winter time for a comparison
         time = os.time { year = y, month = m, day = d, hour = 0 } - 3600,
       }
@@ -141,7 +144,7 @@ function cases.decode(which, path, iterations)
   end
   table.sort(times)
   emit {
-    seconds = times[(#times + 1) // 2], rss_before_kib = rss0, peak_kib = peak - rss0,
+    seconds = times[math.floor((#times + 1) / 2)], rss_before_kib = rss0, peak_kib = peak - rss0,
     heap_kib = math.floor(heap), hwm_kib = status_kib("VmHWM"),
   }
 end
@@ -168,4 +171,4 @@ function cases.startup(token, n)
 end
 
 local name = arg[1]
-assert(cases[name], "unknown case " .. tostring(name))(table.unpack(arg, 2))
+assert(cases[name], "unknown case " .. tostring(name))((table.unpack or unpack)(arg, 2))

@@ -11,6 +11,8 @@ local PRM = "11111111111111"
 local TOKEN = jwt.sign({ sub = { PRM }, exp = 4102444800 }, "bench")
 local CURVE = WORK .. "/curve_2y.json"
 local LUA = "lua5.4 bench/cases.lua "
+-- The same cases under LuaJIT, with its build of the C core (make bench builds build/jit/).
+local LUAJIT = "env LUA_CPATH='./build/jit/?.so;;' luajit bench/cases.lua "
 
 local server = assert(io.popen("exec " .. WORK .. "/server " .. WORK .. "/daily_legacy.json " ..
   WORK .. "/daily_2026.json", "r"))
@@ -39,6 +41,12 @@ local cases = {
     cmd = LUA .. args("linky default", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "pure Lua (lua-socket, lua-cjson)",
     cmd = LUA .. args("purelua", BASE, TOKEN, REQUESTS) },
+  { group = "request", label = "LuaJIT: linky, lean",
+    cmd = LUAJIT .. args("linky lean", BASE, TOKEN, REQUESTS) },
+  { group = "request", label = "LuaJIT: linky, default",
+    cmd = LUAJIT .. args("linky default", BASE, TOKEN, REQUESTS) },
+  { group = "request", label = "LuaJIT: pure Lua",
+    cmd = LUAJIT .. args("purelua", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "Node.js linky 2.0.2 (axios)",
     cmd = args("node bench/node_client.mjs", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "curl command per request",
@@ -49,6 +57,12 @@ local cases = {
     cmd = LUA .. args("decode linky", CURVE, 5) },
   { group = "decode", label = "dkjson.decode (pure Lua)",
     cmd = LUA .. args("decode dkjson", CURVE, 1) },
+  { group = "decode", label = "LuaJIT: cjson.decode",
+    cmd = LUAJIT .. args("decode cjson", CURVE, 5) },
+  { group = "decode", label = "LuaJIT: linky decode + normalise",
+    cmd = LUAJIT .. args("decode linky", CURVE, 5) },
+  { group = "decode", label = "LuaJIT: dkjson.decode",
+    cmd = LUAJIT .. args("decode dkjson", CURVE, 1) },
   { group = "decode", label = "Node JSON.parse + map",
     cmd = args("node --expose-gc bench/node_decode.mjs", CURVE, 5) },
   { group = "startup", label = "require \"linky\" / linky.new",
