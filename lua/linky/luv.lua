@@ -98,6 +98,15 @@ local function drive(req, callback)
   return req
 end
 
+-- A request just started, driven to its callback; one that could not start tells it at once.
+local function started(callback, req, err)
+  if not req then
+    callback(nil, err)
+    return nil, err
+  end
+  return drive(req, callback)
+end
+
 --- Fetches on the default loop: `client:fetch`'s arguments and a callback.
 -- @param client a `linky.Client`
 -- @tparam string kind
@@ -111,12 +120,7 @@ function M.fetch(client, kind, start, stop, copts, callback)
   if type(callback) ~= "function" then
     error(("bad argument #6 to 'fetch' (function expected, got %s)"):format(type(callback)), 2)
   end
-  local req, err = client:start(kind, start, stop, copts)
-  if not req then
-    callback(nil, err)
-    return nil, err
-  end
-  return drive(req, callback)
+  return started(callback, client:start(kind, start, stop, copts))
 end
 
 --- Updates on the default loop: `client:update`'s arguments and a callback.
@@ -130,12 +134,7 @@ function M.update(client, kind, opts, callback)
   if type(callback) ~= "function" then
     error(("bad argument #4 to 'update' (function expected, got %s)"):format(type(callback)), 2)
   end
-  local req, err = client:start_update(kind, opts)
-  if not req then
-    callback(nil, err)
-    return nil, err
-  end
-  return drive(req, callback)
+  return started(callback, client:start_update(kind, opts))
 end
 
 return M

@@ -82,6 +82,24 @@ local function new_command(parser, names, summary, description, epilog)
   return cmd
 end
 
+-- The options every command that fetches shares: its range, output and plan.
+local function range_options(cmd)
+  option(cmd, "--start", "First day (default: yesterday).", "DATE")
+  option(cmd, "--end", "Day after the last one (excluded).", "DATE")
+  option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
+end
+
+local function fetch_options(cmd)
+  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
+  option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
+  cmd:flag("--no-cache", "Bypass the store of readings.")
+  cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
+  cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
+  option(cmd, "--max-requests", "Send at most N requests; use what they and the store give.", "N")
+  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
+  cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
+end
+
 local function data_command(parser, kind)
   local short = M.SHORT[kind]
   local spec = linky.kinds[kind]
@@ -93,21 +111,12 @@ local function data_command(parser, kind)
     ("Examples:\n  linky %s --last 7d\n  linky %s --start 2026-04-01 --end %s --format csv%s\n"
       .. "  linky %s --last 1m --by week --format chart\n  linky %s --last 2w --dry-run"):format(name, name,
       curve and "2026-04-02" or "2026-05-01", curve and " --energy" or "", name, name))
-  option(cmd, "--start", "First day (default: yesterday).", "DATE")
-  option(cmd, "--end", "Day after the last one (excluded).", "DATE")
-  option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
+  range_options(cmd)
   option(cmd, "--format", "table (default), csv, json or chart.", "FORMAT")
   option(cmd, "--by", "Totals per hour, day, week or month (load curves become energy).", "PERIOD")
   cmd:flag("--energy", "Load curves: energy per interval (Wh) as well.")
   option(cmd, "--offpeak", "Load curves: peak/off-peak split (table, chart).", "HH:MM-HH:MM[,...]")
-  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
-  option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
-  cmd:flag("--no-cache", "Bypass the store of readings.")
-  cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
-  cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
-  option(cmd, "--max-requests", "Send at most N requests; show what they and the store give.", "N")
-  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
-  cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
+  fetch_options(cmd)
   return cmd
 end
 
@@ -147,19 +156,10 @@ local function build()
   option(cmd, "--tariff", "The tariff (JSON).", "FILE")
   option(cmd, "--colours", "Tempo colours: a CSV file with a header date,colour.", "FILE")
   cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
-  option(cmd, "--start", "First day (default: yesterday).", "DATE")
-  option(cmd, "--end", "Day after the last one (excluded).", "DATE")
-  option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
+  range_options(cmd)
   option(cmd, "--by", "day (default) or month.", "PERIOD")
   option(cmd, "--format", "table (default), csv or json.", "FORMAT")
-  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
-  option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
-  cmd:flag("--no-cache", "Bypass the store of readings.")
-  cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
-  cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
-  option(cmd, "--max-requests", "Send at most N requests; price what they and the store give.", "N")
-  option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
-  cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
+  fetch_options(cmd)
 
   cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
     "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"

@@ -92,17 +92,24 @@ local function class_names(tariff)
   return names
 end
 
+-- The kWh and cost of each class of a row, in the tariff's order, formatted by `cell`.
+local function class_cells(r, names, cells, cell)
+  for _, n in ipairs(names) do
+    local cl = r.classes[n] or { kwh = 0, cost = 0 }
+    cell(cells, kwh(cl.kwh), money(cl.cost))
+  end
+  return cells
+end
+
 local function render_table(c, rows, names)
   local head = { ("%-10s %10s"):format("period", "kWh") }
   for _, n in ipairs(names) do head[#head + 1] = ("%22s"):format(n .. " kWh / cost") end
   head[#head + 1] = ("%13s %9s"):format("subscription", "total")
   local lines = { table.concat(head, " ") }
   local function line(label, r)
-    local cells = { ("%-10s %10s"):format(label, kwh(r.kwh)) }
-    for _, n in ipairs(names) do
-      local cl = r.classes[n] or { kwh = 0, cost = 0 }
-      cells[#cells + 1] = ("%22s"):format(kwh(cl.kwh) .. " / " .. money(cl.cost))
-    end
+    local cells = class_cells(r, names, { ("%-10s %10s"):format(label, kwh(r.kwh)) }, function(t, k, m)
+      t[#t + 1] = ("%22s"):format(k .. " / " .. m)
+    end)
     cells[#cells + 1] = ("%13s %9s"):format(money(r.subscription), money(r.total))
     lines[#lines + 1] = table.concat(cells, " ")
   end
@@ -117,11 +124,10 @@ local function render_csv(c, rows, names)
   head[#head + 1] = "energy"; head[#head + 1] = "subscription"; head[#head + 1] = "total"
   local lines = { table.concat(head, ",") }
   local function line(label, r)
-    local cells = { label, kwh(r.kwh) }
-    for _, n in ipairs(names) do
-      local cl = r.classes[n] or { kwh = 0, cost = 0 }
-      cells[#cells + 1] = kwh(cl.kwh); cells[#cells + 1] = money(cl.cost)
-    end
+    local cells = class_cells(r, names, { label, kwh(r.kwh) }, function(t, k, m)
+      t[#t + 1] = k
+      t[#t + 1] = m
+    end)
     cells[#cells + 1] = money(r.energy); cells[#cells + 1] = money(r.subscription)
     cells[#cells + 1] = money(r.total)
     lines[#lines + 1] = table.concat(cells, ",")
