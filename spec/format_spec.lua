@@ -2,6 +2,7 @@
 local core = require "linky.core"
 local dkjson = require "dkjson"
 local format = require "linky.format"
+local versions = require "spec.support.versions"
 
 -- A daily result: `values[i]` for the i-th day from `first` (false: no point that day, nil
 -- inside a table `{ nil }` is awkward, so `"null"` stands for a null value).
@@ -95,7 +96,7 @@ describe("linky.format", function()
 
     it("is JSON that decodes to the result, strings escaped and other keys sorted after", function()
       local res = daily("2026-04-01", { 1, 2 })
-      res.prm = 'a "quoted"\\ \n\t\1 é\u{2028}'
+      res.prm = 'a "quoted"\\ \n\t\1 é\226\128\168'
       res.zeta, res.alpha = 1, { b = 2, a = { 3, 4 } }
       local out = format.json(view(res))
       local back = assert(dkjson.decode(out))
@@ -104,6 +105,16 @@ describe("linky.format", function()
       assert.same({ 1, 2 }, { back.points[1].value, back.points[2].value })
       assert.truthy(out:find('"points":%[.*\n  "alpha":{\n    "a":%[3,4%],\n    "b":2\n  },\n  "zeta":1\n}\n$'), out)
       for _ = 1, 20 do assert.equal(out, format.json(view(res))) end
+    end)
+
+    it("writes numbers as every Lua version does: an integral float as an integer, -0 as 0", function()
+      local big = 2 ^ 47 -- tostring writes 1.4073748835533e+14 before Lua 5.3
+      local out = format.json(view(daily("2026-04-01", { 3.0, 0 / -1, big, 0.5, 2 ^ 53 })))
+      assert.truthy(out:find('\n    {"date":"2026-04-01","time":1774994400,"value":3},\n'
+        .. '    {"date":"2026-04-02","time":1775080800,"value":0},\n'
+        .. '    {"date":"2026-04-03","time":1775167200,"value":140737488355328},\n'
+        .. '    {"date":"2026-04-04","time":1775253600,"value":0.5},\n'
+        .. '    {"date":"2026-04-05","time":1775340000,"value":9.007199254741e+15}\n', 1, true), out)
     end)
 
     it("writes periods with --by, and by", function()
@@ -141,6 +152,11 @@ describe("linky.format", function()
     it("keeps its shape: no row for a missing day", function()
       assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,,Wh\n2026-04-05,12724,Wh\n"
         .. "2026-04-06,14054,Wh\n2026-04-07,10000,Wh\n", format.csv(view(week())))
+    end)
+
+    it("writes numbers as every Lua version does: an integral float as an integer, -0 as 0", function()
+      assert.equal("date,value,unit\n2026-04-01,3,Wh\n2026-04-02,0,Wh\n2026-04-03,140737488355328,Wh\n"
+        .. "2026-04-04,0.5,Wh\n", format.csv(view(daily("2026-04-01", { 3.0, 0 / -1, 2 ^ 47, 0.5 }))))
     end)
   end)
 
@@ -245,7 +261,7 @@ describe("linky.format", function()
     it("marks each missing or incomplete day at its place, and the total says the days it covers", function()
       local out = format.chart(view(week()), {})
       local l = lines_of(out)
-      assert.equal("2026-04-01 Wed │" .. format.bar(9271, 14054, 50) .. (" "):rep(50 - utf8.len(format.bar(9271, 14054, 50)))
+      assert.equal("2026-04-01 Wed │" .. format.bar(9271, 14054, 50) .. (" "):rep(50 - versions.utf8_len(format.bar(9271, 14054, 50)))
         .. " │  9 271 Wh", l[3])
       assert.equal("2026-04-02 Thu │" .. (" "):rep(50) .. " │      - Wh  partial", l[4])
       assert.equal("2026-04-03 Fri │ no data" .. (" "):rep(42) .. " │", l[5])

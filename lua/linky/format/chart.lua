@@ -26,9 +26,9 @@ local function curve_chart(v, opts, c)
   for _, p in ipairs(v.res.points) do
     local t = p.time - (p.step or 0)
     local local_t = t + core.paris_offset(t)
-    local d = day_entry(local_t // 86400)
+    local d = day_entry(math.floor(local_t / 86400))
     if p.value ~= nil then
-      local slot = local_t % 86400 // 1800
+      local slot = math.floor(local_t % 86400 / 1800)
       local w = p.step or 1800
       d.sum[slot] = (d.sum[slot] or 0) + p.value * w
       d.weight[slot] = (d.weight[slot] or 0) + w

@@ -1,6 +1,7 @@
 --- What the renderers share: numbers, widths, bars, colours, labels, the title, and the days a
 -- result lacks (its `gaps`), placed among the rows that table and chart draw.
 -- @module linky.format.common
+local compat = require "linky.compat"
 local core = require "linky.core"
 
 local M = {}
@@ -24,11 +25,13 @@ end
 
 -- Numbers -------------------------------------------------------------------------------------
 
---- A number as CSV writes it: integers as they are, floats without trailing zeros, nil empty.
+--- A number as CSV writes it: integers as they are, floats without trailing zeros, nil empty;
+-- the same text on every Lua version (an integral float is written as an integer, -0 as 0).
 -- @treturn string
 function M.num(n)
   if n == nil then return "" end
-  if math.type(n) == "integer" then return tostring(n) end
+  if n == 0 then return "0" end
+  if compat.type(n) == "integer" then return ("%d"):format(n) end
   return (("%.6f"):format(n):gsub("0+$", ""):gsub("%.$", ""))
 end
 
@@ -37,7 +40,7 @@ end
 -- @treturn string
 function M.group(n)
   if n == nil then return "-" end
-  local s = M.num(math.tointeger(n) or n)
+  local s = M.num(compat.tointeger(n) or n)
   local sign, int, rest = s:match("^(-?)(%d+)(.*)$")
   if not int then return s end
   int = int:reverse():gsub("(%d%d%d)", "%1 "):reverse():gsub("^ ", "")
@@ -47,7 +50,7 @@ end
 function M.round(x) return math.floor(x + 0.5) end
 
 --- The width of a string on a terminal: its UTF-8 characters.
-function M.width(s) return utf8.len(s) or #s end
+function M.width(s) return compat.utf8_len(s) or #s end
 
 function M.pad_right(s, w) return s .. (" "):rep(w - M.width(s)) end
 function M.pad_left(s, w) return (" "):rep(w - M.width(s)) .. s end
@@ -59,7 +62,7 @@ local EIGHTHS = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" }
 function M.bar(value, max, cells)
   if not value or not max or max <= 0 or value <= 0 then return "" end
   local eighths = M.round(value / max * cells * 8)
-  return ("█"):rep(eighths // 8) .. EIGHTHS[eighths % 8 + 1]
+  return ("█"):rep(math.floor(eighths / 8)) .. EIGHTHS[eighths % 8 + 1]
 end
 
 --- Colours: identities unless enabled.
@@ -184,7 +187,7 @@ end
 local function day_marks(v, rows, cov)
   local keys, marks = {}, {}
   for i, r in ipairs(rows) do
-    local t = math.tointeger(r.time)
+    local t = compat.tointeger(r.time)
     keys[i] = t and core.paris_day(v.curve and t - 1 or t) -- a load-curve date ends its interval
   end
   for day, status in pairs(cov.status) do

@@ -3,6 +3,7 @@
 -- `__tojson` metamethod (dkjson's hook for custom encodings) that encodes each record with
 -- dkjson and puts it on a line of its own.
 -- @module linky.format.json
+local compat = require "linky.compat"
 local dkjson = require "dkjson"
 
 local M = {}
@@ -29,6 +30,20 @@ end
 
 local function is_point(t) return t.time ~= nil and (t.date ~= nil or t.start ~= nil) end
 
+-- A number as every Lua version writes it (dkjson uses tostring, whose "3.0" of 5.3 and later is
+-- "3" before, and whose 1e+14 before 5.3 is 100000000000000 after): an integral float below 2^53
+-- in magnitude is written as an integer, -0 as 0.
+local EXACT = 2 ^ 53
+local function number(x)
+  if x == 0 then return 0 end
+  if not (x > -EXACT and x < EXACT) then return x end
+  local i = compat.tointeger(x)
+  if not i then return x end
+  if compat.INTEGERS or (i > -1e14 and i < 1e14) then return i end
+  local text = ("%d"):format(i) -- tostring would write 1e+14
+  return setmetatable({}, { __tojson = function() return text end })
+end
+
 local prepare
 
 -- A list of records at `level` (2 spaces each): one record a line.
@@ -45,6 +60,7 @@ end
 -- a list (its other keys dropped), a list of tables one a line (unless `inline`).
 -- `level` is the depth of the line `x` starts on.
 prepare = function(x, level, seen, inline)
+  if type(x) == "number" then return number(x) end
   if type(x) ~= "table" or x == dkjson.null then return x end
   if seen[x] then return "<reference cycle>" end
   seen[x] = true
