@@ -4,12 +4,13 @@
 -- the cron lines.
 local emu = require "spec.support.emulator_spec_helper"
 local cli_runner = require "spec.support.cli_runner"
+local compat = require "linky.compat"
 
 local quote, read = emu.quote, emu.read_file
 
 local function stat(path)
   local p = assert(io.popen("stat -c %a " .. quote(path) .. " 2>/dev/null"))
-  local out = p:read("l")
+  local out = p:read("*l")
   p:close()
   return out
 end
@@ -179,7 +180,7 @@ budget left   39 (a reserve of 5 kept for updates)
     it("refuses the options it does not use", function()
       for _, extra in ipairs { { "--start", "2026-04-01" }, { "--end", "2026-04-01" }, { "--last", "2d" },
           { "--format", "csv" }, { "--by", "day" }, { "--output", "x" }, { "--energy" }, { "--dry-run" } } do
-        local r = data { "update", table.unpack(extra) }
+        local r = data { "update", compat.unpack(extra) }
         assert.equal(2, r.code, extra[1])
         assert.truthy(r.err:match("^linky: usage: [^\n]+\n$"), r.err)
       end

@@ -3,6 +3,7 @@
 -- days, one ban met (the updates then send nothing) and cleared with clear-ban. The README's
 -- "what a month costs" numbers are the ones asserted here.
 local cli = require "linky.cli"
+local compat = require "linky.compat"
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
 
@@ -44,7 +45,7 @@ describe("linky command over a month", function()
     local out, err = buffer(), buffer()
     local argv = { "--base-url", server.url, "--token-file", dir .. "/token", "--state", dir .. "/state.sqlite3",
       command, ... }
-    if command ~= "clear-ban" and command ~= "status" then table.move({ "--prm", emu.PRM1 }, 1, 2, #argv + 1, argv) end
+    if command ~= "clear-ban" and command ~= "status" then compat.move({ "--prm", emu.PRM1 }, 1, 2, #argv + 1, argv) end
     local code = cli.main(argv, "/usr/local/bin/linky", {
       clock = function() return now end, monotonic = function() return now end, sleep = function() end,
       stdout = out, stderr = err })

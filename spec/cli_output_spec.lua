@@ -3,6 +3,7 @@
 -- new temporary file.
 local emu = require "spec.support.emulator_spec_helper"
 local cli_runner = require "spec.support.cli_runner"
+local compat = require "linky.compat"
 
 local quote, read = emu.quote, emu.read_file
 
@@ -11,14 +12,14 @@ local DAILY_CSV = "date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n202
 -- What a path is, as stat(1) says ("regular file", "fifo", ...), and its permission bits.
 local function stat(path)
   local p = assert(io.popen("stat -c '%F %a' " .. quote(path) .. " 2>/dev/null"))
-  local out = p:read("l")
+  local out = p:read("*l")
   p:close()
   return out
 end
 
 local function listing(folder)
   local p = assert(io.popen("ls -A " .. quote(folder)))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   return out
 end
@@ -43,7 +44,7 @@ describe("linky command output", function()
 
   local DAILY = { "daily", "--start", "2026-04-01", "--end", "2026-04-04" }
   local function daily(...)
-    local args = { table.unpack(DAILY) }
+    local args = { compat.unpack(DAILY) }
     for _, a in ipairs { ... } do args[#args + 1] = a end
     return args
   end
@@ -87,7 +88,7 @@ describe("linky command output", function()
       local args = { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-15", "--format", "json",
         "--state", dir .. "/state.sqlite3" }
       assert.equal(0, data(args).code)
-      table.move({ "--output", target }, 1, 2, #args + 1, args)
+      compat.move({ "--output", target }, 1, 2, #args + 1, args)
       local r = data(args, { before = "trap '' XFSZ; ulimit -f 100;" })
       assert.equal(8, r.code, r.err)
       assert.truthy(r.err:match("^linky: cannot write [^\n]+\n$"), r.err)

@@ -3,14 +3,17 @@
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
 local cli_runner = require "spec.support.cli_runner"
+local versions = require "spec.support.versions"
 
 local quote, read = emu.quote, emu.read_file
-local LUA = "lua" .. _VERSION:match("%d+%.%d+")
+local LUA = versions.LUA
+local unpack = versions.unpack
 
 -- What an interpreter prints for an error nobody caught.
 local function no_traceback(text, context)
   assert.is_nil(text:find("stack traceback", 1, true), context or text)
   assert.is_nil(text:find("lua5%.%d:"), context or text)
+  assert.is_nil(text:find("luajit:", 1, true), context or text)
 end
 
 -- Polls `check` every 50 ms for up to `seconds`: its first true result, or nil.
@@ -125,7 +128,7 @@ describe("linky command robustness", function()
     it("is shown as it is: table, CSV, JSON and chart", function()
       for _, args in ipairs { {}, { "--format", "csv" }, { "--format", "json" }, { "--format", "chart" } } do
         local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--state", state,
-          table.unpack(args) }
+          unpack(args) }
         local what = table.concat(args, " ")
         assert.equal(0, r.code, what .. "\n" .. r.err)
         no_traceback(r.err, what)
@@ -140,7 +143,7 @@ describe("linky command robustness", function()
       for _, args in ipairs { { "--by", "day" }, { "--by", "hour", "--format", "csv" }, { "--energy" },
           { "--offpeak", "22:00-06:00" }, { "--offpeak", "22:00-06:00", "--format", "chart" } } do
         local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--state", state,
-          table.unpack(args) }
+          unpack(args) }
         local what = table.concat(args, " ")
         assert.equal(7, r.code, what .. "\n" .. r.err)
         no_traceback(r.err, what)
@@ -194,7 +197,7 @@ describe("linky command robustness", function()
       math.randomseed(seed)
       local cases = {}
       for i = 1, n do
-        local argv = table.move(prefix, 1, #prefix, 1, {})
+        local argv = require("linky.compat").move(prefix, 1, #prefix, 1, {})
         local function add(w) argv[#argv + 1] = w end
         if math.random(4) > 1 then add(one_of(COMMANDS)) end
         for _ = 1, math.random(0, 6) do
@@ -245,7 +248,7 @@ describe("linky command robustness", function()
         for i, argv in ipairs(dofile(arg[1])) do
           io.stderr:write("\n@@case ", i, "\n")
           local ok, code = pcall(cli.main, argv, "linky")
-          io.stderr:write("\n@@code ", ok and math.type(code) == "integer" and code or -1, "\n")
+          io.stderr:write("\n@@code ", ok and require("linky.compat").type(code) == "integer" and code or -1, "\n")
         end
       ]])
       -- in the runner's folder: the relative paths of the cases (--output hour) land there

@@ -1,11 +1,12 @@
 -- The linky command, run as a child process against the emulator. Expected CSV and JSON are
 -- written by hand from the recorded bodies (spec/fixtures/recorded).
 local emu = require "spec.support.emulator_spec_helper"
+local versions = require "spec.support.versions"
 
 local quote, read = emu.quote, emu.read_file
 local ROOT = require("spec.support.cli_runner").ROOT
 -- The program runs on the interpreter running the specs (make test LUA_VERSION=5.3 too).
-local LINKY = "lua" .. _VERSION:match("%d+%.%d+") .. " bin/linky"
+local LINKY = versions.LUA .. " bin/linky"
 
 local function write(path, data)
   local f = assert(io.open(path, "wb"))
@@ -97,7 +98,7 @@ describe("linky command", function()
     for k, v in pairs(env) do
       if v == false then parts[#parts + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. quote(v) end
     end
-    table.move(set, 1, #set, #parts + 1, parts) -- env wants its -u options first
+    require("linky.compat").move(set, 1, #set, #parts + 1, parts) -- env wants its -u options first
     parts[#parts + 1] = LINKY
     for _, a in ipairs(args) do parts[#parts + 1] = quote(a) end
     local out, err = dir .. "/stdout", dir .. "/stderr"
@@ -108,7 +109,7 @@ describe("linky command", function()
     end
     local p = assert(io.popen(table.concat(parts, " ") .. " <" .. quote(stdin) .. " >" .. quote(out) .. " 2>"
       .. quote(err) .. "; echo $?"))
-    local code = tonumber(p:read("a"))
+    local code = tonumber(p:read("*a"))
     p:close()
     local r = { code = code, out = read(out), err = read(err) }
     for _, tok in ipairs { emu.TOKEN1, opts.token } do
@@ -323,7 +324,7 @@ date,value,unit
           local first = rest:find(bar, 1, true)
           local last = rest:find(bar, first + 1, true)
           assert.equal(1, first)
-          assert.equal(48, utf8.len(rest:sub(first + #bar, last - 1)))
+          assert.equal(48, versions.utf8_len(rest:sub(first + #bar, last - 1)))
           energies[#energies + 1] = rest:match("│ +([%d ]+) Wh")
         end
       end
@@ -495,7 +496,7 @@ date,value,unit
       assert.equal(0, r.code, r.err)
       local path = dir .. "/config/linky/config"
       local p = io.popen("stat -c %a " .. quote(path))
-      assert.equal("600", p:read("l"))
+      assert.equal("600", p:read("*l"))
       p:close()
       assert.truthy(read(path):find("token=" .. emu.TOKEN1, 1, true))
       r = run { "daily", "--base-url", server.url, "--format", "csv" }
@@ -577,7 +578,7 @@ date,value,unit
       assert.equal("", r.out)
       assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n", read(target))
       local p = io.popen("ls -A " .. quote(dir .. "/out/a/b"))
-      assert.equal("daily.csv\n", p:read("a"))
+      assert.equal("daily.csv\n", p:read("*a"))
       p:close()
     end)
 

@@ -3,6 +3,7 @@
 -- with a warning naming the days that are missing.
 -- @module linky.cli.data
 local linky = require "linky"
+local compat = require "linky.compat"
 local analysis = require "linky.analysis"
 local dates = require "linky.dates"
 local format = require "linky.format"
@@ -24,7 +25,7 @@ local function months_before(day, n)
   local y, m, d = dates.format(day):match("^(%d+)-(%d+)-(%d+)$")
   if not y then return nil end
   y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
-  y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+  y, m = y + math.floor((m - 1) / 12), (m - 1) % 12 + 1
   if y < 1 then return nil end
   local first = dates.day(("%04d-%02d-01"):format(y, m))
   local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
@@ -61,7 +62,7 @@ end
 function M.count(a, name)
   local v = a[name]
   if v == nil then return nil end
-  local n = v:match("^%d+$") and math.tointeger(tonumber(v))
+  local n = v:match("^%d+$") and compat.tointeger(tonumber(v))
   if not n or n > 1000000 then return nil, "--" .. name:gsub("_", "-") .. " takes a whole number >= 0" end
   return n
 end

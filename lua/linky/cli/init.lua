@@ -103,7 +103,7 @@ function M.main(argv, program, env)
   env = env or {}
   local self = setmetatable({ program = program or "linky", injected = env, args = {},
     stdout = env.stdout or io.stdout, stderr = env.stderr or io.stderr, stdin = env.stdin or io.stdin }, Ctx)
-  local ok, outcome = xpcall(run, raise_message, self, argv)
+  local ok, outcome = xpcall(function() return run(self, argv) end, raise_message)
   self:restore_terminal()
   if ok then return outcome end
   if output.is_interrupt(outcome) then return self:interrupted() end

@@ -1,6 +1,7 @@
 --- The `linky` command's output: standard output and stderr (one line per message), files
 -- written atomically, the progress line, and the exit code of each error kind.
 -- @module linky.cli.output
+local compat = require "linky.compat"
 local core = require "linky.core"
 
 local M = {}
@@ -33,7 +34,7 @@ function M.one_line(s)
   s = tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")
   local out, i = {}, 1
   while true do
-    local _, bad = utf8.len(s, i)
+    local _, bad = compat.utf8_len(s, i)
     if not bad then break end
     out[#out + 1] = s:sub(i, bad - 1) .. "?"
     i = bad + 1
@@ -84,7 +85,7 @@ function M.write_atomic(path, data, private)
   if not allowed then return nil, mode end
   local made, merr = core.mkdirs(path)
   if not made then return nil, merr end
-  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode & 511 or nil)
+  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode % 512 or nil)
   if not f then return nil, tmp end
   -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
   local done, ok, err = pcall(function()
@@ -107,7 +108,7 @@ end
 function M.read_file(path)
   local f, err = io.open(path, "rb")
   if not f then return nil, err end
-  local data, rerr = f:read("a")
+  local data, rerr = f:read("*a")
   f:close()
   if not data then return nil, rerr end
   return data
@@ -143,7 +144,7 @@ function M.error(self, err)
     code = M.TOKEN
   end
   -- a ban lasts until cleared: its line never names a time to retry at
-  local retry = err.kind ~= "banned" and (math.tointeger(err.retry_at)
+  local retry = err.kind ~= "banned" and (compat.tointeger(err.retry_at)
     or (type(err.retry_at) == "number" and err.retry_at == err.retry_at and math.floor(err.retry_at)))
   self.stderr:write(M.one_line(tostring(err)),
     retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", "\n")
@@ -184,18 +185,23 @@ function M.progress(self)
     if retry then
       local why = type(retry.error) == "table" and retry.error.kind
       note = (", %sretry in %d s"):format(why and (tostring(why) .. ", ") or "",
-        math.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0)
+        compat.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0)
     end
     self.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n, note))
     self.progress_shown = true
   end
 end
 
---- Puts the terminal back as the command found it: echo, and no progress line left.
+--- Puts the terminal back as the command found it: echo, the token prompt's line ended, and no
+-- progress line left.
 function M.restore_terminal(self)
   if self.echo_was ~= nil then
     core.set_echo(0, self.echo_was)
     self.echo_was = nil
+  end
+  if self.prompt_open then
+    self.prompt_open = nil
+    self.stderr:write("\n")
   end
   if self.progress_shown then
     self.stderr:write("\r\27[K")

@@ -3,6 +3,7 @@
 -- @module linky.cli.setup
 local dkjson = require "dkjson"
 local linky = require "linky"
+local compat = require "linky.compat"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local args = require "linky.cli.args"
@@ -43,7 +44,7 @@ function M.prms(self)
   else
     for _, p in ipairs(info.prms) do out[#out + 1] = p end
     if expires then
-      local days = (info.exp - self.clock()) // 86400
+      local days = math.floor((info.exp - self.clock()) / 86400)
       out[#out + 1] = ("token expires %s (%s)"):format(expires,
         days >= 0 and ("in %d days"):format(days) or "expired")
     else
@@ -62,13 +63,15 @@ function M.auth(self)
     self.echo_was = core.set_echo(0, false)
     self.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
     self.stderr:flush()
-    local ok, line = pcall(io.stdin.read, io.stdin, "l")
+    -- the prompt's line is ended by restore_terminal, here or in main: LuaJIT raises SIGINT's
+    -- error at the first Lua call after the read, which may be outside this pcall
+    self.prompt_open = true
+    local ok, line = pcall(io.stdin.read, io.stdin, "*l")
     self:restore_terminal()
-    self.stderr:write("\n")
     if not ok then error(line, 0) end -- SIGINT while reading: main says so
     tok = line
   else
-    tok = self.stdin:read("a")
+    tok = self.stdin:read("*a")
   end
   tok = tok and tok:match("^%s*(%S+)%s*$")
   if not tok then return self:fail(output.TOKEN, "no token on standard input") end
@@ -153,18 +156,18 @@ function M.cron(self)
     return self:usage("no state path: give --state PATH (neither XDG_STATE_HOME nor HOME is set)")
   end
   local options = { "--state", quote(absolute(state)) }
-  if a.api then table.move({ "--api", quote(a.api) }, 1, 2, #options + 1, options) end
-  for _, prm in ipairs(a.prm or {}) do table.move({ "--prm", quote(prm) }, 1, 2, #options + 1, options) end
+  if a.api then compat.move({ "--api", quote(a.api) }, 1, 2, #options + 1, options) end
+  for _, prm in ipairs(a.prm or {}) do compat.move({ "--prm", quote(prm) }, 1, 2, #options + 1, options) end
   local program = absolute(self.program)
   local function line(minute, hours, command, extra, words)
     local parts = { tostring(minute), hours, "*", "*", "*", program, command, "--quiet" }
-    table.move(options, 1, #options, #parts + 1, parts)
-    table.move(extra, 1, #extra, #parts + 1, parts)
-    table.move(words, 1, #words, #parts + 1, parts)
+    compat.move(options, 1, #options, #parts + 1, parts)
+    compat.move(extra, 1, #extra, #parts + 1, parts)
+    compat.move(words, 1, #words, #parts + 1, parts)
     return table.concat(parts, " ") .. "\n"
   end
   local minute = math.random(0, 4 * 60 - 1) -- from 6:00 to 9:59
-  local text = line(minute % 60, tostring(6 + minute // 60), "update", {}, kinds)
+  local text = line(minute % 60, tostring(6 + math.floor(minute / 60)), "update", {}, kinds)
   if #backfill > 0 then -- twice a day, 12 hours apart, away from the update's hours
     local hour = math.random(0, 5)
     text = text .. line(math.random(0, 59), ("%d,%d"):format(hour, hour + 12), "backfill",

@@ -15,8 +15,8 @@ end
 
 -- A window in seconds as people say it: "12 h", "90 min", "45 s".
 local function duration(seconds)
-  if seconds % 3600 == 0 then return ("%d h"):format(seconds // 3600) end
-  if seconds % 60 == 0 then return ("%d min"):format(seconds // 60) end
+  if seconds % 3600 == 0 then return ("%d h"):format(math.floor(seconds / 3600)) end
+  if seconds % 60 == 0 then return ("%d min"):format(math.floor(seconds / 60)) end
   return ("%s s"):format(tostring(seconds))
 end
 
@@ -36,7 +36,7 @@ local function token_line(self)
   local info = linky.decode_token(tok)
   if not info then return "token      not a Conso API token" end
   if not info.exp then return "token      no expiry date" end
-  local days = (info.exp - self.clock()) // 86400
+  local days = math.floor((info.exp - self.clock()) / 86400)
   return ("token      expires %s (%s)"):format(os.date("!%Y-%m-%d", math.floor(info.exp)),
     days >= 0 and ("in %d days"):format(days) or "expired")
 end
@@ -75,7 +75,7 @@ local function confirmed(self, path)
   self.stderr:write(("Forget the ban remembered in %s? Requests will be sent again: do it only if "
     .. "you know the ban was lifted. [y/N] "):format(path))
   self.stderr:flush()
-  local answer = self.stdin:read("l")
+  local answer = self.stdin:read("*l")
   answer = answer and answer:match("^%s*(.-)%s*$"):lower()
   return answer == "y" or answer == "yes"
 end
