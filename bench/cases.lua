@@ -58,6 +58,39 @@ function cases.linky(variant, base_url, token, n)
   client:close()
 end
 
+-- socket.select takes any object with a getfd method.
+local function fd_object(fd) return { getfd = function() return fd end } end
+
+-- linky_nb <lean|default> <base url> <token> <requests>: the same requests in non-blocking mode,
+-- each started with client:start and driven by a socket.select loop, as a host's loop would.
+function cases.linky_nb(variant, base_url, token, n)
+  local linky = require "linky"
+  os.remove(STATE)
+  local opts = { token = token, base_url = base_url }
+  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
+  local client = assert(linky.new(opts))
+  local t0 = now()
+  for i = 1, tonumber(n) do
+    local first, stop = day(i)
+    local req = assert(client:start("daily_consumption", first, stop))
+    while true do
+      local done, a, b = req:step()
+      if done then
+        assert(a and #a.points == 1, b)
+        break
+      end
+      local readers, writers = {}, {}
+      for fd, what in pairs(a) do
+        if what:find("r", 1, true) then readers[#readers + 1] = fd_object(fd) end
+        if what:find("w", 1, true) then writers[#writers + 1] = fd_object(fd) end
+      end
+      socket.select(readers, writers, b)
+    end
+  end
+  emit { seconds = now() - t0, hwm_kib = status_kib("VmHWM") }
+  client:close()
+end
+
 -- A pure-Lua client: one keep-alive connection (lua-socket), lua-cjson, points built in Lua.
 local function purelua_client(base_url, token)
   local cjson = require "cjson"

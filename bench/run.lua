@@ -39,6 +39,8 @@ local cases = {
     cmd = LUA .. args("linky lean", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "linky, default (store + cache, 2026 API)",
     cmd = LUA .. args("linky default", BASE, TOKEN, REQUESTS) },
+  { group = "request", label = "linky, lean, non-blocking (client:start, a select loop)",
+    cmd = LUA .. args("linky_nb lean", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "pure Lua (lua-socket, lua-cjson)",
     cmd = LUA .. args("purelua", BASE, TOKEN, REQUESTS) },
   { group = "request", label = "LuaJIT: linky, lean",
