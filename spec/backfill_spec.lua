@@ -1,41 +1,21 @@
 -- Backfill over budget windows: a year of load curve fills the store run after run while a
 -- daily update from cron always finds its reserve. Time is simulated with the library's clock.
-local linky = require "linky"
 local core = require "linky.core"
-local emu = require "spec.support.emulator_spec_helper"
+local simulated = require "spec.support.simulated"
 
-local quote = emu.quote
 local NOW = core.to_epoch("2026-11-28 03:00:00")
 local HOUR = 3600
 
 describe("linky backfill", function()
-  local server, dir, path, now
-
-  local function client(opts)
-    local o = { token = emu.TOKEN1, base_url = server.url, state = path, min_interval = 0,
-                clock = function() return now end, monotonic = function() return now end,
-                sleep = function() end }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    return assert(linky.new(o))
-  end
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. quote(dir)))
-    path = dir .. "/state.sqlite3"
-    now = NOW
-  end)
-  after_each(function() os.execute("rm -rf " .. quote(dir)) end)
+  local t = simulated.new { now = NOW }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+  local client = t.client
 
   it("fills a year of load curve over several windows while the daily update keeps its reserve", function()
     local c = client()
     local runs, backfill_requests, update_requests, reports = 0, 0, 0, {}
     for hour = 0, 3 * 24 do
-      now = NOW + hour * HOUR
+      t.now = NOW + hour * HOUR
       if hour % 12 == 0 and not (reports[#reports] and reports[#reports].done) then -- backfill at 3:00 and 15:00
         local r = assert(c:backfill("consumption_load_curve", "2025-11-28"))
         runs = runs + 1
@@ -57,7 +37,7 @@ describe("linky backfill", function()
     assert.equal(2, runs)
     assert.equal(52, backfill_requests) -- 53 weeks, less the last one the first update fetched
     assert.equal(6, update_requests) -- one request per kind a day: the new day and the correction check
-    assert.equal(backfill_requests + update_requests, #server:api_requests())
+    assert.equal(backfill_requests + update_requests, #t.server:api_requests())
   end)
 
   it("never asks again for a stored day, and refuses to start without room past the reserve", function()
@@ -74,7 +54,7 @@ describe("linky backfill", function()
     assert.equal(1, capped.requests)
     assert.equal(47, capped.remaining_requests)
     assert.equal(47, capped.runs_left)
-    assert.equal(3, #server:api_requests())
+    assert.equal(3, #t.server:api_requests())
     assert.equal("invalid_argument", select(2, c:fetch("daily_consumption", "2026-01-01", "2026-01-02",
       { reserve = 1 })).kind)
   end)

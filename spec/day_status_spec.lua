@@ -1,10 +1,10 @@
 -- Day statuses: a stored day is complete, incomplete or missing, and the store acts on it
 -- (complete days never asked again, the others at most once an hour until they are settled).
-local linky = require "linky"
 local core = require "linky.core"
 local db_ = require "linky.db"
 local store = require "linky.store"
 local emu = require "spec.support.emulator_spec_helper"
+local simulated = require "spec.support.simulated"
 local versions = require "spec.support.versions"
 
 local quote = emu.quote
@@ -12,11 +12,6 @@ local quote = emu.quote
 local NOW = core.to_epoch("2026-11-28 11:00:00")
 local HOUR = 3600
 
-local function dates_of(reqs)
-  local out = {}
-  for i, r in ipairs(reqs) do out[i] = r.params.dateDebut .. ".." .. r.params.dateFin end
-  return out
-end
 
 -- A 2026 load-curve body of `day` with its first `n` half-hours (`null_at`: that one is null).
 local function curve_body(day, n, null_at)
@@ -31,53 +26,34 @@ local function curve_body(day, n, null_at)
 end
 
 describe("linky day statuses", function()
-  local server, dir, path, now
-
-  local function client(opts)
-    local o = { token = emu.TOKEN1, base_url = server.url, state = path, min_interval = 0, retry = false,
-                clock = function() return now end, monotonic = function() return now end,
-                sleep = function() end }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    return assert(linky.new(o))
-  end
-
-  local function requests() return dates_of(server:api_requests()) end
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. quote(dir)))
-    path = dir .. "/state.sqlite3"
-    now = NOW
-  end)
-  after_each(function() os.execute("rm -rf " .. quote(dir)) end)
+  local t = simulated.new { now = NOW, client = { retry = false } }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+  local client = t.client
+  local requests = t.requests
 
   it("keeps a load-curve day with 10 of its 48 points incomplete and asks it again an hour later", function()
-    server:script { { status = 200, body = curve_body("2026-11-25", 10) } }
+    t.server:script { { status = 200, body = curve_body("2026-11-25", 10) } }
     local c = client()
     local r = assert(c:consumption_load_curve("2026-11-25", "2026-11-26"))
     assert.equal(10, #r.points)
     assert.same({ { start = "2026-11-25", ["end"] = "2026-11-26", reason = "incomplete" } }, r.gaps)
-    now = NOW + HOUR - 1 -- held: the stored points, no request
+    t.now = NOW + HOUR - 1 -- held: the stored points, no request
     local held = assert(c:consumption_load_curve("2026-11-25", "2026-11-26"))
     assert.equal(0, held.requests)
     assert.equal(10, held.cached)
     assert.same(r.gaps, held.gaps)
-    now = NOW + HOUR
+    t.now = NOW + HOUR
     local full = assert(c:consumption_load_curve("2026-11-25", "2026-11-26"))
     assert.equal(1, full.requests)
     assert.equal(48, #full.points)
     assert.same({}, full.gaps)
-    now = NOW + 5 * HOUR
+    t.now = NOW + 5 * HOUR
     assert.equal(0, assert(c:consumption_load_curve("2026-11-25", "2026-11-26")).requests)
     assert.same({ "2026-11-25..2026-11-26", "2026-11-25..2026-11-26" }, requests())
   end)
 
   it("keeps a day with a null value incomplete", function()
-    server:script { { status = 200, body = curve_body("2026-11-25", 48, 7) } }
+    t.server:script { { status = 200, body = curve_body("2026-11-25", 48, 7) } }
     local r = assert(client():consumption_load_curve("2026-11-25", "2026-11-26"))
     assert.same({ { start = "2026-11-25", ["end"] = "2026-11-26", reason = "incomplete" } }, r.gaps)
   end)
@@ -88,7 +64,7 @@ describe("linky day statuses", function()
       local r = assert(c:consumption_load_curve(range[1], range[2]))
       assert.equal(range[3], #r.points)
       assert.same({}, r.gaps)
-      local db = assert(db_.open(path))
+      local db = assert(db_.open(t.path))
       local k = store.known(db, emu.PRM1, "consumption_load_curve", core.day_number(range[1]),
         core.day_number(range[2]))
       db:close()
@@ -103,7 +79,7 @@ describe("linky day statuses", function()
 
   it("drops points outside the days asked for", function()
     local body = curve_body("2026-11-25", 48):gsub('%]}%]}$', ',{"v":"5","d":"2026-11-20 10:00:00","p":"PT30M"}]}]}')
-    server:script { { status = 200, body = body } }
+    t.server:script { { status = 200, body = body } }
     local r = assert(client { cache = false }:consumption_load_curve("2026-11-25", "2026-11-26"))
     assert.equal(48, #r.points)
     for _, p in ipairs(r.points) do assert.equal("2026-11-2", p.date:sub(1, 9)) end
@@ -112,28 +88,28 @@ describe("linky day statuses", function()
 
   describe("a missing day", function()
     it("is held an hour: not_found from the state, with retry_at, and no request", function()
-      server:script { { error = "no_data_404" } }
+      t.server:script { { error = "no_data_404" } }
       local c = client()
       local _, err = c:daily_consumption("2026-11-26", "2026-11-27")
       assert.equal("not_found", err.kind)
       assert.equal(NOW + HOUR, err.retry_at)
-      now = NOW + 60
+      t.now = NOW + 60
       local r, again = c:daily_consumption("2026-11-26", "2026-11-27")
       assert.is_nil(r)
       assert.equal("not_found", again.kind)
       assert.is_true(again.from_state)
       assert.equal(NOW + HOUR, again.retry_at)
       assert.equal(1, #requests())
-      now = NOW + HOUR
+      t.now = NOW + HOUR
       assert(c:daily_consumption("2026-11-26", "2026-11-27"))
       assert.equal(2, #requests())
     end)
 
     it("is settled once 7 days old: asked again only with refresh", function()
-      server:script { { error = "no_data_404" } }
+      t.server:script { { error = "no_data_404" } }
       local c = client()
       assert.equal("not_found", select(2, c:daily_consumption("2026-11-10", "2026-11-11")).kind)
-      now = NOW + 10 * HOUR
+      t.now = NOW + 10 * HOUR
       local r, err = c:daily_consumption("2026-11-09", "2026-11-12")
       assert.equal(2, r.requests) -- the two days never asked; the settled one stays a gap
       assert.same({ { start = "2026-11-10", ["end"] = "2026-11-11", reason = "missing", settled = true } }, r.gaps)
@@ -149,14 +125,14 @@ describe("linky day statuses", function()
     end)
 
     it("is asked again by the command only with --refresh", function()
-      server:script { { error = "no_data_404" } }
+      t.server:script { { error = "no_data_404" } }
       local c = client()
       assert.equal("not_found", select(2, c:daily_consumption("2026-11-10", "2026-11-11")).kind)
       c:close()
       local function command(extra)
         local cmd = ("env LINKY_TOKEN=%s LINKY_TODAY=2026-12-01 %s bin/linky daily --start 2026-11-10"
           .. " --end 2026-11-11 --base-url %s --state %s --format csv %s >/dev/null 2>&1; echo $?")
-          :format(quote(emu.TOKEN1), versions.LUA, quote(server.url), quote(path), extra)
+          :format(quote(emu.TOKEN1), versions.LUA, quote(t.server.url), quote(t.path), extra)
         local p = assert(io.popen(cmd))
         local code = tonumber(p:read("*a"))
         p:close()
@@ -170,25 +146,25 @@ describe("linky day statuses", function()
 
     it("is settled at once by ADAM-ERR0123 and ADAM-ERR0125, and the call goes on", function()
       for _, name in ipairs { "adam_err0123", "adam_err0125" } do
-        server:reset()
-        os.remove(path)
-        server:script { { error = name } }
+        t.server:reset()
+        os.remove(t.path)
+        t.server:script { { error = name } }
         local c = client()
         local r = assert(c:consumption_load_curve("2026-11-08", "2026-11-22"))
         assert.same({ { start = "2026-11-08", ["end"] = "2026-11-15", reason = "missing", settled = true } }, r.gaps)
         assert.equal(7 * 48, #r.points)
-        now = NOW + 2 * HOUR
+        t.now = NOW + 2 * HOUR
         local again = assert(c:consumption_load_curve("2026-11-08", "2026-11-22"))
         assert.equal(0, again.requests)
         assert.same(r.gaps, again.gaps)
-        now = NOW
+        t.now = NOW
         c:close()
       end
     end)
   end)
 
   it("downgrades days a version 2 state file marked covered without their whole day", function()
-    local db = assert(core.open_sqlite(path))
+    local db = assert(core.open_sqlite(t.path))
     assert(db:exec([[
       CREATE TABLE requests (id INTEGER PRIMARY KEY, time REAL NOT NULL, request TEXT, boot TEXT, mono REAL);
       CREATE TABLE holds (name TEXT PRIMARY KEY, kind TEXT NOT NULL, since REAL NOT NULL, expires REAL NOT NULL,
@@ -204,15 +180,15 @@ describe("linky day statuses", function()
     for _, d in ipairs { { "2026-11-20", 10 }, { "2026-11-21", 48 }, { "2026-10-25", 50 } } do
       local day = core.day_number(d[1])
       days[#days + 1] = day
-      local t = core.to_epoch(d[1] .. " 00:00:00")
+      local midnight = core.to_epoch(d[1] .. " 00:00:00")
       for i = 1, d[2] do
         assert(db:rows("INSERT INTO readings VALUES (?, 'consumption_load_curve', ?, ?, 'x', 1, 1800, 'B', 'BRUT', 0)",
-          emu.PRM1, t + 1800 * i, day))
+          emu.PRM1, midnight + 1800 * i, day))
       end
       assert(db:rows("INSERT INTO days VALUES (?, 'consumption_load_curve', ?, 'BRUT', 0)", emu.PRM1, day))
     end
     db:close()
-    db = assert(db_.open(path))
+    db = assert(db_.open(t.path))
     local k = store.known(db, emu.PRM1, "consumption_load_curve", days[3], days[2] + 1)
     db:close()
     assert.equal("incomplete", k[days[1]].status)

@@ -3,16 +3,13 @@
 local linky = require "linky"
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
+local simulated = require "spec.support.simulated"
 
 local quote = emu.quote
 local NOW = core.to_epoch("2026-11-28 11:00:00")
 local HOUR, DAY = 3600, 86400
 
-local function dates_of(reqs)
-  local out = {}
-  for i, r in ipairs(reqs) do out[i] = r.params.dateDebut .. ".." .. r.params.dateFin end
-  return out
-end
+local dates_of = simulated.dates_of
 
 -- A 2026 daily body with a value for each of `days`.
 local function daily_body(days)
@@ -23,27 +20,9 @@ local function daily_body(days)
 end
 
 describe("linky update", function()
-  local server, dir, path, now
-
-  local function client(opts)
-    local o = { token = emu.TOKEN1, base_url = server.url, state = path, min_interval = 0, retry = false,
-                clock = function() return now end, monotonic = function() return now end,
-                sleep = function() end }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    return assert(linky.new(o))
-  end
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. quote(dir)))
-    path = dir .. "/state.sqlite3"
-    now = NOW
-  end)
-  after_each(function() os.execute("rm -rf " .. quote(dir)) end)
+  local t = simulated.new { now = NOW, client = { retry = false } }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+  local client = t.client
 
   it("sends nothing the second time in a row", function()
     local c = client()
@@ -53,18 +32,18 @@ describe("linky update", function()
     local second = assert(c:update("daily_consumption"))
     assert.equal(0, second.requests)
     assert.equal(0, second.days_new)
-    assert.equal(1, #server:api_requests())
+    assert.equal(1, #t.server:api_requests())
     assert.equal(core.to_epoch("2026-11-29 00:00:00"), second.retry_at)
   end)
 
   it("asks a late day at most once an hour, and nothing once it came, in a day of hourly polls", function()
-    server:script { { status = 200, body = daily_body { "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24",
+    t.server:script { { status = 200, body = daily_body { "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24",
                                                         "2026-11-25", "2026-11-26" } },
                     { error = "no_data_404" }, { error = "no_data_404" } }
     local c = client()
     local sent, late = 0, nil
     for hour = 0, 12 do
-      now = NOW + hour * HOUR
+      t.now = NOW + hour * HOUR
       local r = assert(c:update("daily_consumption"))
       sent = sent + r.requests
       if hour == 0 then
@@ -76,22 +55,22 @@ describe("linky update", function()
     assert.equal(4, sent) -- the first run, two more 404s an hour apart, then the day
     assert.equal(3, late)
     assert.same({ "2026-11-21..2026-11-28", "2026-11-27..2026-11-28", "2026-11-27..2026-11-28",
-                  "2026-11-27..2026-11-28" }, dates_of(server:api_requests()))
+                  "2026-11-27..2026-11-28" }, dates_of(t.server:api_requests()))
   end)
 
   it("asks the BRUT days again for corrections at most once a day", function()
     local c = client()
     assert(c:update("daily_consumption"))
-    now = NOW + 12 * HOUR
+    t.now = NOW + 12 * HOUR
     assert.equal(0, assert(c:update("daily_consumption")).requests)
-    now = NOW + DAY -- a new day, and the correction check is due: one request for both
+    t.now = NOW + DAY -- a new day, and the correction check is due: one request for both
     local r = assert(c:update("daily_consumption"))
     assert.equal(1, r.requests)
-    assert.same({ "2026-11-21..2026-11-28", "2026-11-22..2026-11-29" }, dates_of(server:api_requests()))
+    assert.same({ "2026-11-21..2026-11-28", "2026-11-22..2026-11-29" }, dates_of(t.server:api_requests()))
   end)
 
   it("makes gaps of days without data, never a not_found", function()
-    server:script { { error = "no_data_404" } }
+    t.server:script { { error = "no_data_404" } }
     local r = assert(client():update("daily_consumption"))
     assert.same({ { start = "2026-11-21", ["end"] = "2026-11-28", reason = "missing" } }, r.gaps)
     assert.equal(0, r.days_new)
@@ -99,7 +78,7 @@ describe("linky update", function()
 
   it("starts at since, and refuses a since that is not before today", function()
     local r = assert(client():update("daily_consumption", { since = "2026-10-01" }))
-    assert.same({ "2026-10-01..2026-11-28" }, dates_of(server:api_requests()))
+    assert.same({ "2026-10-01..2026-11-28" }, dates_of(t.server:api_requests()))
     assert.equal(58, r.days_new)
     assert.equal("invalid_argument", select(2, client():update("daily_consumption", { since = "2026-11-28" })).kind)
   end)
