@@ -22,22 +22,9 @@ local function lines_of(text)
 end
 
 describe("linky command", function()
-  local server, runner, dir
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    runner = cli_runner.new()
-    dir = runner.dir
-  end)
-  after_each(function() runner:remove() end)
-
-  local function data(args, opts)
-    local full = { "--base-url", server.url, "--token-file", runner.token_file }
-    for _, a in ipairs(args) do full[#full + 1] = a end
-    return runner:run(full, opts)
-  end
+  local h = cli_runner.harness()
+  setup(h.start) teardown(h.stop) before_each(h.fresh) after_each(h.clean)
+  local data = h.data
 
   describe("plans before sending", function()
     it("sends nothing and exits 5 when a call needs more than the budget leaves past the reserve", function()
@@ -47,14 +34,14 @@ describe("linky command", function()
       assert.truthy(r.err:match("^linky: budget_exhausted: this needs 44 requests and the budget leaves 40 %(5 kept"
         .. " for updates, %-%-reserve%): nothing sent; run `linky backfill loadcurve %-%-since 2025%-06%-01`, or"
         .. " %-%-max%-requests 35\n$"), r.err)
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
       r = data { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-22", "--reserve", "38", "--format", "csv" }
       assert.equal(5, r.code, r.err)
       assert.truthy(r.err:find("needs 3 requests and the budget leaves 40 (38 kept", 1, true), r.err)
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
       assert.equal(0, data({ "loadcurve", "--start", "2026-03-01", "--end", "2026-03-22", "--reserve", "37",
         "--format", "csv" }).code)
-      assert.equal(3, #server:api_requests())
+      assert.equal(3, #h.server:api_requests())
     end)
 
     it("--max-requests N sends at most N, prints what it has and exits 0 with a warning", function()
@@ -63,7 +50,7 @@ describe("linky command", function()
       assert.equal(0, r.code, r.err)
       local _, rows = r.out:gsub("\n", "")
       assert.equal(1 + 14 * 48, rows)
-      assert.equal(2, #server:api_requests())
+      assert.equal(2, #h.server:api_requests())
       assert.truthy(r.err:find("linky: warning: --max-requests 2: 2 requests of 3 sent; 1 request left: run the"
         .. " command again, or `linky backfill loadcurve --since 2026-03-01`\n", 1, true), r.err)
       assert.truthy(r.err:find("linky: warning: 7 of 21 days without data: 2026-03-15 to 2026-03-21 (no data)\n",
@@ -71,7 +58,7 @@ describe("linky command", function()
       r = data { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-22", "--format", "csv" }
       assert.equal(0, r.code, r.err)
       assert.equal("", r.err)
-      assert.equal(3, #server:api_requests()) -- the stored days cost nothing
+      assert.equal(3, #h.server:api_requests()) -- the stored days cost nothing
       assert.equal(2, data({ "daily", "--max-requests", "x" }).code)
     end)
 
@@ -89,7 +76,7 @@ requests      3
   2026-03-17 to 2026-03-22
 budget left   39 (a reserve of 5 kept for updates)
 ]], r.out)
-      assert.equal(1, #server:api_requests())
+      assert.equal(1, #h.server:api_requests())
     end)
   end)
 
@@ -100,7 +87,7 @@ budget left   39 (a reserve of 5 kept for updates)
       assert.equal(0, r.code, r.err)
       assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n", r.out)
       assert.equal("linky: warning: 2 of 5 days without data: 2026-03-30 to 2026-03-31 (no data)\n", r.err)
-      assert.equal(1, #server:api_requests())
+      assert.equal(1, #h.server:api_requests())
       r = data { "daily", "--offline", "--no-cache" }
       assert.equal(2, r.code)
       assert.truthy(r.err:match("^linky: usage: [^\n]+\n$"), r.err)
@@ -109,7 +96,7 @@ budget left   39 (a reserve of 5 kept for updates)
 
   describe("missing days", function()
     it("are named in one warning line on stderr, in every format", function()
-      server:script { type = "consommation_quotidienne", status = 200, body = '{"idPrm":"11111111111111",'
+      h.server:script { type = "consommation_quotidienne", status = 200, body = '{"idPrm":"11111111111111",'
         .. '"etapeMetier":"BRUT","periode":{"dateDebut":"2026-04-01","dateFin":"2026-04-04"},'
         .. '"grandeur":[{"grandeurMetier":"CONS","grandeurPhysique":"EA","unite":"Wh","points":['
         .. '{"v":"5","d":"2026-04-01"},{"v":null,"d":"2026-04-02"},{"v":"7","d":"2026-04-03"}]}]}' }
@@ -121,7 +108,7 @@ budget left   39 (a reserve of 5 kept for updates)
     end)
 
     it("a failed call's partial rows in JSON say partial and the error", function()
-      server:script { { type = "courbe_de_charge_consommation" },
+      h.server:script { { type = "courbe_de_charge_consommation" },
         { type = "courbe_de_charge_consommation", error = "unknown_500" } }
       local r = data { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-11", "--format", "json" }
       assert.equal(6, r.code)
@@ -136,15 +123,15 @@ budget left   39 (a reserve of 5 kept for updates)
       local r = data { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--format", "csv", "--output", "-" }
       assert.equal(0, r.code, r.err)
       assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n", r.out)
-      assert.is_nil(io.open(dir .. "/-"))
+      assert.is_nil(io.open(h.dir .. "/-"))
     end)
   end)
 
   describe("update", function()
     it("runs each kind for each PRM, then is up to date and sends nothing", function()
       local two = { env = { LINKY_TOKEN = emu.TOKEN2 } }
-      local args = { "--base-url", server.url, "update", "daily", "maxpower", "--prm", emu.PRM1, "--prm", emu.PRM2 }
-      local r = runner:run(args, two)
+      local args = { "--base-url", h.server.url, "update", "daily", "maxpower", "--prm", emu.PRM1, "--prm", emu.PRM2 }
+      local r = h.runner:run(args, two)
       assert.equal(0, r.code, r.err)
       assert.same({
         "daily_consumption        11111111111111  7 new days, 1 request",
@@ -152,8 +139,8 @@ budget left   39 (a reserve of 5 kept for updates)
         "daily_consumption        22222222222222  7 new days, 1 request",
         "consumption_max_power    22222222222222  7 new days, 1 request",
       }, lines_of(r.out))
-      assert.equal(4, #server:api_requests())
-      r = runner:run(args, two)
+      assert.equal(4, #h.server:api_requests())
+      r = h.runner:run(args, two)
       assert.equal(0, r.code, r.err)
       assert.same({
         "daily_consumption        11111111111111  up to date",
@@ -161,12 +148,12 @@ budget left   39 (a reserve of 5 kept for updates)
         "daily_consumption        22222222222222  up to date",
         "consumption_max_power    22222222222222  up to date",
       }, lines_of(r.out))
-      assert.equal(4, #server:api_requests())
+      assert.equal(4, #h.server:api_requests())
     end)
 
     it("goes on after a failing kind or PRM and exits with the highest code", function()
-      server:script { { error = "unauthorized_401" } }
-      local r = runner:run({ "--base-url", server.url, "update", "daily", "maxpower", "--prm", emu.PRM2,
+      h.server:script { { error = "unauthorized_401" } }
+      local r = h.runner:run({ "--base-url", h.server.url, "update", "daily", "maxpower", "--prm", emu.PRM2,
         "--prm", emu.PRM1 }, { env = { LINKY_TOKEN = emu.TOKEN1 } })
       assert.equal(3, r.code, r.err)
       assert.same({ "consumption_max_power    11111111111111  7 new days, 1 request" }, lines_of(r.out))
@@ -174,7 +161,7 @@ budget left   39 (a reserve of 5 kept for updates)
       assert.equal(3, #errs, r.err)
       assert.truthy(errs[1]:find("invalid_argument", 1, true), r.err) -- PRM 2 is not in TOKEN1, twice
       assert.truthy(errs[3]:find("^linky: unauthorized"), r.err)
-      assert.equal(2, #server:api_requests())
+      assert.equal(2, #h.server:api_requests())
     end)
 
     it("refuses the options it does not use", function()
@@ -184,7 +171,7 @@ budget left   39 (a reserve of 5 kept for updates)
         assert.equal(2, r.code, extra[1])
         assert.truthy(r.err:match("^linky: usage: [^\n]+\n$"), r.err)
       end
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
     end)
   end)
 
@@ -200,105 +187,105 @@ budget left   39 (a reserve of 5 kept for updates)
       r = data { "backfill", "loadcurve", "--since", "2026-01-01", "--reserve", "40" }
       assert.equal(5, r.code, r.err)
       assert.truthy(r.err:find("^linky: budget_exhausted"), r.err)
-      assert.equal(3, #server:api_requests())
+      assert.equal(3, #h.server:api_requests())
       assert.equal(2, data({ "backfill", "daily" }).code) -- --since is required
     end)
   end)
 
   describe("status", function()
     it("needs no token, says when the state file does not exist and creates none", function()
-      local r = runner:run { "status" }
+      local r = h.runner:run { "status" }
       assert.equal(0, r.code, r.err)
-      assert.equal("state      " .. dir .. "/state/linky/state.sqlite3\n"
+      assert.equal("state      " .. h.dir .. "/state/linky/state.sqlite3\n"
         .. "           does not exist yet: nothing fetched, nothing spent\n", r.out)
-      assert.is_nil(io.open(dir .. "/state"))
+      assert.is_nil(io.open(h.dir .. "/state"))
     end)
 
     it("shows per PRM and kind the days stored, the budget, and the token's expiry when there is one", function()
-      server:script { type = "consommation_quotidienne", status = 200, body = '{"idPrm":"11111111111111",'
+      h.server:script { type = "consommation_quotidienne", status = 200, body = '{"idPrm":"11111111111111",'
         .. '"etapeMetier":"BRUT","grandeur":[{"grandeurMetier":"CONS","grandeurPhysique":"EA","unite":"Wh",'
         .. '"points":[{"v":"5","d":"2026-03-20"},{"v":"6","d":"2026-03-23"}]}]}' }
       assert.equal(0, data({ "daily", "--start", "2026-03-20", "--end", "2026-03-24" }).code)
-      local r = runner:run { "status" }
+      local r = h.runner:run { "status" }
       assert.equal(0, r.code, r.err)
-      assert.same({ "state      " .. dir .. "/state/linky/state.sqlite3", "requests   1 of 40 in the last 12 h",
+      assert.same({ "state      " .. h.dir .. "/state/linky/state.sqlite3", "requests   1 of 40 in the last 12 h",
         "retry at   -", "banned     no", "cool-down  no",
         "stored     11111111111111  daily_consumption      2026-03-20 to 2026-03-23, 2 not complete" },
         lines_of(r.out))
-      r = runner:run({ "status" }, { env = { LINKY_TOKEN = emu.TOKEN1 } })
+      r = h.runner:run({ "status" }, { env = { LINKY_TOKEN = emu.TOKEN1 } })
       assert.truthy(r.out:find("\ntoken      expires 2029%-05%-26 %(in %d+ days%)\n"), r.out)
     end)
   end)
 
   describe("clear-ban", function()
     local function banned()
-      server:script { error = "ban_403" }
+      h.server:script { error = "ban_403" }
       assert.equal(5, data({ "daily" }).code)
     end
 
     it("needs --yes off a terminal; with it, forgets the ban", function()
       banned()
-      local r = runner:run { "clear-ban" }
+      local r = h.runner:run { "clear-ban" }
       assert.equal(2, r.code)
       assert.truthy(r.err:match("^linky: usage: [^\n]*%-%-yes[^\n]*\n$"), r.err)
-      assert.truthy(runner:run({ "status" }).out:find("\nbanned     since ", 1, true))
-      r = runner:run { "clear-ban", "--yes" }
+      assert.truthy(h.runner:run({ "status" }).out:find("\nbanned     since ", 1, true))
+      r = h.runner:run { "clear-ban", "--yes" }
       assert.equal(0, r.code, r.err)
-      assert.truthy(runner:run({ "status" }).out:find("\nbanned     no\n", 1, true))
+      assert.truthy(h.runner:run({ "status" }).out:find("\nbanned     no\n", 1, true))
       assert.equal(0, data({ "daily" }).code)
-      assert.equal(2, #server:api_requests())
+      assert.equal(2, #h.server:api_requests())
     end)
 
     it("asks on a terminal: y or yes clears, anything else clears nothing (exit 2)", function()
       banned()
-      local command = runner:command({ "clear-ban" }) .. "; echo \"code=$?\""
-      local seen = runner:in_terminal(command, "[y/N]", "no\n")
+      local command = h.runner:command({ "clear-ban" }) .. "; echo \"code=$?\""
+      local seen = h.runner:in_terminal(command, "[y/N]", "no\n")
       assert.truthy(seen:find("nothing cleared (exit 2)\ncode=2\n", 1, true), seen)
-      assert.truthy(runner:run({ "status" }).out:find("\nbanned     since ", 1, true))
-      seen = runner:in_terminal(command, "[y/N]", "yes\n")
+      assert.truthy(h.runner:run({ "status" }).out:find("\nbanned     since ", 1, true))
+      seen = h.runner:in_terminal(command, "[y/N]", "yes\n")
       assert.truthy(seen:find("ban forgotten", 1, true), seen)
       assert.truthy(seen:find("code=0\n", 1, true), seen)
-      assert.truthy(runner:run({ "status" }).out:find("\nbanned     no\n", 1, true))
+      assert.truthy(h.runner:run({ "status" }).out:find("\nbanned     no\n", 1, true))
     end)
 
     it("says there is nothing to clear, and creates no state file", function()
-      local r = runner:run { "clear-ban", "--yes" }
+      local r = h.runner:run { "clear-ban", "--yes" }
       assert.equal(0, r.code, r.err)
       assert.truthy(r.err:find("no state file", 1, true), r.err)
-      assert.is_nil(io.open(dir .. "/state"))
+      assert.is_nil(io.open(h.dir .. "/state"))
     end)
   end)
 
   describe("config", function()
     local path
 
-    before_each(function() path = dir .. "/config/linky/config" end)
+    before_each(function() path = h.dir .. "/config/linky/config" end)
 
     it("sets a key (checked, 0600 in a 0700 folder, other lines kept), lists them with the token masked", function()
-      assert.equal(0, runner:run({ "auth" }, { stdin = emu.TOKEN1 }).code)
-      local r = runner:run { "config", "prm", emu.PRM1 }
+      assert.equal(0, h.runner:run({ "auth" }, { stdin = emu.TOKEN1 }).code)
+      local r = h.runner:run { "config", "prm", emu.PRM1 }
       assert.equal(0, r.code, r.err)
-      assert.equal(0, runner:run({ "config", "base_url", server.url }).code)
+      assert.equal(0, h.runner:run({ "config", "base_url", h.server.url }).code)
       assert.equal("600", stat(path))
-      assert.equal("700", stat(dir .. "/config/linky"))
-      r = runner:run { "config" }
+      assert.equal("700", stat(h.dir .. "/config/linky"))
+      r = h.runner:run { "config" }
       assert.equal(0, r.code, r.err)
-      assert.equal("token      = eyJh…(redacted)\nprm        = 11111111111111\nbase_url   = " .. server.url .. "\n",
+      assert.equal("token      = eyJh…(redacted)\nprm        = 11111111111111\nbase_url   = " .. h.server.url .. "\n",
         r.out)
-      assert.equal("eyJh…(redacted)\n", runner:run({ "config", "token" }).out)
-      assert.equal(server.url .. "\n", runner:run({ "config", "base_url" }).out)
+      assert.equal("eyJh…(redacted)\n", h.runner:run({ "config", "token" }).out)
+      assert.equal(h.server.url .. "\n", h.runner:run({ "config", "base_url" }).out)
       assert.truthy(read(path):find("\ntoken=" .. emu.TOKEN1 .. "\n", 1, true))
       -- the config's base URL and PRM are the defaults
-      r = runner:run { "daily", "--format", "csv" }
+      r = h.runner:run { "daily", "--format", "csv" }
       assert.equal(0, r.code, r.err)
-      assert.equal(1, #server:api_requests())
+      assert.equal(1, #h.server:api_requests())
     end)
 
     it("refuses unknown keys, bad values and a token on the command line (exit 2)", function()
       for _, args in ipairs { { "config", "colour", "red" }, { "config", "prm", "123" },
           { "config", "api", "v3" }, { "config", "state", "relative/path" }, { "config", "base_url", "ftp://x" },
           { "config", "token", emu.TOKEN1 }, { "config", "bogus" } } do
-        local r = runner:run(args)
+        local r = h.runner:run(args)
         assert.equal(2, r.code, args[2])
         assert.truthy(r.err:match("^linky: usage: [^\n]+\n$"), r.err)
       end
@@ -306,35 +293,35 @@ budget left   39 (a reserve of 5 kept for updates)
     end)
 
     it("keeps working with a file of today's `linky auth`, and options win over it", function()
-      assert(os.execute("mkdir -p " .. quote(dir .. "/config/linky")))
-      runner:write("config/linky/config", "# linky configuration, written by `linky auth`\ntoken=" .. emu.TOKEN1
+      assert(os.execute("mkdir -p " .. quote(h.dir .. "/config/linky")))
+      h.runner:write("config/linky/config", "# linky configuration, written by `linky auth`\ntoken=" .. emu.TOKEN1
         .. "\nprm=22222222222222\napi=legacy\n")
-      local r = runner:run { "daily", "--base-url", server.url, "--format", "csv" }
+      local r = h.runner:run { "daily", "--base-url", h.server.url, "--format", "csv" }
       assert.equal(2, r.code) -- the config's PRM is not in the token
-      r = runner:run { "daily", "--base-url", server.url, "--format", "csv", "--prm", emu.PRM1, "--api", "2026" }
+      r = h.runner:run { "daily", "--base-url", h.server.url, "--format", "csv", "--prm", emu.PRM1, "--api", "2026" }
       assert.equal(0, r.code, r.err)
-      assert.equal("/api/consommation_quotidienne", server:api_requests()[1].path)
+      assert.equal("/api/consommation_quotidienne", h.server:api_requests()[1].path)
     end)
   end)
 
   describe("cron", function()
     it("prints the update line and, with --backfill, a backfill line twice a day, for each --prm", function()
-      local r = runner:run { "cron", "daily", "--prm", emu.PRM1, "--prm", emu.PRM2, "--backfill", "loadcurve",
+      local r = h.runner:run { "cron", "daily", "--prm", emu.PRM1, "--prm", emu.PRM2, "--backfill", "loadcurve",
         "--since", "2025-06-01" }
       assert.equal(0, r.code, r.err)
       local l = lines_of(r.out)
       assert.equal(2, #l, r.out)
-      local state = quote(dir .. "/state/linky/state.sqlite3")
+      local state = quote(h.dir .. "/state/linky/state.sqlite3")
       local prms = "--prm '" .. emu.PRM1 .. "' --prm '" .. emu.PRM2 .. "'"
-      local m, h, rest = l[1]:match("^(%d+) (%d+) %* %* %* (.*)$")
-      assert.truthy(tonumber(h) >= 6 and tonumber(h) <= 9 and tonumber(m) <= 59, l[1])
+      local m, hour, rest = l[1]:match("^(%d+) (%d+) %* %* %* (.*)$")
+      assert.truthy(tonumber(hour) >= 6 and tonumber(hour) <= 9 and tonumber(m) <= 59, l[1])
       assert.equal(cli_runner.ROOT .. "/bin/linky update --quiet --state " .. state .. " " .. prms .. " daily", rest)
       local h1, h2
       m, h1, h2, rest = l[2]:match("^(%d+) (%d+),(%d+) %* %* %* (.*)$")
       assert.truthy(tonumber(m) <= 59 and tonumber(h2) == tonumber(h1) + 12, l[2])
       assert.equal(cli_runner.ROOT .. "/bin/linky backfill --quiet --state " .. state .. " " .. prms
         .. " --since 2025-06-01 loadcurve", rest)
-      assert.equal(2, runner:run({ "cron", "--backfill", "loadcurve" }).code) -- --since is needed
+      assert.equal(2, h.runner:run({ "cron", "--backfill", "loadcurve" }).code) -- --since is needed
     end)
   end)
 end)

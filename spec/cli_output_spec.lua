@@ -25,22 +25,9 @@ local function listing(folder)
 end
 
 describe("linky command output", function()
-  local server, runner, dir
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    runner = cli_runner.new()
-    dir = runner.dir
-  end)
-  after_each(function() runner:remove() end)
-
-  local function data(args, opts)
-    local full = { "--base-url", server.url, "--token-file", runner.token_file }
-    for _, a in ipairs(args) do full[#full + 1] = a end
-    return runner:run(full, opts)
-  end
+  local h = cli_runner.harness()
+  setup(h.start) teardown(h.stop) before_each(h.fresh) after_each(h.clean)
+  local data = h.data
 
   local DAILY = { "daily", "--start", "2026-04-01", "--end", "2026-04-04" }
   local function daily(...)
@@ -69,7 +56,7 @@ describe("linky command output", function()
     end)
 
     it("is exit 8 when the command could write only part of the output, after the fetch error", function()
-      server:script { { type = "courbe_de_charge_consommation" },
+      h.server:script { { type = "courbe_de_charge_consommation" },
         { type = "courbe_de_charge_consommation", error = "unknown_500" } }
       local r = data({ "loadcurve", "--start", "2026-03-01", "--end", "2026-03-11", "--format", "csv" },
         { stdout = ">/dev/full" })
@@ -81,31 +68,31 @@ describe("linky command output", function()
 
   describe("--output", function()
     it("is exit 8 when the file cannot take the bytes, leaving the old file and no temporary one", function()
-      assert(os.execute("mkdir -p " .. quote(dir .. "/out")))
-      local target = runner:write("out/curve.json", "old")
+      assert(os.execute("mkdir -p " .. quote(h.dir .. "/out")))
+      local target = h.runner:write("out/curve.json", "old")
       -- the points go to the store first; then a file size limit (SIGXFSZ ignored) makes the
       -- system refuse the 60 kB of JSON (EFBIG), while the store is only read
       local args = { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-15", "--format", "json",
-        "--state", dir .. "/state.sqlite3" }
+        "--state", h.dir .. "/state.sqlite3" }
       assert.equal(0, data(args).code)
       compat.move({ "--output", target }, 1, 2, #args + 1, args)
       local r = data(args, { before = "trap '' XFSZ; ulimit -f 100;" })
       assert.equal(8, r.code, r.err)
       assert.truthy(r.err:match("^linky: cannot write [^\n]+\n$"), r.err)
       assert.equal("old", read(target))
-      assert.equal("curve.json\n", listing(dir .. "/out"))
-      assert.equal(2, #server:api_requests()) -- the first run's: the second sent nothing
+      assert.equal("curve.json\n", listing(h.dir .. "/out"))
+      assert.equal(2, #h.server:api_requests()) -- the first run's: the second sent nothing
     end)
 
     it("refuses what is not a regular file (folder, FIFO, device, link to one) and leaves it as it was", function()
-      assert(os.execute(("mkdir %s && mkfifo %s && ln -s fifo %s"):format(quote(dir .. "/folder"),
-        quote(dir .. "/fifo"), quote(dir .. "/link-to-fifo"))))
+      assert(os.execute(("mkdir %s && mkfifo %s && ln -s fifo %s"):format(quote(h.dir .. "/folder"),
+        quote(h.dir .. "/fifo"), quote(h.dir .. "/link-to-fifo"))))
       -- a device of our own when we may make one (root), else the system's: out of our reach
-      local device = dir .. "/null"
+      local device = h.dir .. "/null"
       if not os.execute("mknod " .. quote(device) .. " c 1 3 2>/dev/null") then device = "/dev/null" end
-      assert(os.execute("ln -s " .. quote(device) .. " " .. quote(dir .. "/link-to-device")))
+      assert(os.execute("ln -s " .. quote(device) .. " " .. quote(h.dir .. "/link-to-device")))
       local before = {}
-      local targets = { dir .. "/folder", dir .. "/fifo", device, dir .. "/link-to-fifo", dir .. "/link-to-device" }
+      local targets = { h.dir .. "/folder", h.dir .. "/fifo", device, h.dir .. "/link-to-fifo", h.dir .. "/link-to-device" }
       for i, t in ipairs(targets) do before[i] = stat(t) end
       for i, t in ipairs(targets) do
         local r = data(daily("--format", "csv", "--output", t))
@@ -113,16 +100,16 @@ describe("linky command output", function()
         assert.truthy(r.err:match("^linky: cannot write [^\n]+: [^\n]+\n$"), r.err)
         assert.equal(before[i], stat(t), t)
       end
-      assert.equal("", listing(dir .. "/folder"))
+      assert.equal("", listing(h.dir .. "/folder"))
       assert.equal("config\nfifo\nfolder\nlink-to-device\nlink-to-fifo\n" .. (device == "/dev/null" and "" or "null\n")
-        .. "state\nstderr\nstdout\ntoken\n", listing(dir))
+        .. "state\nstderr\nstdout\ntoken\n", listing(h.dir))
     end)
 
     it("creates a new file with mode 0600 and keeps the mode of a file it replaces", function()
-      local fresh = dir .. "/fresh.csv"
+      local fresh = h.dir .. "/fresh.csv"
       assert.equal(0, data(daily("--format", "csv", "--output", fresh)).code)
       assert.equal("regular file 600", stat(fresh))
-      local kept = runner:write("kept.csv", "old")
+      local kept = h.runner:write("kept.csv", "old")
       assert(os.execute("chmod 0644 " .. quote(kept)))
       local r = data(daily("--format", "csv", "--output", kept), { before = "umask 077;" })
       assert.equal(0, r.code, r.err)
@@ -131,20 +118,20 @@ describe("linky command output", function()
     end)
 
     it("replaces a link to a regular file by a file of its mode, leaving what it pointed to untouched", function()
-      runner:write("target.csv", "old")
-      assert(os.execute("chmod 0640 " .. quote(dir .. "/target.csv") .. " && ln -s target.csv " .. quote(dir .. "/link.csv")))
-      local r = data(daily("--format", "csv", "--output", dir .. "/link.csv"))
+      h.runner:write("target.csv", "old")
+      assert(os.execute("chmod 0640 " .. quote(h.dir .. "/target.csv") .. " && ln -s target.csv " .. quote(h.dir .. "/link.csv")))
+      local r = data(daily("--format", "csv", "--output", h.dir .. "/link.csv"))
       assert.equal(0, r.code, r.err)
-      assert.equal("regular file 640", stat(dir .. "/link.csv"))
-      assert.equal(DAILY_CSV, read(dir .. "/link.csv"))
-      assert.equal("old", read(dir .. "/target.csv"))
+      assert.equal("regular file 640", stat(h.dir .. "/link.csv"))
+      assert.equal(DAILY_CSV, read(h.dir .. "/link.csv"))
+      assert.equal("old", read(h.dir .. "/target.csv"))
     end)
 
     it("leaves no temporary file when a raise (or SIGINT) interrupts the write", function()
       local cli = require "linky.cli"
-      local target = runner:write("kept.csv", "old")
+      local target = h.runner:write("kept.csv", "old")
       assert.has_error(function() cli.write_atomic(target, setmetatable({}, { __name = "not text" })) end)
-      assert.equal("config\nkept.csv\ntoken\n", listing(dir))
+      assert.equal("config\nkept.csv\ntoken\n", listing(h.dir))
       assert.equal("old", read(target))
     end)
 

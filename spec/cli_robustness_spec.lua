@@ -27,28 +27,15 @@ local function wait_for(seconds, check)
 end
 
 describe("linky command robustness", function()
-  local server, runner, dir
-
-  setup(function() server = emu.start() end)
-  teardown(function() server:stop() end)
-  before_each(function()
-    server:reset()
-    runner = cli_runner.new()
-    dir = runner.dir
-  end)
-  after_each(function() runner:remove() end)
-
-  local function data(args, opts)
-    local full = { "--base-url", server.url, "--token-file", runner.token_file }
-    for _, a in ipairs(args) do full[#full + 1] = a end
-    return runner:run(full, opts)
-  end
+  local h = cli_runner.harness()
+  setup(h.start) teardown(h.stop) before_each(h.fresh) after_each(h.clean)
+  local data = h.data
 
   describe("an unusable state", function()
     it("makes status exit 5 with one line: a folder, a file that is not SQLite", function()
-      assert(os.execute("mkdir " .. quote(dir .. "/folder.sqlite3")))
-      runner:write("junk.sqlite3", ("not a database\n"):rep(100))
-      for _, path in ipairs { dir .. "/folder.sqlite3", dir .. "/junk.sqlite3" } do
+      assert(os.execute("mkdir " .. quote(h.dir .. "/folder.sqlite3")))
+      h.runner:write("junk.sqlite3", ("not a database\n"):rep(100))
+      for _, path in ipairs { h.dir .. "/folder.sqlite3", h.dir .. "/junk.sqlite3" } do
         local r = data { "status", "--state", path }
         assert.equal(5, r.code, r.err)
         no_traceback(r.err)
@@ -57,7 +44,7 @@ describe("linky command robustness", function()
         assert.equal(5, r.code, r.err)
         assert.truthy(r.err:match("^linky: state_unavailable[^\n]*\n$"), r.err)
       end
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
     end)
   end)
 
@@ -72,26 +59,26 @@ describe("linky command robustness", function()
       local r = data({ "daily", "--last", "1m" }, { env = { LINKY_TODAY = "0001-01-15" } })
       assert.equal(2, r.code, r.err)
       no_traceback(r.err)
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
     end)
   end)
 
   describe("SIGINT", function()
     it("during a fetch: one line, exit 130, and what was fetched before stays in the store", function()
       -- the second of two load-curve requests is answered late: SIGINT arrives while it waits
-      server:script { { type = "courbe_de_charge_consommation" },
+      h.server:script { { type = "courbe_de_charge_consommation" },
         { type = "courbe_de_charge_consommation", delay = 1.5 } }
-      local state = dir .. "/interrupted.sqlite3"
-      local command = runner:command({ "loadcurve", "--base-url", server.url, "--token-file", runner.token_file,
+      local state = h.dir .. "/interrupted.sqlite3"
+      local command = h.runner:command({ "loadcurve", "--base-url", h.server.url, "--token-file", h.runner.token_file,
         "--start", "2026-03-01", "--end", "2026-03-15", "--format", "csv", "--state", state }, nil, true)
-      local pid_file, code_file = dir .. "/pid", dir .. "/code"
+      local pid_file, code_file = h.dir .. "/pid", h.dir .. "/code"
       os.execute(("(%s >%s 2>%s </dev/null & echo $! >%s; wait $!; echo $? >%s) >/dev/null 2>&1 &"):format(command,
-        quote(dir .. "/out"), quote(dir .. "/err"), quote(pid_file), quote(code_file)))
+        quote(h.dir .. "/out"), quote(h.dir .. "/err"), quote(pid_file), quote(code_file)))
       local pid = wait_for(10, function() return tonumber(read(pid_file) or "") end)
-      assert.truthy(wait_for(10, function() return #server:api_requests() == 2 end), "no second request")
+      assert.truthy(wait_for(10, function() return #h.server:api_requests() == 2 end), "no second request")
       os.execute("kill -INT " .. pid)
       local code = wait_for(15, function() return tonumber(read(code_file) or "") end)
-      local err = read(dir .. "/err") or ""
+      local err = read(h.dir .. "/err") or ""
       assert.equal(130, code, err)
       assert.equal("linky: interrupted\n", err)
       local db = assert(core.open_sqlite(state))
@@ -104,8 +91,8 @@ describe("linky command robustness", function()
 
     it("while a token is typed: one line, exit 130, echo back on", function()
       local command = ("trap '' INT; %s auth; echo \"code=$?\"; stty -a | grep -o -- ' -*echo ' | head -1")
-        :format(runner:command({}, { NO_COLOR = false }))
-      local seen = runner:in_terminal(command, "will not be shown", "\3")
+        :format(h.runner:command({}, { NO_COLOR = false }))
+      local seen = h.runner:in_terminal(command, "will not be shown", "\3")
       no_traceback(seen)
       assert.truthy(seen:find("\nlinky: interrupted\ncode=130\n", 1, true), seen)
       assert.truthy(seen:find("\n echo \n", 1, true), seen)
@@ -117,7 +104,7 @@ describe("linky command robustness", function()
     local state
 
     before_each(function()
-      state = dir .. "/stepless.sqlite3"
+      state = h.dir .. "/stepless.sqlite3"
       local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--format", "csv", "--state", state }
       assert.equal(0, r.code, r.err)
       local db = assert(core.open_sqlite(state))
@@ -136,7 +123,7 @@ describe("linky command robustness", function()
       end
       local r = data { "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--state", state }
       assert.truthy(r.out:find("\npoint 1 (2026-04-01 00:30:00) has no step: its energy is unknown\n", 1, true), r.out)
-      assert.equal(1, #server:api_requests()) -- every run but the first served from the store
+      assert.equal(1, #h.server:api_requests()) -- every run but the first served from the store
     end)
 
     it("makes what needs its energy exit 7 with one line: --by, --energy, --offpeak", function()
@@ -242,8 +229,8 @@ describe("linky command robustness", function()
 
     -- Runs every case through cli.main in one child (stdin /dev/null): the stderr and exit code of each.
     local function in_one_process(cases, env)
-      local file = runner:write("cases.lua", serialize(cases))
-      local driver = runner:write("driver.lua", [[
+      local file = h.runner:write("cases.lua", serialize(cases))
+      local driver = h.runner:write("driver.lua", [[
         local cli = require "linky.cli"
         for i, argv in ipairs(dofile(arg[1])) do
           io.stderr:write("\n@@case ", i, "\n")
@@ -251,12 +238,12 @@ describe("linky command robustness", function()
           io.stderr:write("\n@@code ", ok and require("linky.compat").type(code) == "integer" and code or -1, "\n")
         end
       ]])
-      -- in the runner's folder: the relative paths of the cases (--output hour) land there
-      local cmd = ("cd %s && %s %s %s %s </dev/null >/dev/null 2>%s"):format(quote(dir), runner:env(env), LUA,
-        quote(driver), quote(file), quote(dir .. "/fuzz.err"))
+      -- in the h.runner's folder: the relative paths of the cases (--output hour) land there
+      local cmd = ("cd %s && %s %s %s %s </dev/null >/dev/null 2>%s"):format(quote(h.dir), h.runner:env(env), LUA,
+        quote(driver), quote(file), quote(h.dir .. "/fuzz.err"))
       assert(os.execute(cmd))
       local results = {}
-      for i, err, code in (read(dir .. "/fuzz.err") or ""):gmatch("\n@@case (%d+)\n(.-)\n@@code (%-?%d+)\n") do
+      for i, err, code in (read(h.dir .. "/fuzz.err") or ""):gmatch("\n@@case (%d+)\n(.-)\n@@code (%-?%d+)\n") do
         results[tonumber(i)] = { err = err, code = tonumber(code) }
       end
       return results
@@ -274,23 +261,23 @@ describe("linky command robustness", function()
 
     it("without a token: a few hundred, in process and as processes, never a traceback", function()
       local seed = 20260404
-      local paths = { dir .. "/out.csv", dir .. "/sub/out.csv", dir, dir .. "/state.sqlite3", runner.token_file,
-        dir .. "/missing" }
+      local paths = { h.dir .. "/out.csv", h.dir .. "/sub/out.csv", h.dir, h.dir .. "/state.sqlite3", h.runner.token_file,
+        h.dir .. "/missing" }
       local cases = generate(400, seed, paths, {})
       check(cases, in_one_process(cases), seed)
       for i = 1, #cases, 20 do -- a sample through bin/linky, the top level included
-        local r = runner:run(cases[i])
+        local r = h.runner:run(cases[i])
         local context = ("seed %d, case %d: %s\n%s"):format(seed, i, show(cases[i]), r.err)
         no_traceback(r.err, context)
         assert.truthy(ALLOWED[r.code], "exit " .. tostring(r.code) .. ", " .. context)
       end
-      assert.equal(0, #server:api_requests())
+      assert.equal(0, #h.server:api_requests())
     end)
 
     it("with a token and the emulator: never a traceback", function()
       local seed = 1774994400
-      local paths = { dir .. "/out.csv", dir .. "/sub/out.csv", dir .. "/state.sqlite3", "2026-04-02", "2026-03-30" }
-      local cases = generate(120, seed, paths, { "--base-url", server.url })
+      local paths = { h.dir .. "/out.csv", h.dir .. "/sub/out.csv", h.dir .. "/state.sqlite3", "2026-04-02", "2026-03-30" }
+      local cases = generate(120, seed, paths, { "--base-url", h.server.url })
       check(cases, in_one_process(cases, { LINKY_TOKEN = emu.TOKEN1 }), seed)
     end)
   end)

@@ -114,4 +114,28 @@ function Runner:in_terminal(command, prompt, keys)
   return ((read(typescript) or ""):gsub("\r\n", "\n"))
 end
 
+--- A describe block's context: an emulator, a fresh runner per spec, and `data(args, opts)`
+-- running linky against that emulator with the runner's token file.
+--
+--   local h = cli_runner.harness()
+--   setup(h.start) teardown(h.stop) before_each(h.fresh) after_each(h.clean)
+-- @treturn table with `server`, `runner`, `dir` (set by the hooks) and the hooks
+function M.harness()
+  local h = {}
+  function h.start() h.server = emu.start() end
+  function h.stop() h.server:stop() end
+  function h.fresh()
+    h.server:reset()
+    h.runner = M.new()
+    h.dir = h.runner.dir
+  end
+  function h.clean() h.runner:remove() end
+  function h.data(args, opts)
+    local full = { "--base-url", h.server.url, "--token-file", h.runner.token_file }
+    for _, a in ipairs(args) do full[#full + 1] = a end
+    return h.runner:run(full, opts)
+  end
+  return h
+end
+
 return M
