@@ -1,5 +1,6 @@
 -- Backfill over budget windows: a year of load curve fills the store run after run while a
--- daily update from cron always finds its reserve. Time is simulated with the library's clock.
+-- daily update from cron always finds its reserve. Time is simulated with the library's clock,
+-- which every sleep moves (the default pacing of 0.25 s between requests, retries, waits).
 local core = require "linky.core"
 local simulated = require "spec.support.simulated"
 
@@ -13,11 +14,13 @@ describe("linky backfill", function()
 
   it("fills a year of load curve over several windows while the daily update keeps its reserve", function()
     local c = client()
-    local runs, backfill_requests, update_requests, reports = 0, 0, 0, {}
+    local runs, backfill_requests, update_requests, reports, waited = 0, 0, 0, {}, {}
     for hour = 0, 3 * 24 do
       t.now = NOW + hour * HOUR
       if hour % 12 == 0 and not (reports[#reports] and reports[#reports].done) then -- backfill at 3:00 and 15:00
-        local r = assert(c:backfill("consumption_load_curve", "2025-11-28"))
+        local r = assert(c:backfill("consumption_load_curve", "2025-11-28", { progress = function(_, _, w)
+          if w and w.budget then waited[#waited + 1] = { hour = hour, wait = w.wait } end
+        end }))
         runs = runs + 1
         backfill_requests = backfill_requests + r.requests
         reports[#reports + 1] = r
@@ -35,6 +38,11 @@ describe("linky backfill", function()
     assert.same({ requests = 17, days = 365, stored_days = 365, remaining_requests = 0, runs_left = 0,
                   done = true }, reports[2])
     assert.equal(2, runs)
+    -- at 15:00 the slots of 3:00 free one by one (the default pacing spread them): the second run
+    -- waits those few seconds for them rather than giving up until the next window
+    assert.equal(1, #waited)
+    assert.equal(12, waited[1].hour)
+    assert.is_true(waited[1].wait > 0 and waited[1].wait < 60)
     assert.equal(52, backfill_requests) -- 53 weeks, less the last one the first update fetched
     assert.equal(6, update_requests) -- one request per kind a day: the new day and the correction check
     assert.equal(backfill_requests + update_requests, #t.server:api_requests())

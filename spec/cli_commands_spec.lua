@@ -33,7 +33,7 @@ describe("linky command", function()
       assert.equal("", r.out)
       assert.truthy(r.err:match("^linky: budget_exhausted: this needs 44 requests and the budget leaves 40 %(5 kept"
         .. " for updates, %-%-reserve%): nothing sent; run `linky backfill loadcurve %-%-since 2025%-06%-01`, or"
-        .. " %-%-max%-requests 35\n$"), r.err)
+        .. " %-%-max%-requests 35; the budget keeps real time, whatever date LINKY_TODAY simulates\n$"), r.err)
       assert.equal(0, #h.server:api_requests())
       r = data { "loadcurve", "--start", "2026-03-01", "--end", "2026-03-22", "--reserve", "38", "--format", "csv" }
       assert.equal(5, r.code, r.err)
@@ -70,11 +70,12 @@ describe("linky command", function()
 consumption_load_curve of 11111111111111, 2026-03-01 to 2026-03-22 (end excluded)
 stored days   2
 missing days  19
-requests      3
+requests      3 planned
   2026-03-01 to 2026-03-08
   2026-03-10 to 2026-03-17
   2026-03-17 to 2026-03-22
 budget left   39 (a reserve of 5 kept for updates)
+without --dry-run: sends 3 requests
 ]], r.out)
       assert.equal(1, #h.server:api_requests())
     end)

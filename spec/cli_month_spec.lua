@@ -47,7 +47,8 @@ describe("linky command over a month", function()
       command, ... }
     if command ~= "clear-ban" and command ~= "status" then compat.move({ "--prm", emu.PRM1 }, 1, 2, #argv + 1, argv) end
     local code = cli.main(argv, "/usr/local/bin/linky", {
-      clock = function() return now end, monotonic = function() return now end, sleep = function() end,
+      clock = function() return now end, monotonic = function() return now end,
+      sleep = function(s) now = now + s end, -- every wait moves the clock
       stdout = out, stderr = err })
     return code, out.text, err.text
   end

@@ -144,14 +144,14 @@ describe("linky day statuses", function()
       assert.equal(2, #requests())
     end)
 
-    it("is settled at once by ADAM-ERR0123 and ADAM-ERR0125, and the call goes on", function()
-      for _, name in ipairs { "adam_err0123", "adam_err0125" } do
+    it("is settled at once by ADAM-ERR0123 and ADAM-ERR0125, keeps that reason, and the call goes on", function()
+      for name, reason in pairs { adam_err0123 = "before_activation", adam_err0125 = "beyond_history" } do
         t.server:reset()
         os.remove(t.path)
         t.server:script { { error = name } }
         local c = client()
         local r = assert(c:consumption_load_curve("2026-11-08", "2026-11-22"))
-        assert.same({ { start = "2026-11-08", ["end"] = "2026-11-15", reason = "missing", settled = true } }, r.gaps)
+        assert.same({ { start = "2026-11-08", ["end"] = "2026-11-15", reason = reason, settled = true } }, r.gaps)
         assert.equal(7 * 48, #r.points)
         t.now = NOW + 2 * HOUR
         local again = assert(c:consumption_load_curve("2026-11-08", "2026-11-22"))

@@ -342,7 +342,7 @@ assert(db:exec("COMMIT"))
       assert(cq:loop())
       assert.is_nil(err)
       assert.equal(9, first.days_new)
-      assert.equal(1, first.requests)
+      assert.equal(2, first.requests) -- the last 7 days, then the 2 before them
       assert.equal(0, second.requests)
       local bad, why = lc.update(c, "no_such_kind")
       assert.is_nil(bad)

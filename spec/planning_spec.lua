@@ -18,7 +18,8 @@ describe("linky planning", function()
       assert(c:consumption_load_curve("2026-11-10", "2026-11-12"))
       t.server:reset()
       local p = assert(c:plan("consumption_load_curve", "2026-11-01", "2026-11-27"))
-      assert.same({ requests = 5, stored_days = 2, missing_days = 24, budget_left = 39,
+      assert.same({ requests = 5, planned = 5, stored_days = 2, missing_days = 24, budget_left = 39,
+                    beyond_history_days = 0,
                     ranges = { { start = "2026-11-01", ["end"] = "2026-11-08" },
                                { start = "2026-11-08", ["end"] = "2026-11-10" },
                                { start = "2026-11-12", ["end"] = "2026-11-19" },
@@ -34,7 +35,8 @@ describe("linky planning", function()
       local c = client()
       assert(c:daily_consumption("2026-11-01", "2026-11-20"))
       local p = assert(c:plan("daily_consumption", "2026-11-01", "2026-11-20"))
-      assert.same({ requests = 0, stored_days = 19, missing_days = 0, budget_left = 39, ranges = {} }, p)
+      assert.same({ requests = 0, planned = 0, stored_days = 19, missing_days = 0, budget_left = 39, ranges = {},
+                    beyond_history_days = 0 }, p)
       local _, err = c:plan("daily_consumption", "2026-11-20", "2026-11-01")
       assert.equal("invalid_argument", err.kind)
       assert.is_nil(client { budget = false }:plan("daily_consumption", "2026-11-01", "2026-11-02").budget_left)

@@ -479,9 +479,9 @@ describe("linky state", function()
       assert.same({ { quality = "BEST" } }, db:rows("SELECT quality FROM days"))
     end)
 
-    it("starts at since when nothing is stored", function()
+    it("starts at since when nothing is stored: the last 7 days first, then the older ones, newest first", function()
       assert(client():update("consumption_load_curve", { since = "2026-11-10" }))
-      assert.same({ "2026-11-10..2026-11-17", "2026-11-17..2026-11-24", "2026-11-24..2026-11-28" },
+      assert.same({ "2026-11-21..2026-11-28", "2026-11-14..2026-11-21", "2026-11-10..2026-11-14" },
         dates_of(server:api_requests()))
     end)
 

@@ -56,7 +56,7 @@ local function check_date(v, position, fname)
   if t ~= "string" and t ~= "table" then
     error(("bad argument #%d to '%s' (string or table expected, got %s)"):format(position, fname, t), 5)
   end
-  return dates.day(v)
+  return dates.call_day(v)
 end
 
 -- What one call needs to build its requests and decode their answers.
@@ -110,14 +110,15 @@ function M.prepare(self, st, fname, name, start, stop, copts)
       return invalid(("option '%s' must be an integer >= 0"):format(name_))
     end
   end
-  if call_opts.reserve and fname ~= "backfill" then
-    return invalid("option 'reserve' is for backfill only")
+  if call_opts.reserve and fname ~= "backfill" and fname ~= "plan" then
+    return invalid("option 'reserve' is for backfill (and plan) only")
   end
   return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
 end
 
 -- Options of `client:update`.
-local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string" }
+local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string", max_requests = "number",
+                         progress = "function" }
 
 --- Checks the arguments of `client:update` (raising like the standard library for wrong types).
 -- @treturn table|nil the call, then the kind's spec, the `since` day (or nil) and the result of
@@ -141,8 +142,12 @@ function M.prepare_update(self, st, kind, opts)
   local since
   if uopts.since then
     local why2
-    since, why2 = dates.day(uopts.since)
+    since, why2 = dates.call_day(uopts.since)
     if not since then return invalid("since: " .. why2) end
+  end
+  local n = uopts.max_requests
+  if n and not (compat.tointeger(n) and n >= 0) then
+    return invalid("option 'max_requests' must be an integer >= 0")
   end
   return c, spec, since, { prm = prm, kind = kind, api = self.api, type = c.type, unit = spec.unit,
     requests = 0, cached = 0, points = {}, gaps = {}, days_new = 0, days_corrected = 0 }

@@ -3,6 +3,8 @@
 -- @module linky.context
 local dates = require "linky.dates"
 local db = require "linky.db"
+local ledger = require "linky.ledger"
+local options = require "linky.options"
 
 local M = {}
 
@@ -24,6 +26,27 @@ function M.db(st)
     st.db = handle
   end
   return st.db
+end
+
+--- The budget report of the client's state (see `Client:budget`).
+-- @tparam table st the client's private state
+-- @treturn table|nil the report
+-- @treturn table a `state_unavailable` error
+function M.budget(st)
+  local handle, err = M.db(st)
+  if not handle then return nil, err end
+  return ledger.report(handle, st.clock(), st.budget, options.defaults.budget.window, st.witness())
+end
+
+--- The room the budget leaves past `reserve` (see `linky.ledger.room`).
+-- @tparam table st the client's private state
+-- @tparam integer reserve slots to leave free
+-- @treturn table|nil `{ left =, at = }`
+-- @treturn table a `state_unavailable` error
+function M.room(st, reserve)
+  local handle, err = M.db(st)
+  if not handle then return nil, err end
+  return ledger.room(handle, st.clock(), st.budget, st.witness(), reserve)
 end
 
 return M

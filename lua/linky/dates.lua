@@ -24,6 +24,53 @@ function M.day(v)
   return day
 end
 
+--- The day n calendar months before `day`: the same day of the month, or that month's last.
+-- @tparam integer day a day number
+-- @tparam integer n months
+-- @treturn integer|nil the day, or nil before the calendar's first year
+function M.months_before(day, n)
+  local y, m, d = M.format(day):match("^(%d+)-(%d+)-(%d+)$")
+  if not y then return nil end
+  y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
+  y, m = y + math.floor((m - 1) / 12), (m - 1) % 12 + 1
+  if y < 1 then return nil end
+  local first = core.day_number(("%04d-%02d-01"):format(y, m))
+  local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
+  local length = core.day_number(next_month) - first
+  return first + math.min(d, length) - 1
+end
+
+--- The first day any data can exist for: no Linky meter reported before 2000-01-01.
+M.FIRST = 10957 -- 2000-01-01
+
+--- A day argument of a call: a date (see `day`) on or after 2000-01-01.
+-- @treturn integer|nil the day
+-- @treturn string why not
+function M.call_day(v)
+  local day, why = M.day(v)
+  if not day then return nil, why end
+  if day < M.FIRST then
+    return nil, ("%s is before 2000-01-01: no meter has data then"):format(M.format(day))
+  end
+  return day
+end
+
+--- Months of history Enedis keeps: load curves, and every other kind (index kinds included,
+-- an assumption: the service documents no depth for them).
+M.HISTORY_MONTHS = { curve = 24, other = 36 }
+--- Days of history kept past those months.
+M.HISTORY_GRACE = 15
+
+--- The first day still within the history Enedis keeps on `today`: today - 24 (load curves) or
+-- 36 calendar months - 15 days. Earlier days are `beyond_history`: never asked.
+-- @tparam integer today the client's day today
+-- @tparam boolean curve a load-curve kind
+-- @treturn integer
+function M.horizon(today, curve)
+  local months = curve and M.HISTORY_MONTHS.curve or M.HISTORY_MONTHS.other
+  return (M.months_before(today, months) or 0) - M.HISTORY_GRACE
+end
+
 --- `"YYYY-MM-DD"` of a day number.
 M.format = core.date_of_day
 
@@ -38,6 +85,19 @@ function M.split(first, stop, max_days)
     local e = math.min(first + max_days, stop)
     ranges[#ranges + 1] = { first, e }
     first = e
+  end
+  return ranges
+end
+
+--- Splits [first, stop) as `split` does, from the end: the newest sub-range first, the
+-- oldest one shorter.
+-- @treturn {{integer,integer},...} pairs of day numbers, end excluded, newest first
+function M.split_back(first, stop, max_days)
+  local ranges = {}
+  while stop > first do
+    local b = math.max(stop - max_days, first)
+    ranges[#ranges + 1] = { b, stop }
+    stop = b
   end
   return ranges
 end

@@ -11,7 +11,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 3
+M.VERSION = 4
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -83,6 +83,13 @@ local MIGRATIONS = {
     checked REAL NOT NULL,
     PRIMARY KEY (prm, kind)
   ) WITHOUT ROWID;
+  ]],
+  -- why a settled day has no data, as the server said: "before_activation" (ADAM-ERR0123) or
+  -- "beyond_history" (ADAM-ERR0125); NULL for every other day. And the first day of a hole that
+  -- `update` left partly healed, where the next one resumes.
+  [[
+  ALTER TABLE days ADD COLUMN reason TEXT;
+  ALTER TABLE corrections ADD COLUMN heal_from INTEGER;
   ]],
 }
 

@@ -13,12 +13,12 @@ local store = require "linky.store"
 
 local M = {}
 
--- Upstream refusals that settle the days they cover: before the meter's activation, beyond
--- its history. Like a 404, they make gaps of a call, not its failure.
-local SETTLING = { ["ADAM-ERR0123"] = true, ["ADAM-ERR0125"] = true }
+-- Upstream refusals that settle the days they cover, and the reason their days keep: before
+-- the meter's activation, beyond its history. Like a 404, they make gaps of a call, not its failure.
+local SETTLING = { ["ADAM-ERR0123"] = "before_activation", ["ADAM-ERR0125"] = "beyond_history" }
 
 local function is_gap_error(err)
-  return err.kind == "not_found" or (err.kind == "bad_request" and SETTLING[err.upstream_code] == true)
+  return err.kind == "not_found" or (err.kind == "bad_request" and SETTLING[err.upstream_code] ~= nil)
 end
 
 -- Runs of consecutive days of [first, stop) with the same gap (`{ reason =, settled = }`).
@@ -87,16 +87,16 @@ local function take(st, call, spec, res, part, range, seen, stored, today)
 end
 
 -- Notes a sub-range answered 404 (or refused as before the meter's activation or beyond its
--- history: settled at once) as missing days: nil | a `state_unavailable` error.
+-- history: settled at once, with that reason) as missing days: nil | a `state_unavailable` error.
 local function take_gap(st, call, err, range, seen, settled_now, stored)
   local statuses = {}
-  local settles = err.kind == "bad_request"
+  local reason = err.kind == "bad_request" and SETTLING[err.upstream_code] or nil
   for day = range[1], range[2] - 1 do
     statuses[day], seen[day] = "missing", "missing"
-    if settles then settled_now[day] = true end
+    if reason then settled_now[day] = reason end
   end
   if not stored then return nil end
-  local ok, why = store.put(st.db, call.prm, call.kind, nil, st.clock(), statuses, {}, settles)
+  local ok, why = store.put(st.db, call.prm, call.kind, nil, st.clock(), statuses, {}, reason)
   if not ok then return why end
 end
 
@@ -125,7 +125,8 @@ end
 -- @tparam integer last day after the last one
 -- @tparam table opts as `plan`'s, and `progress` (called `progress(i, n)` before the i-th of the
 -- n planned requests, and `progress(i, n, { wait =, error = })` before waiting to retry it),
--- `max_requests` (send at most that many, then fail with `budget_exhausted` and `planned`),
+-- `max_requests` (send at most that many requests, retries included, then fail with
+-- `budget_exhausted` and `planned`), `reserve` (budget slots every request leaves free),
 -- `update` (days without data make gaps, never a `not_found`)
 -- @treturn table|nil the result; with `update`, `days_new` and `days_corrected` count the days
 -- that became complete and the complete `BRUT` days that came back `BEST`
@@ -142,6 +143,7 @@ function M.run(st, call, spec, first, last, opts)
   local known, stored, today, ranges = p.known, p.stored, p.today, p.ranges
   local seen, settled_now = {}, {}
   local function gap_of(day)
+    if day < p.horizon then return { reason = "beyond_history", settled = true } end
     local status = seen[day] or (known[day] and known[day].status) or "missing"
     if status == "complete" then return nil end
     -- a day never asked is not settled: a call that may send will ask for it
@@ -149,7 +151,8 @@ function M.run(st, call, spec, first, last, opts)
     local asked = known[day] or seen[day]
     local settled = stored and asked
       and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, today))
-    return { reason = status, settled = settled }
+    local reason = settled_now[day] or (not seen[day] and k.reason) or status
+    return { reason = reason, settled = settled and true or nil }
   end
   local answered, gap_err, partial_always = 0, nil, false
   local function finish(fail)
@@ -172,15 +175,17 @@ function M.run(st, call, spec, first, last, opts)
   end
 
   for i, range in ipairs(ranges) do
-    if opts.max_requests and i > opts.max_requests then
+    if opts.max_requests and res.requests >= opts.max_requests then
       partial_always = true
       return finish(errors.new("budget_exhausted", ("this call needs %d requests; max_requests = %d")
         :format(#ranges, opts.max_requests), { planned = #ranges }))
     end
     if opts.progress then opts.progress(i, #ranges) end
-    local part, fail = request.send(st, call, range[1], range[2], res, opts.progress and function(wait, e)
-      opts.progress(i, #ranges, { wait = wait, error = e })
-    end)
+    local part, fail = request.send(st, call, range[1], range[2], res, {
+      max_requests = opts.max_requests, reserve = opts.reserve,
+      on_retry = opts.progress
+        and function(wait, e) opts.progress(i, #ranges, { wait = wait, error = e }) end,
+    })
     if part then
       answered = answered + 1
       if opts.update then
@@ -205,11 +210,15 @@ function M.run(st, call, spec, first, last, opts)
   if answered == 0 and #res.points == 0 and not opts.update and not opts.offline then
     if gap_err then return nil, gap_err end
     if #ranges == 0 and #res.gaps > 0 then -- every day held or settled, none with data: nothing sent
-      return nil, errors.new("not_found", p.held_until
-        and ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
+      local message = "no data for these days: they are settled (pass refresh = true to ask again)"
+      if last <= p.horizon then
+        message = ("no data for these days: Conso API keeps no history before %s")
+          :format(dates.format(p.horizon))
+      elseif p.held_until then
+        message = ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
           math.floor(p.held_until)))
-        or "no data for these days: they are settled (pass refresh = true to ask again)",
-        { from_state = true, retry_at = p.held_until })
+      end
+      return nil, errors.new("not_found", message, { from_state = true, retry_at = p.held_until })
     end
   end
   out.held_until = p.held_until

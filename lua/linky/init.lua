@@ -77,15 +77,24 @@ local methods = {}
 -- Private state of each client, out of reach of the user and of `pairs`.
 local private = setmetatable({}, { __mode = "k" })
 
-local function private_state(self)
+local function private_state(self, level)
   local st = private[self]
   if not st or not st.conn then
-    error("attempt to use a closed linky.Client", 3)
+    error("attempt to use a closed linky.Client", level or 3)
   end
   return async.state(st) -- inside a request's coroutine, the view whose waits yield
 end
 
 Client.__index = methods
+
+-- Every call of a range goes through here (the same depth for the argument errors' levels):
+-- its arguments checked, then `run(st, call, spec, first, last, opts)`.
+local function run_call(self, fname, run, name, start, stop, copts)
+  local st = private_state(self, 4)
+  local c, spec, first, last, call_opts = call.prepare(self, st, fname, name, start, stop, copts)
+  if not c then return nil, spec end
+  return run(st, c, spec, first, last, call_opts)
+end
 
 function Client.__tostring(self)
   local st = private[self]
@@ -178,17 +187,7 @@ function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return self:_fetch("fetch", kind, start, stop, copts)
-end
-
--- Every call goes through here (the same depth for the argument errors' levels).
-function methods._fetch(self, fname, name, start, stop, copts)
-  local st = private_state(self)
-  local c, spec, first, last, call_opts = call.prepare(self, st, fname, name, start, stop, copts)
-  if not c then return nil, spec end
-  if fname == "plan" then return plan.report(self, st, c, spec, first, last, call_opts) end
-  if fname == "backfill" then return update.backfill(self, st, c, spec, first, last, call_opts) end
-  return fetch.run(st, c, spec, first, last, call_opts)
+  return run_call(self, "fetch", fetch.run, kind, start, stop, copts)
 end
 
 --- Starts `fetch` without blocking: a request object any poll loop drives (see `linky.async`
@@ -207,7 +206,7 @@ function methods:start(kind, start, stop, copts)
     error(("bad argument #1 to 'start' (string expected, got %s)"):format(type(kind)), 2)
   end
   local st = private_state(self)
-  return async.start(st, function() return self:_fetch("fetch", kind, start, stop, copts) end)
+  return async.start(st, function() return run_call(self, "fetch", fetch.run, kind, start, stop, copts) end)
 end
 
 --- Starts `update` without blocking: a request object, as `start`'s, whose result is the one
@@ -243,7 +242,12 @@ function methods:backfill(kind, since, opts)
     error(("bad argument #1 to 'backfill' (string expected, got %s)"):format(type(kind)), 2)
   end
   local st = private_state(self)
-  return self:_fetch("backfill", kind, since, dates.format(context.today(st)), opts)
+  local day = (type(since) == "string" or type(since) == "table") and dates.call_day(since)
+  if day and day >= context.today(st) then
+    return invalid(("since (%s) must be before today (%s)")
+      :format(dates.format(day), dates.format(context.today(st))))
+  end
+  return run_call(self, "backfill", update.backfill, kind, since, dates.format(context.today(st)), opts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
@@ -260,7 +264,7 @@ function methods:plan(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'plan' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return self:_fetch("plan", kind, start, stop, copts)
+  return run_call(self, "plan", plan.report, kind, start, stop, copts)
 end
 
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
@@ -286,7 +290,7 @@ function methods:update(kind, opts)
   end
   local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
   if not c then return nil, spec end
-  return update.update(st, c, spec, since, empty)
+  return update.update(st, c, spec, since, empty, opts or {})
 end
 
 --- The request budget of this client's state.
@@ -297,10 +301,7 @@ end
 -- noted (bans last until cleared) and when the cool-down ends
 -- @treturn table a `state_unavailable` error
 function methods:budget()
-  local st = private_state(self)
-  local db, err = context.db(st)
-  if not db then return nil, err end
-  return ledger.report(db, st.clock(), st.budget, options.defaults.budget.window, st.witness())
+  return context.budget(private_state(self))
 end
 
 --- Forgets a remembered ban, so that requests are sent again.
@@ -351,7 +352,7 @@ end
 
 for name in pairs(kinds) do
   methods[name] = function(self, start, stop, copts)
-    return self:_fetch(name, name, start, stop, copts)
+    return run_call(self, name, fetch.run, name, start, stop, copts)
   end
 end
 

@@ -111,17 +111,34 @@ local function holds(db, now, w)
   return out
 end
 
---- Admits one request: checks the ban and cool-down memory, then the rolling budget,
--- and records the request in the ledger.
+-- The budget refusal of a call that must leave `reserve` slots free: nil | the error.
+local function refusal(rows, budget, reserve)
+  reserve = reserve or 0
+  local room = budget.requests - reserve
+  if room > 0 and #rows < room then return nil end
+  local retry_at = room > 0 and budget_retry_at(rows, room) or nil -- nil: the reserve is all of it
+  if reserve > 0 then
+    return errors.new("budget_exhausted", ("the budget leaves nothing past the reserve of %d requests;"
+      .. " %s"):format(reserve, retry_at and "the next slot past it frees at " .. stamp(retry_at)
+        or "the reserve is the whole budget"),
+      { retry_at = retry_at, reserve = reserve })
+  end
+  return errors.new("budget_exhausted", ("%d requests in %g s already; next one at %s")
+    :format(budget.requests, budget.window, stamp(retry_at)), { retry_at = retry_at })
+end
+
+--- Admits one request: checks the ban and cool-down memory, then the rolling budget (less
+-- `reserve` slots that must stay free for others: daily updates), and records the request.
 -- @param db the `linky.SQLite`
 -- @tparam number now epoch seconds of the client's clock
 -- @tparam table|false budget `{ requests =, window = }`, or false for no limit
 -- @tparam string request `"GET /api/..."` for the ledger
 -- @tparam table w the witness of real time, `{ boot =, mono = }` (see `witness`)
+-- @tparam[opt] integer reserve slots of the budget this request must leave free
 -- @treturn integer|nil the ledger row of the admitted request (for `refund`)
 -- @treturn table the error: `banned`/`rate_limited`/`server_error` with `from_state`,
 -- `budget_exhausted` with `retry_at`, or `state_unavailable`
-function M.admit(db, now, budget, request, w)
+function M.admit(db, now, budget, request, w, reserve)
   return db_.transaction(db, function()
     local active, msg = holds(db, now, w)
     if not active then return nil, msg end
@@ -129,11 +146,8 @@ function M.admit(db, now, budget, request, w)
     if budget then
       local rows, err = counted(db, now, budget.window, w)
       if not rows then return nil, err end
-      local retry_at = budget_retry_at(rows, budget.requests)
-      if retry_at then
-        return nil, errors.new("budget_exhausted", ("%d requests in %g s already; next one at %s")
-          :format(budget.requests, budget.window, stamp(retry_at)), { retry_at = retry_at })
-      end
+      local refused = refusal(rows, budget, reserve)
+      if refused then return nil, refused end
     end
     local rows, err = db:rows("INSERT INTO requests (time, request, boot, mono) VALUES (?, ?, ?, ?)" ..
       " RETURNING id", now, request, w.boot, w.mono)
@@ -199,6 +213,27 @@ end
 -- @treturn table a `state_unavailable` error
 function M.clear_ban(db)
   return write(db, "DELETE FROM holds WHERE name = 'ban'")
+end
+
+--- The room the budget leaves past a reserve: how many requests may be sent now, and when
+-- more may.
+-- @tparam table|false budget `{ requests =, window = }`, or false for no limit
+-- @tparam table w the witness of real time
+-- @tparam integer reserve slots to leave free
+-- @treturn table|nil `{ left =, at = function(k) }`: `left` requests now (nil: no limit), and
+-- `at(k)`, the time from which `k` requests past the reserve are allowed (nil: never, the
+-- reserve is the whole budget)
+-- @treturn table a `state_unavailable` error
+function M.room(db, now, budget, w, reserve)
+  if not budget then return { at = function() return now end } end
+  local rows, msg = counted(db, now, budget.window, w)
+  if not rows then return db_.failed(db, msg) end
+  local room = budget.requests - reserve
+  return { left = math.max(0, room - #rows), at = function(k)
+    if k > room then return nil end
+    local must_free = #rows - (room - k)
+    return must_free <= 0 and now or rows[must_free].frees
+  end }
 end
 
 --- The budget report of `client:budget()`.

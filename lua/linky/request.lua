@@ -34,19 +34,22 @@ local function request_path(call, first, stop)
   return call.type .. "?" .. query_string(q)
 end
 
--- Waits so that two requests of one client are at least `min_interval` apart.
+-- Waits so that two requests of one client are at least `min_interval` apart: nil, or the
+-- error of a cancelled wait (non-blocking mode).
 local function pace(st)
   if st.last_request and st.min_interval > 0 then
     local wait = st.min_interval - (st.clock() - st.last_request)
-    if wait > 0 then st.sleep(wait) end
+    if wait > 0 then
+      local stopped = st.sleep(wait)
+      if errors.is_error(stopped) then return stopped end
+    end
   end
-  st.last_request = st.clock()
 end
 
 -- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
 -- was reached).
 local function request_range(st, call, path, request)
-  pace(st)
+  st.last_request = st.clock()
   local status, body, kind_or_msg, unsent = st.conn:get(path)
   if not status then
     return nil, errors.new(body, kind_or_msg, { request = request }), unsent
@@ -75,15 +78,20 @@ local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
 -- @tparam integer first first day
 -- @tparam integer stop day after the last one
 -- @tparam table res the call's result (`requests` counts the attempts that left)
--- @tparam[opt] function on_retry called `on_retry(wait, err)` before waiting to retry
+-- @tparam table opts `on_retry` (called `on_retry(wait, err)` before waiting to retry),
+-- `max_requests` (no attempt once `res.requests` reaches it: a retry it stops ends the call
+-- with the last attempt's error), `reserve` (budget slots every attempt leaves free)
 -- @treturn table|nil the decoded part
 -- @treturn table the error
-function M.send(st, call, first, stop, res, on_retry)
+function M.send(st, call, first, stop, res, opts)
   local path = request_path(call, first, stop)
   local request = "GET " .. st.base_path .. "/" .. path
   local attempt = 0 -- attempts made so far
   while true do
-    local admitted, refusal = ledger.admit(st.db, st.clock(), st.budget, request, st.witness())
+    -- admitted after the pacing wait: a request cancelled while it waits has spent nothing
+    local cancelled = pace(st)
+    if cancelled then return nil, cancelled end
+    local admitted, refusal = ledger.admit(st.db, st.clock(), st.budget, request, st.witness(), opts.reserve)
     if not admitted then return nil, refusal end
     res.requests = res.requests + 1
     local part, err, unsent = request_range(st, call, path, request)
@@ -98,15 +106,18 @@ function M.send(st, call, first, stop, res, on_retry)
     local retry = st.retry
     local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
     attempt = attempt + 1
-    if not (retry and retried and attempt <= retry.attempts) then
-      if attempt > 1 then
-        err.attempts = attempt
-        err.message = ("%s (after %d attempts)"):format(err.message, attempt)
-      end
+    if attempt > 1 then
+      err.attempts = attempt
+      err.message = ("%s (after %d attempts)"):format(err.message, attempt)
+    end
+    if not (retry and retried and attempt <= retry.attempts) then return nil, err end
+    if opts.max_requests and res.requests >= opts.max_requests then
+      err.attempts = attempt
+      err.message = ("%s (retries stopped by max_requests)"):format(err.message)
       return nil, err
     end
     local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
-    if on_retry then on_retry(wait, err) end
+    if opts.on_retry then opts.on_retry(wait, err) end
     local stopped = st.sleep(wait) -- non-blocking mode: a cancelled request's error
     if errors.is_error(stopped) then return nil, stopped end
   end

@@ -61,4 +61,50 @@ function M.add(acc, part)
   end
 end
 
+-- Sums of two results' counters (nil when neither has it).
+local function sum(a, b)
+  if a == nil and b == nil then return nil end
+  return (a or 0) + (b or 0)
+end
+
+--- The result of two calls over consecutive ranges, `older` ending where `newer` starts (as
+-- `update` joins the days it heals to the last 7): points, gaps, counters.
+-- @tparam table older the earlier range's result
+-- @tparam table newer the later range's result
+-- @treturn table `newer`, holding both
+function M.join(older, newer)
+  local points = older.points
+  M.append_points(points, newer.points)
+  newer.points = points
+  for _, name in ipairs { "series", "classes" } do
+    if older[name] then
+      local merged = older[name]
+      merge_named(merged, newer[name] or {}, name == "series" and series_points or class_points)
+      newer[name] = merged
+    end
+  end
+  local gaps, last = {}, nil
+  for _, list in ipairs { older.gaps or {}, newer.gaps or {} } do
+    for _, g in ipairs(list) do
+      if last and last["end"] == g.start and last.reason == g.reason and last.settled == g.settled then
+        last["end"] = g["end"]
+      else
+        last = { start = g.start, ["end"] = g["end"], reason = g.reason, settled = g.settled }
+        gaps[#gaps + 1] = last
+      end
+    end
+  end
+  newer.gaps = gaps
+  newer.start = older.start
+  newer.unit = newer.unit or older.unit
+  newer.quality = M.merge_quality(older.quality, newer.quality)
+  for _, k in ipairs { "requests", "cached", "days_new", "days_corrected" } do
+    newer[k] = sum(older[k], newer[k])
+  end
+  if older.held_until then
+    newer.held_until = math.min(newer.held_until or older.held_until, older.held_until)
+  end
+  return newer
+end
+
 return M

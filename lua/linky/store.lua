@@ -76,18 +76,30 @@ function M.day_statuses(points, curve, first, stop, today, collect)
 end
 
 --- What the store knows of the days of [first, stop) for (prm, kind):
--- day -> `{ status =, quality =, fetched =, settled = }`.
+-- day -> `{ status =, quality =, fetched =, settled =, reason = }` (`reason`: why a settled
+-- day has no data, "before_activation" or "beyond_history", as the server said).
 -- @treturn table|nil
 -- @treturn table a `state_unavailable` error
 function M.known(db, prm, kind, first, stop)
-  local rows, msg = db:rows("SELECT day, status, quality, fetched, settled FROM days" ..
+  local rows, msg = db:rows("SELECT day, status, quality, fetched, settled, reason FROM days" ..
     " WHERE prm = ? AND kind = ? AND day >= ? AND day < ?", prm, kind, first, stop)
   if not rows then return db_.failed(db, msg) end
   local out = {}
   for _, r in ipairs(rows) do
-    out[r.day] = { status = r.status, quality = r.quality, fetched = r.fetched, settled = r.settled == 1 }
+    out[r.day] = { status = r.status, quality = r.quality, fetched = r.fetched, settled = r.settled == 1,
+                   reason = r.reason }
   end
   return out
+end
+
+--- The newest complete stored day of (prm, kind).
+-- @treturn integer|nil the day (nil when none)
+-- @treturn table|nil a `state_unavailable` error
+function M.newest_complete(db, prm, kind)
+  local rows, msg = db:rows("SELECT max(day) AS day FROM days" ..
+    " WHERE prm = ? AND kind = ? AND status = 'complete'", prm, kind)
+  if not rows then return db_.failed(db, msg) end
+  return rows[1] and rows[1].day or nil
 end
 
 --- Whether a day that is not complete is settled: marked so, or older than `SETTLE_DAYS`.
@@ -135,14 +147,14 @@ local PUT_READING = "INSERT INTO readings" ..
   " WHERE readings.quality IS NOT 'BEST' OR excluded.quality = 'BEST'"
 -- A complete day takes only a complete answer, and a BEST one only a BEST answer; any other
 -- day takes the latest status.
-local PUT_DAY = "INSERT INTO days (prm, kind, fetched, settled, day, status, quality)" ..
-  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" ..
+local PUT_DAY = "INSERT INTO days (prm, kind, fetched, settled, day, status, quality, reason)" ..
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" ..
   " ON CONFLICT (prm, kind, day) DO UPDATE SET quality = excluded.quality, fetched = excluded.fetched," ..
-  " settled = excluded.settled, status = excluded.status" ..
+  " settled = excluded.settled, reason = excluded.reason, status = excluded.status" ..
   " WHERE days.status IS NOT 'complete' OR (excluded.status = 'complete'" ..
   " AND (days.quality IS NOT 'BEST' OR excluded.quality = 'BEST'))"
 local READING_FIELDS = { "day", "time", "date", "value", "step", "nature" }
-local DAY_FIELDS = { "day", "status", "quality" }
+local DAY_FIELDS = { "day", "status", "quality", "reason" }
 
 --- Stores the readings of one answer and the status of each day it covered.
 -- @param db the `linky.SQLite`
@@ -152,22 +164,24 @@ local DAY_FIELDS = { "day", "status", "quality" }
 -- @tparam number now epoch seconds, kept as `fetched`
 -- @tparam table statuses day -> "complete" | "incomplete" | "missing"
 -- @tparam table keep the points to store, from `day_statuses`
--- @tparam[opt] boolean settled mark these days settled (before the meter's activation, beyond
--- its history)
+-- @tparam[opt] string reason mark these days settled, for this reason ("before_activation",
+-- "beyond_history": the server refused them)
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
-function M.put(db, prm, kind, quality, now, statuses, keep, settled)
+function M.put(db, prm, kind, quality, now, statuses, keep, reason)
   local days = {}
   for day, status in pairs(statuses) do
     local q = status ~= "missing" and (quality or "BRUT") or nil
-    days[#days + 1] = { day = day, status = status, quality = q }
+    days[#days + 1] = { day = day, status = status, quality = q, reason = reason }
   end
   return db_.transaction(db, function()
     local ok, msg = true, nil
     if #keep > 0 then
       ok, msg = db:run_many(PUT_READING, { prm, kind, quality or "BRUT", now }, keep, READING_FIELDS)
     end
-    if ok then ok, msg = db:run_many(PUT_DAY, { prm, kind, now, settled and 1 or 0 }, days, DAY_FIELDS) end
+    if ok then
+      ok, msg = db:run_many(PUT_DAY, { prm, kind, now, reason and 1 or 0 }, days, DAY_FIELDS)
+    end
     if not ok then return nil, msg end
     return true
   end)
@@ -234,13 +248,25 @@ function M.summary(db)
   return rows
 end
 
---- When `update` last asked the stored `BRUT` days again for corrections (client's clock).
+--- When `update` last asked the stored `BRUT` days again for corrections (client's clock), and
+-- the first day of the hole it left partly healed.
 -- @treturn number|nil the time (0 when never)
--- @treturn table a `state_unavailable` error
+-- @treturn table|integer|nil the first day of the hole (nil when none), or a `state_unavailable` error
 function M.checked(db, prm, kind)
-  local rows, msg = db:rows("SELECT checked FROM corrections WHERE prm = ? AND kind = ?", prm, kind)
+  local rows, msg = db:rows("SELECT checked, heal_from FROM corrections WHERE prm = ? AND kind = ?",
+    prm, kind)
   if not rows then return db_.failed(db, msg) end
-  return rows[1] and rows[1].checked or 0
+  return rows[1] and rows[1].checked or 0, rows[1] and rows[1].heal_from or nil
+end
+
+--- Records where the next `update` resumes healing a hole (nil: no hole left).
+-- @treturn true|nil
+-- @treturn table a `state_unavailable` error
+function M.set_heal_from(db, prm, kind, day)
+  return db_.transaction(db, function()
+    return db:rows("INSERT INTO corrections (prm, kind, checked, heal_from) VALUES (?, ?, 0, ?)" ..
+      " ON CONFLICT (prm, kind) DO UPDATE SET heal_from = excluded.heal_from", prm, kind, day)
+  end)
 end
 
 --- Records a correction check.

@@ -95,7 +95,8 @@ local function fetch_options(cmd)
   cmd:flag("--no-cache", "Bypass the store of readings.")
   cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
   cmd:flag("--offline", "Answer from the store alone: send nothing; days not stored are gaps.")
-  option(cmd, "--max-requests", "Send at most N requests; use what they and the store give.", "N")
+  option(cmd, "--max-requests",
+    "Send at most N requests, retries included; use what they and the store give.", "N")
   option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
   cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
 end
@@ -164,11 +165,16 @@ local function build()
   cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
     "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"
       .. "last 7, and once a day the corrections) and says how many days are new or corrected;\n"
-      .. "\"up to date\" when it had nothing to ask. A failing kind or PRM does not stop the others:\n"
-      .. "the exit code is the highest of the failures. KIND defaults to daily_consumption.",
+      .. "\"up to date\" when it had nothing to ask. It also heals older holes: from the day after the\n"
+      .. "newest complete day stored (a machine that was off for days), or --since, newest first,\n"
+      .. "within what the budget leaves past a reserve of 5 (and --max-requests); what is left is\n"
+      .. "said, and the next update (or `linky backfill`) continues. A failing kind or PRM does not\n"
+      .. "stop the others: the exit code is the highest of the failures. KIND defaults to\n"
+      .. "daily_consumption.",
     "Examples:\n  linky update\n  linky update daily loadcurve --prm 11111111111111 --prm 22222222222222")
   kinds_argument(cmd, "*", "Kinds to update.")
-  option(cmd, "--since", "Start there instead of the last 7 days.", "DATE")
+  option(cmd, "--since", "Start there instead of the default (the last 7 days, or the oldest hole).", "DATE")
+  option(cmd, "--max-requests", "Send at most N requests per kind and PRM, retries included.", "N")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
 
   cmd = new_command(parser, "backfill", "fills the store from a date, a budget window at a time",
@@ -180,7 +186,7 @@ local function build()
       .. "  linky backfill daily loadcurve --since 2024-01-01 --max-requests 10")
   kinds_argument(cmd, "+", "Kinds to fill.")
   option(cmd, "--since", "The first day to fill (required).", "DATE")
-  option(cmd, "--max-requests", "Send at most N requests per kind and PRM.", "N")
+  option(cmd, "--max-requests", "Send at most N requests per kind and PRM, retries included.", "N")
   option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
 

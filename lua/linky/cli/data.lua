@@ -14,24 +14,10 @@ local output = require "linky.cli.output"
 local M = {}
 
 --- Requests of the budget a data command leaves for `linky update` by default.
-M.RESERVE = 5
+M.RESERVE = require("linky.update").RESERVE
 
 local FORMATS = { table = true, csv = true, json = true, chart = true }
 local PERIODS = { hour = true, day = true, week = true, month = true }
-
--- The day n months before `day` (the same day of the month, or the month's last): nil before
--- the calendar's first year.
-local function months_before(day, n)
-  local y, m, d = dates.format(day):match("^(%d+)-(%d+)-(%d+)$")
-  if not y then return nil end
-  y, m, d = tonumber(y), tonumber(m) - n, tonumber(d)
-  y, m = y + math.floor((m - 1) / 12), (m - 1) % 12 + 1
-  if y < 1 then return nil end
-  local first = dates.day(("%04d-%02d-01"):format(y, m))
-  local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
-  local length = dates.day(next_month) - first
-  return first + math.min(d, length) - 1
-end
 
 --- The range of a data command: `--start/--end`, `--last N{d,w,m}`, or yesterday.
 -- @tparam table a parsed arguments (`start`, `end`, `last`)
@@ -46,8 +32,8 @@ function M.range(a, today)
     if not n or n < 1 or n > 120000 then
       return nil, "--last takes N{d,w,m} with N >= 1, like 14d, 2w or 1m"
     end
-    local first = unit == "d" and today - n or unit == "w" and today - 7 * n or months_before(today, n)
-    if not first or first < 0 then return nil, "--last cannot reach back before 1970-01-01" end
+    local first = unit == "d" and today - n or unit == "w" and today - 7 * n or dates.months_before(today, n)
+    if not first or first < dates.FIRST then return nil, "--last cannot reach back before 2000-01-01" end
     return dates.format(first), dates.format(today)
   end
   local first, stop = a.start, a["end"]
@@ -103,33 +89,61 @@ end
 
 local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
 
--- The plan as --dry-run prints it.
-local function plan_text(kind, prm, first, stop, p, reserve)
+-- What the command does with a plan, the one rule of the real run and of --dry-run: the
+-- requests it sends (at most --max-requests), or nil and the requests it would need when the
+-- budget leaves fewer past the reserve (it then sends nothing).
+local function decide(self, p, reserve)
+  local need = self.max_requests and math.min(self.max_requests, p.planned) or p.planned
+  if not p.budget_left or need == 0 or need <= p.budget_left - reserve then return need end
+  return nil, need
+end
+
+-- What to run instead of a call the budget refuses.
+local function instead(kind, first, p, reserve)
+  local room = p.budget_left and math.max(0, p.budget_left - reserve) or 0
+  local text = ("`linky backfill %s --since %s`"):format(args.SHORT[kind] or kind, first)
+  if room > 0 then text = text .. (", or --max-requests %d"):format(room) end
+  return text
+end
+
+-- The plan as --dry-run prints it, ending with what the same command without --dry-run does.
+local function plan_text(self, kind, prm, first, stop, p, reserve)
   local lines = {
     ("%s of %s, %s to %s (end excluded)"):format(kind, prm, first, stop),
     ("stored days   %d"):format(p.stored_days),
     ("missing days  %d"):format(p.missing_days),
-    ("requests      %d"):format(p.requests),
+    ("requests      %d planned"):format(p.planned),
   }
+  if p.beyond_history_days > 0 then
+    table.insert(lines, 4, ("beyond history %d (never asked: Enedis keeps no older data)")
+      :format(p.beyond_history_days))
+  end
   for _, r in ipairs(p.ranges) do lines[#lines + 1] = ("  %s to %s"):format(r.start, r["end"]) end
   lines[#lines + 1] = ("budget left   %s (a reserve of %d kept for updates)"):format(
     p.budget_left and tostring(p.budget_left) or "unlimited", reserve)
-  if p.budget_left and p.requests > p.budget_left - reserve then
-    lines[#lines + 1] = "over budget: the command would send nothing"
+  local sends, need = decide(self, p, reserve)
+  if sends and sends > 0 and p.held then
+    lines[#lines + 1] = "without --dry-run: sends nothing and exits 5: a ban or cool-down is remembered"
+      .. " (linky status)"
+  elseif sends then
+    lines[#lines + 1] = ("without --dry-run: sends %s%s"):format(plural(sends, "request"),
+      sends < p.planned and (" (--max-requests %d), %d left for the next run"):format(self.max_requests,
+        p.planned - sends) or "")
+  else
+    lines[#lines + 1] = ("without --dry-run: sends nothing and exits 5: %s needed, the budget leaves %d past"
+      .. " the reserve; run %s"):format(plural(need, "request"), math.max(0, (p.budget_left or 0) - reserve),
+      instead(kind, first, p, reserve))
   end
   return table.concat(lines, "\n") .. "\n"
 end
 
 -- Refuses a call that needs more requests than the budget leaves past the reserve: exit 5.
 local function over_budget(self, kind, first, p, reserve)
-  local need = self.max_requests and math.min(self.max_requests, p.requests) or p.requests
-  if not p.budget_left or need == 0 or need <= p.budget_left - reserve then return nil end
-  local room = math.max(0, p.budget_left - reserve)
-  local instead = ("`linky backfill %s --since %s`"):format(args.SHORT[kind] or kind, first)
-  if room > 0 then instead = instead .. (", or --max-requests %d"):format(room) end
+  local sends, need = decide(self, p, reserve)
+  if sends or not p.budget_left then return nil end
   return self:fail(output.EXIT.budget_exhausted, ("budget_exhausted: this needs %s and the budget leaves %d"
-    .. " (%d kept for updates, --reserve): nothing sent; run %s"):format(plural(need, "request"),
-    p.budget_left, reserve, instead))
+    .. " (%d kept for updates, --reserve): nothing sent; run %s%s"):format(plural(need, "request"),
+    p.budget_left, reserve, instead(kind, first, p, reserve), output.budget_note(self)))
 end
 
 --- Plans (checked against the budget, or printed with --dry-run) and fetches a data command's
@@ -147,14 +161,16 @@ function M.fetch(self, kind, first, stop)
   if not client then return nil, nil, info end
   local reserve = self.reserve or M.RESERVE
   if not a.offline then
-    local p, err = client:plan(kind, first, stop, { refresh = a.refresh })
+    local p, err = client:plan(kind, first, stop, { refresh = a.refresh, max_requests = self.max_requests,
+      reserve = reserve })
     if not p then
       client:close()
       return nil, nil, self:error(err)
     end
     if a.dry_run then
       client:close()
-      return nil, nil, self:write(plan_text(kind, client.prm, first, stop, p, reserve)) and 0 or output.FILE
+      local text = plan_text(self, kind, client.prm, first, stop, p, reserve)
+      return nil, nil, self:write(text) and 0 or output.FILE
     end
     local code = over_budget(self, kind, first, p, reserve)
     if code then

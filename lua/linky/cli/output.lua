@@ -134,6 +134,11 @@ function M.warn(self, message)
   self.stderr:write("linky: warning: ", M.one_line(message), "\n")
 end
 
+--- What a budget refusal adds under LINKY_TODAY, which moves the dates only: "" without it.
+function M.budget_note(self)
+  return self.forced_today and "; the budget keeps real time, whatever date LINKY_TODAY simulates" or ""
+end
+
 --- An error object of the library: one line on stderr, and its exit code.
 function M.error(self, err)
   -- a SIGINT raised inside a state transaction comes back as the reason of a failed call
@@ -146,8 +151,9 @@ function M.error(self, err)
   -- a ban lasts until cleared: its line never names a time to retry at
   local retry = err.kind ~= "banned" and (compat.tointeger(err.retry_at)
     or (type(err.retry_at) == "number" and err.retry_at == err.retry_at and math.floor(err.retry_at)))
+  local note = err.kind == "budget_exhausted" and M.budget_note(self) or ""
   self.stderr:write(M.one_line(tostring(err)),
-    retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", "\n")
+    retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", note, "\n")
   return code
 end
 
@@ -182,6 +188,12 @@ function M.progress(self)
   return function(i, n, retry)
     if n < 2 and not retry then return end
     local note = ""
+    if retry and retry.budget then
+      self.stderr:write(("\rlinky: waiting %d s for budget slots that free now \27[K")
+        :format(compat.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0))
+      self.progress_shown = true
+      return
+    end
     if retry then
       local why = type(retry.error) == "table" and retry.error.kind
       note = (", %sretry in %d s"):format(why and (tostring(why) .. ", ") or "",

@@ -54,13 +54,33 @@ local function each(self, kinds, step)
   return worst
 end
 
--- What an update changed, in days.
+-- What an update changed, in days, and what it left for the next one.
 local function changes(res)
-  if (res.requests or 0) == 0 then return "up to date" end
-  local new, corrected = res.days_new or 0, res.days_corrected or 0
-  local text = new == 0 and "no new day" or (new == 1 and "1 new day" or new .. " new days")
-  if corrected > 0 then text = text .. ", " .. corrected .. " corrected" end
-  return text .. ", " .. plural(res.requests, "request")
+  local text = "up to date"
+  if (res.requests or 0) > 0 then
+    local new, corrected = res.days_new or 0, res.days_corrected or 0
+    text = new == 0 and "no new day" or (new == 1 and "1 new day" or new .. " new days")
+    if corrected > 0 then text = text .. ", " .. corrected .. " corrected" end
+    text = text .. ", " .. plural(res.requests, "request")
+  end
+  if (res.remaining_requests or 0) > 0 then
+    text = text .. ("; %s (%s) left: the next `linky update` or `linky backfill` continues")
+      :format(plural(res.remaining_days, "day"), plural(res.remaining_requests, "request"))
+  end
+  return text
+end
+
+-- The --since of update and backfill: nil, or the usage exit code.
+local function check_since(self, since)
+  if not since then return nil end
+  local day = dates.day(since)
+  if not day then return self:usage("--since takes a date YYYY-MM-DD") end
+  if day < dates.FIRST then
+    return self:usage("--since " .. since .. " is before 2000-01-01: no meter has data then")
+  end
+  if day >= self.today then
+    return self:usage(("--since %s must be before today (%s)"):format(since, dates.format(self.today)))
+  end
 end
 
 --- `linky update [KIND...] [--since DATE] [--prm PRM]...`
@@ -68,9 +88,13 @@ function M.update(self)
   local kinds, code = kinds_of(self, "daily_consumption")
   if not kinds then return code end
   local since = self.args.since
-  if since and not dates.day(since) then return self:usage("--since takes a date YYYY-MM-DD") end
+  code = check_since(self, since)
+  if code then return code end
+  local max_requests, why = data.count(self.args, "max_requests")
+  if why then return self:usage(why) end
   return each(self, kinds, function(client, kind, prm)
-    local res, err = client:update(kind, { prm = prm, since = since })
+    local res, err = client:update(kind, { prm = prm, since = since, max_requests = max_requests,
+      progress = self:progress() })
     if not res then return nil, self:error(err) end
     local missing = not self.args.quiet and format.missing_warning(res)
     if missing then self:warn(("%s %s: %s"):format(kind, prm, (missing:gsub("^warning: ", "")))) end
@@ -92,7 +116,8 @@ function M.backfill(self)
   if not kinds then return code end
   local a = self.args
   if not a.since then return self:usage("backfill needs --since DATE, the first day to fill") end
-  if not dates.day(a.since) then return self:usage("--since takes a date YYYY-MM-DD") end
+  code = check_since(self, a.since)
+  if code then return code end
   local opts = {}
   for _, name in ipairs { "max_requests", "reserve" } do
     local n, why = data.count(a, name)
