@@ -255,10 +255,13 @@ end
 -- @tparam string kind one of `linky.kinds`, or a raw type
 -- @param start first day
 -- @param stop day after the last one
--- @tparam[opt] table copts the call's options (`refresh`, `prm`...)
--- @treturn table|nil `{ requests =, stored_days =, missing_days =, ranges = { {start =, ["end"] =},
--- ... }, budget_left = }`: the requests the call needs, the days the store serves, the days it
--- asks for, those requests' ranges, and the requests the budget still allows (nil without budget)
+-- @tparam[opt] table copts the call's options (`refresh`, `prm`, `max_requests`, `reserve`...)
+-- @treturn table|nil `{ requests =, planned =, stored_days =, missing_days =, beyond_history_days =,
+-- ranges = { {start =, ["end"] =}, ... }, budget_left =, held = }`: the requests the call will
+-- send (at most `max_requests` and what the budget leaves past `reserve`; none while a ban or
+-- cool-down is remembered, `held`), the requests the range needs, the days the store serves,
+-- the days it asks for, the days beyond the history Enedis keeps (never asked), the planned
+-- requests' ranges, and the requests the budget still allows (nil without budget)
 -- @treturn table the error
 function methods:plan(kind, start, stop, copts)
   if type(kind) ~= "string" then
@@ -268,17 +271,22 @@ function methods:plan(kind, start, stop, copts)
 end
 
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
--- home-automation poll can make every few minutes. It covers from `since` (default: the first
--- day of the last 7 that is not complete) to yesterday, and asks again, at most once every 24
--- hours, for the stored `BRUT` days of the last 7 days, so that corrections (`BEST`) arrive.
--- It sends nothing when every day up to yesterday is complete or held and the correction check
--- is fresh. Days without data are gaps, never a `not_found`.
+-- home-automation poll can make every few minutes. It covers from `since` (default: the
+-- earliest of the first day of the last 7 that is not complete, the day after the newest
+-- complete stored day, and where an earlier update left a hole partly healed) to yesterday,
+-- and asks again, at most once every 24 hours, for the stored `BRUT` days of the last 7 days,
+-- so that corrections (`BEST`) arrive. The last 7 days go first (the budget's reserve is
+-- theirs); older days follow newest first, within what the budget leaves past the reserve and
+-- `max_requests`. It sends nothing when every day up to yesterday is complete or held and the
+-- correction check is fresh. Days without data are gaps, never a `not_found`.
 -- @function Client:update
 -- @tparam string kind one of `linky.kinds`, or a raw type
--- @tparam[opt] table opts `since` (a date), `prm`
+-- @tparam[opt] table opts `since` (a date, from 2000-01-01), `prm`, `max_requests` (retries
+-- included), `progress` (as `fetch`'s)
 -- @treturn table|nil the result of the covered range, as `fetch` returns it, with `days_new`,
--- `days_corrected` and `retry_at` (when asking again is useful: a hold ends, the next correction
--- check, or a new day)
+-- `days_corrected`, `retry_at` (when asking again is useful: a hold ends, the next correction
+-- check, or a new day), `remaining_days` and `remaining_requests` (what is left of older days
+-- for the next update or backfill)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
 function methods:update(kind, opts)
   local st = private_state(self)
