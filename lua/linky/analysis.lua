@@ -190,7 +190,7 @@ function M.aggregate(res, period)
       :format(tostring(period):sub(1, 20)))
   end
   -- min and max are the Wh per interval shown; a sum adds exact watt-seconds
-  local shown, ws, err = res, nil, nil
+  local shown, ws, err = res
   if M.is_load_curve(res) then
     shown, err = M.energy(res)
     if not shown then return nil, err end
