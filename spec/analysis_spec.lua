@@ -156,6 +156,73 @@ describe("linky analysis", function()
     end)
   end)
 
+  describe("exact sums", function()
+    -- `n` points of `watts` each `step` seconds long, from 2026-06-10 00:00 Paris (UTC+2).
+    local MIDNIGHT = 1781042400 -- 2026-06-09 22:00:00 UTC
+    local function steady(n, step, watts, from)
+      local points, t = {}, from or MIDNIGHT
+      for _ = 1, n do
+        t = t + step
+        points[#points + 1] = { time = t, step = step, value = watts }
+      end
+      return { kind = "consumption_load_curve", unit = "W", points = points }
+    end
+
+    it("adds watt-seconds and rounds each total once, for every step the API uses", function()
+      assert.equal(MIDNIGHT, core.to_epoch("2026-06-10 00:00:00"))
+      local cases = {
+        -- { step, W, points in a day, Wh of one point as shown, exact Wh of the day }
+        { 300, 3, 288, 0, 72 },    -- 3 W × 300 s = 900 W·s = 0.25 Wh; 288 × 900 / 3600 = 72
+        { 600, 7, 144, 1, 168 },   -- 7 × 600 = 4200 W·s = 1.1667 Wh; 144 × 4200 / 3600 = 168
+        { 900, 5, 96, 1, 120 },    -- 5 × 900 = 4500 W·s = 1.25 Wh; 96 × 4500 / 3600 = 120
+        { 1800, 1, 48, 1, 24 },    -- 1 × 1800 = 1800 W·s = 0.5 Wh, shown 1; 48 × 1800 / 3600 = 24
+        { 3600, 3, 24, 3, 72 },    -- 3 × 3600 = 10800 W·s = 3 Wh; 24 × 3 = 72
+      }
+      for _, c in ipairs(cases) do
+        local step, watts, n, shown, day = c[1], c[2], c[3], c[4], c[5]
+        local res = steady(n, step, watts)
+        assert.equal(shown, linky.energy(res).points[1].value, step)
+        local days = assert(linky.aggregate(res, "day"))
+        assert.equal(1, #days, step)
+        assert.equal(day, days[1].value, step)
+        assert.equal(shown, days[1].max, step) -- min and max stay per interval, as shown
+      end
+      -- 3 half-hours of 1 W: 3 × 1800 = 5400 W·s = 1.5 Wh, rounded half up once: 2 (not 3 × 1)
+      local three = assert(linky.aggregate(steady(3, 1800, 1), "day"))
+      assert.equal(2, three[1].value)
+      -- each hour of 1 W half-hours: 2 × 1800 = 3600 W·s = 1 Wh (not 2 × 1)
+      local hours = assert(linky.aggregate(steady(48, 1800, 1), "hour"))
+      assert.equal(24, #hours)
+      for _, h in ipairs(hours) do assert.equal(1, h.value) end
+    end)
+
+    it("splits peak and off-peak watt-seconds, each rounded once", function()
+      -- 48 half-hours of 1 W: 22:00-06:00 holds 16 of them, 16 × 1800 = 28800 W·s = 8 Wh;
+      -- the 32 others 32 × 1800 = 57600 W·s = 16 Wh
+      assert.same({ peak = 16, offpeak = 8, unit = "Wh" }, linky.split_offpeak(steady(48, 1800, 1), { "22:00-06:00" }))
+      -- 288 five minutes of 3 W: off-peak 96 × 900 = 86400 W·s = 24 Wh, peak 192 × 900 = 172800 = 48 Wh
+      assert.same({ peak = 48, offpeak = 24, unit = "Wh" }, linky.split_offpeak(steady(288, 300, 3), { "22:00-06:00" }))
+    end)
+
+    it("refuses values that cannot be summed exactly", function()
+      for _, v in ipairs { 1.5, 2 ^ 52, 10000001, -10000001 } do
+        local res = steady(2, 1800, 1)
+        res.points[2].value = v
+        for name, call in pairs {
+          energy = function() return linky.energy(res) end,
+          aggregate = function() return linky.aggregate(res, "day") end,
+          split_offpeak = function() return linky.split_offpeak(res, { "22:00-06:00" }) end,
+        } do
+          local out, err = call()
+          assert.is_nil(out, name .. " " .. v)
+          assert.equal("invalid_argument", err.kind)
+        end
+      end
+      local ok = steady(2, 1800, 10000000) -- 10 MW is the largest: 2 × 10^7 × 1800 / 3600 = 10^7 Wh
+      assert.equal(10000000, linky.aggregate(ok, "day")[1].value)
+    end)
+  end)
+
   describe("a stored point without a step", function()
     it("makes every helper return invalid_argument, never raise", function()
       local dir = os.tmpname()

@@ -47,7 +47,10 @@ describe("linky cost", function()
     local csv = cost { "--tariff", TARIFFS .. "hphc.json", "--start", "2026-03-28", "--end", "2026-04-02",
                        "--format", "csv" }
     assert.equal(0, csv.code)
-    assert.truthy(csv.out:find(("\ntotal,%.3f,"):format(want.kwh), 1, true), csv.out)
+    -- the 240 half-hours add up to 192391 W: × 1800 s = 346303800 W·s = 96.1955 kWh exactly, a
+    -- tie shown half up (the float 96.19549999999999 would print 96.195); 20.888952... EUR
+    assert.near(96.1955, want.kwh, 1e-12)
+    assert.truthy(csv.out:find("\ntotal,96.196,", 1, true), csv.out)
     assert.truthy(csv.out:find((",%.2f\n$"):format(want.total)), csv.out)
   end)
 
@@ -72,6 +75,97 @@ describe("linky cost", function()
     local again = cost(args)
     assert.equal(0, again.code, again.err)
     assert.equal(sent, #server:api_requests())
+  end)
+
+  describe("checks the tariff and colours files before any request", function()
+    local BASE = '{"periods":[{"from":"2026-01-01","subscription":%s,"prices":{"base":%s}}],"classes":[{"name":"base"}]}'
+    local RANGE = { "--start", "2026-03-28", "--end", "2026-04-02" }
+
+    local function with(args)
+      local all = {}
+      for _, a in ipairs(args) do all[#all + 1] = a end
+      for _, a in ipairs(RANGE) do all[#all + 1] = a end
+      return all
+    end
+
+    local function refused(code, args, ...)
+      local out = cost(with(args))
+      assert.equal(code, out.code, out.err)
+      for _, word in ipairs { ... } do assert.truthy(out.err:find(word, 1, true), out.err) end
+      assert.same({}, server:api_requests())
+      return out
+    end
+
+    it("exits 8 naming the path and the reason of a file it cannot read", function()
+      local missing = r.dir .. "/missing.json"
+      local out = refused(8, { "--tariff", missing }, missing, "No such file")
+      assert.is_nil(out.err:find("nil", 1, true))
+      refused(8, { "--tariff", r.dir }, r.dir, "directory")
+      refused(8, { "--tariff", TARIFFS .. "base.json", "--colours", r.dir .. "/none.csv" }, r.dir .. "/none.csv",
+        "No such file")
+      refused(8, { "--tariff", TARIFFS .. "base.json", "--colours", r.dir }, r.dir, "directory")
+    end)
+
+    it("exits 8 for a file it has no permission to read, as another user", function()
+      local path = r:write("private.json", BASE:format(0, 0.2))
+      assert(os.execute("chmod 600 " .. emu.quote(path) .. " && chmod 755 " .. emu.quote(r.dir)))
+      local all = { "cost", "--base-url", server.url, "--token-file", r.token_file, "--tariff", path }
+      local p = assert(io.popen(("setpriv --reuid=65534 --regid=65534 --clear-groups sh -c %s 2>&1; echo \"exit $?\"")
+        :format(emu.quote(r:command(with(all)) .. " 2>&1"))))
+      local text = p:read("*a")
+      p:close()
+      assert.truthy(text:find("exit 8\n$"), text)
+      assert.truthy(text:find(path .. ": Permission denied", 1, true), text)
+      assert.same({}, server:api_requests())
+    end)
+
+    it("exits 2 naming the file and the field of a price or subscription out of bounds", function()
+      for _, case in ipairs { { 0, "1e308" }, { 0, 10 }, { 0, -0.1 }, { 0, 0.1234567 }, { 1000, 0.2 },
+                              { "1e400", 0.2 }, { -1, 0.2 } } do
+        local path = r:write("t.json", BASE:format(case[1], case[2]))
+        local field = case[1] == 0 and "tariff.periods[1].prices.base" or "tariff.periods[1].subscription"
+        refused(2, { "--tariff", path }, path, field)
+      end
+    end)
+
+    it("exits 2 for bad syntax and a file over 1 MiB; accepts 1 MiB and a BOM", function()
+      refused(2, { "--tariff", r:write("not.json", '{"periods": [') }, r.dir .. "/not.json")
+      local json = BASE:format(0, 0.2)
+      local exact = r:write("big.json", json .. (" "):rep(1024 * 1024 - #json))
+      assert.equal(0, cost(with { "--tariff", exact, "--dry-run" }).code)
+      local over = r:write("over.json", json .. (" "):rep(1024 * 1024 + 1 - #json))
+      refused(2, { "--tariff", over }, over, "1 MiB")
+      local bom = r:write("bom.json", "\239\187\191" .. json)
+      local out = cost(with { "--tariff", bom, "--dry-run" })
+      assert.equal(0, out.code, out.err)
+      local colours = r:write("bom.csv", "\239\187\191date,colour\r\n2026-03-27,blue\r\n2026-03-28,blue\r\n"
+        .. "2026-03-29,blue\r\n2026-03-30,red\r\n2026-03-31,white\r\n2026-04-01,blue\r\n")
+      out = cost(with { "--tariff", TARIFFS .. "tempo.json", "--colours", colours, "--dry-run" })
+      assert.equal(0, out.code, out.err)
+      local big = r:write("big.csv", "date,colour\n" .. ("\n"):rep(1024 * 1024))
+      refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", big }, big, "1 MiB")
+    end)
+
+    it("exits 2 when the periods do not cover the range", function()
+      local late = r:write("late.json", BASE:gsub("2026%-01%-01", "2026-03-30"):format(0, 0.2))
+      refused(2, { "--tariff", late }, late, "tariff.periods[1].from", "2026-03-28")
+      -- a Tempo day starts at 06:00: the first midnight belongs to the tariff day before
+      local tempo = r:write("tempo.json", (emu.read_file(TARIFFS .. "tempo.json"):gsub("2025%-08%-01", "2026-03-28")))
+      local colours = r:write("c.csv", "date,colour\n2026-03-27,blue\n2026-03-28,blue\n2026-03-29,blue\n"
+        .. "2026-03-30,blue\n2026-03-31,blue\n2026-04-01,blue\n")
+      refused(2, { "--tariff", tempo, "--colours", colours }, tempo, "tariff.periods[1].from", "2026-03-27")
+    end)
+
+    it("exits 2 for a date given two colours, a bad colour, and a tariff day without a colour", function()
+      local days = "date,colour\n2026-03-27,blue\n2026-03-28,blue\n2026-03-29,blue\n2026-03-30,red\n"
+      local twice = r:write("twice.csv", days .. "2026-03-31,blue\n2026-04-01,white\n2026-03-28,red\n")
+      refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", twice }, twice, "line 8", "2026-03-28")
+      local pink = r:write("pink.csv", days .. "2026-03-31,pink\n2026-04-01,white\n")
+      refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", pink }, pink, "line 6")
+      local short = r:write("short.csv", days .. "2026-04-01,white\n") -- no 2026-03-31
+      refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", short }, short, "2026-03-31")
+      refused(2, { "--tariff", TARIFFS .. "tempo.json" }, "tempo.json", "--colours")
+    end)
   end)
 
   it("exits 2 naming the field of a bad tariff, before any request", function()

@@ -57,6 +57,18 @@ describe("linky.compat", function()
     assert.is_nil(own.type(nil))
   end)
 
+  it("divmod divides integers below 2^53 exactly, flooring", function()
+    local big = 2 ^ 53 - 1 -- 9007199254740991 = 7200 × 1250999896491 + 5791
+    for _, c in ipairs { { 7, 2, 3, 1 }, { -7, 2, -4, 1 }, { 0, 5, 0, 0 }, { -6, 3, -2, 0 },
+                         { big, 7200, 1250999896491, 5791 }, { -big, 7200, -1250999896492, 1409 },
+                         { big, 3, 3002399751580330, 1 }, { big - 1, big, 0, big - 1 } } do
+      local q, r = compat.divmod(c[1], c[2])
+      assert.same({ c[3], c[4] }, { q, r }, c[1] .. " / " .. c[2])
+      q, r = own.divmod(c[1], c[2])
+      assert.same({ c[3], c[4] }, { q, r }, c[1] .. " / " .. c[2])
+    end
+  end)
+
   it("move copies a range forwards, backwards over itself, and into another table", function()
     for _, m in ipairs { own.move, compat.move } do
       assert.same({ 1, 2, 3, 1, 2 }, m({ 1, 2, 3, 4, 5 }, 1, 2, 4))

@@ -3,6 +3,7 @@
 -- months of 28, 30 and 31 days, and every tariff mistake named.
 local linky = require "linky"
 local core = require "linky.core"
+local cost = require "linky.cost"
 
 local HC = { "22:00-06:00" }
 
@@ -113,6 +114,67 @@ describe("linky.cost", function()
     near(15, june.subscription) -- 30 days of 15 / 30
   end)
 
+  describe("sums exactly", function()
+    -- 14 days of half-hours, every fourth 1115 W and the others 1117 W: all odd, so each
+    -- half-hour is x.5 Wh and rounding each one first would add 0.5 Wh 672 times
+    local function odd_fortnight()
+      local res = curve("2026-06-01", "2026-06-15", 1117)
+      for i, p in ipairs(res.points) do
+        if i % 4 == 0 then p.value = 1115 end
+      end
+      return res
+    end
+
+    it("adds watt-seconds, then prices them once", function()
+      local res = odd_fortnight()
+      assert.equal(672, #res.points)
+      local c = assert(linky.cost(res, base(0.2516)))
+      -- 504 × 1117 + 168 × 1115 = 750288 W, × 1800 s = 1350518400 W·s / 3.6e6 = 375.144 kWh
+      -- (rounding each half-hour first: (750288 + 672) / 2 Wh = 375.48 kWh)
+      assert.equal(375.144, c.kwh)
+      assert.equal(375.144, c.classes.base.kwh)
+      -- 375.144 kWh × 0.2516 EUR = 94.3862304 EUR (rounded first: 375.48 × 0.2516 = 94.470768)
+      near(94.3862304, c.energy)
+      near(94.3862304, c.total)
+      -- a day: 36 × 1117 + 12 × 1115 = 53592 W × 1800 s = 26.7960 kWh; × 0.2516 = 6.7418736 EUR
+      assert.equal(26.796, c.days[1].kwh)
+      near(6.7418736, c.days[1].energy)
+    end)
+
+    it("shows amounts rounded once, half up, from the exact sums", function()
+      local x = assert(cost.price(odd_fortnight(), base(0.2516)))
+      assert.equal("375.144", cost.format_kwh(x.ws))
+      assert.equal("94.39", cost.format_money(x.energy)) -- 94.3862304
+      -- 5 kWh (1 h of 5000 W) at 0.201 EUR = 1.005 EUR exactly, a tie: 1.01 (the float 1.005 is
+      -- 1.00499999999999989, which %.2f prints 1.00)
+      local res = curve("2026-06-10", "2026-06-11", 0)
+      res.points[1].value, res.points[2].value = 5000, 5000
+      local tie = assert(cost.price(res, base(0.201)))
+      assert.equal("5.000", cost.format_kwh(tie.ws))
+      assert.equal("1.01", cost.format_money(tie.energy))
+      -- 1 W for half an hour: 1800 W·s = 0.5 Wh, shown half up 0.001 kWh
+      res.points[1].value, res.points[2].value = 1, 0
+      assert.equal("0.001", cost.format_kwh(assert(cost.price(res, base(0.2))).ws))
+      -- a 31-day month of 10 EUR: each day 10 / 31 = 0.3225806... EUR shown 0.32; the month is
+      -- 31 × 10 / 31 = 10 exactly (31 rounded days would be 9.92)
+      local july = assert(cost.price(curve("2026-07-01", "2026-08-01", 0), base(0.2, 10)))
+      assert.equal("0.32", cost.format_money(july.days[1].subscription))
+      assert.equal("10.00", cost.format_money(july.subscription))
+      assert.equal("10.00", cost.format_money(cost.total(july)))
+      -- 29.99 EUR a month of 31 days, 15 days: 15 × 29.99 / 31 = 14.5112903... EUR: 14.51
+      local half = assert(cost.price(curve("2026-07-01", "2026-07-16", 0), base(0.2, 29.99)))
+      assert.equal("14.51", cost.format_money(half.subscription))
+    end)
+
+    it("keeps 6 decimals of a price: 0.123456 EUR/kWh for 1 kWh", function()
+      local res = curve("2026-06-10", "2026-06-11", 0)
+      res.points[1].value, res.points[2].value = 1000, 1000 -- 2 × 1000 W × 1800 s = 1 kWh
+      local x = assert(cost.price(res, base(0.123456)))
+      assert.same({ u = 123456, r = 0 }, x.energy) -- micro-euros, no remainder
+      assert.equal("0.12", cost.format_money(x.energy))
+    end)
+  end)
+
   it("repeats the result's gaps", function()
     local gaps = { { start = "2026-06-10", ["end"] = "2026-06-11", reason = "missing" } }
     local c = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000, gaps), base(0.2)))
@@ -175,6 +237,17 @@ describe("linky.cost", function()
       refused(t, "tariff.classes[1].days[1]")
       refused(base(-1), "tariff.periods[1].prices.base")
       refused(base(0.2, "15"), "tariff.periods[1].subscription")
+    end)
+
+    it("prices outside 0 <= price < 10 EUR/kWh, subscriptions outside 0 <= s < 1,000 EUR/month", function()
+      for _, price in ipairs { 1e308, 10, math.huge, -math.huge, 0 / 0, -0.000001, 0.1234567 } do
+        refused(base(price), "tariff.periods[1].prices.base")
+      end
+      for _, sub in ipairs { 1e308, 1000, math.huge, 0 / 0, -0.01, 15.0000001 } do
+        refused(base(0.2, sub), "tariff.periods[1].subscription")
+      end
+      for _, price in ipairs { 0, 9.999999, 0.1952 } do assert(linky.cost(curve("2026-06-10", "2026-06-11", 1), base(price))) end
+      assert(linky.cost(curve("2026-06-10", "2026-06-11", 1), base(0.2, 999.999999)))
       refused({ periods = {}, classes = { { name = "x" } } }, "tariff.periods")
       refused({ periods = { { from = "2026-01-01", prices = {} } } }, "tariff.classes")
     end)

@@ -1,6 +1,12 @@
 --- Analysis helpers: energy of load curves, totals per period, peak/off-peak split.
 -- Pure functions on the results of a `linky.Client`; the Paris calendar comes
 -- from the C core, so the process time zone never matters.
+--
+-- Energy is exact: a point's energy is an integer of watt-seconds (W × step seconds, or
+-- Wh × 3600 for energy results), totals add those integers and round once, half up, to the Wh
+-- they show. Values are integers bounded by 10 MW (a day's energy point by 10 MW × 25 h): a
+-- year of 10 MW is 3.2e14 W·s, so every sum stays an exact integer below 2^53 on every Lua
+-- (numbers are doubles on 5.1, 5.2 and LuaJIT); a Linky meter measures at most 36 kVA.
 -- @module linky.analysis
 local compat = require "linky.compat"
 local core = require "linky.core"
@@ -11,8 +17,23 @@ local M = {}
 
 local floor = math.floor
 
+--- Watt-seconds in a Wh.
+M.WS_PER_WH = 3600
+-- The largest power a load-curve value may hold, in W (and an energy point: a day of it).
+local MAX_W = 10000000
+local MAX_WH = MAX_W * 25
+
 local function invalid(message)
   return nil, errors.new("invalid_argument", message)
+end
+
+--- Watt-seconds rounded half up to Wh: the single rounding of every energy shown.
+-- @tparam number ws an integer of watt-seconds
+-- @treturn number an integer of Wh
+function M.wh(ws)
+  local q, r = compat.divmod(ws, M.WS_PER_WH)
+  if 2 * r >= M.WS_PER_WH then q = q + 1 end
+  return q
 end
 
 local function check_result(res, fname)
@@ -39,30 +60,73 @@ local function with_points(res, points, unit)
   return out
 end
 
---- Energy in Wh per interval of a load curve.
--- Each value becomes `W * step / 3600` rounded half up; nil values stay nil.
+--- The exact energy of each point, in watt-seconds.
+-- A load curve's value is W over the point's `step` seconds; an energy result's value is Wh.
+-- @tparam table res a result holding energy or a load curve
+-- @treturn table|nil `ws[i]` for each point `i` with a value (an integer)
+-- @treturn table an `invalid_argument` error: a point without step, a value that is not an
+-- integer or beyond 10 MW, a power result
+function M.watt_seconds(res)
+  check_result(res, "watt_seconds")
+  local curve = M.is_load_curve(res)
+  if not curve and res.unit ~= "Wh" then
+    return invalid(("%s values are in %s, not energy"):format(res.kind or "these", res.unit or "?"))
+  end
+  local ws = {}
+  for i, p in ipairs(res.points) do
+    local step = curve and compat.tointeger(p.step)
+    if curve and (not step or step <= 0) then
+      return invalid(("point %d (%s) has no step: its energy is unknown"):format(i, tostring(p.date)))
+    end
+    if p.value ~= nil then
+      local v = compat.tointeger(p.value)
+      local max = curve and MAX_W or MAX_WH
+      if not v or v > max or v < -max then
+        return invalid(("point %d (%s): %s %s is not a whole number within %d"):format(i, tostring(p.date),
+          tostring(p.value):sub(1, 30), curve and "W" or "Wh", max))
+      end
+      ws[i] = curve and v * step or v * M.WS_PER_WH
+    end
+  end
+  return ws
+end
+
+--- Energy in Wh per interval of a load curve, for display.
+-- Each value becomes `W * step / 3600` rounded half up; nil values stay nil. Totals are not
+-- sums of these: `aggregate` and `split_offpeak` add exact watt-seconds and round once.
 -- A result that already holds energy (unit `Wh`, not a load curve) is returned as a copy.
 -- @tparam table res a result
 -- @treturn table|nil a result whose points are Wh per interval, `unit = "Wh"`
--- @treturn table an `invalid_argument` error (a point without step, a power result)
+-- @treturn table an `invalid_argument` error (a point without step, a value that is not an
+-- integer or beyond 10 MW, a power result)
 function M.energy(res)
   check_result(res, "energy")
   if not M.is_load_curve(res) then
     if res.unit == "Wh" then return with_points(res, res.points, "Wh") end
     return invalid(("%s values are in %s, not energy"):format(res.kind or "these", res.unit or "?"))
   end
+  local ws, err = M.watt_seconds(res)
+  if not ws then return nil, err end
   local points = {}
   for i, p in ipairs(res.points) do
     local q = {}
     for k, v in pairs(p) do q[k] = v end
-    local step = compat.tointeger(p.step)
-    if not step or step <= 0 then
-      return invalid(("point %d (%s) has no step: its energy is unknown"):format(i, tostring(p.date)))
-    end
-    if p.value ~= nil then q.value = floor((2 * p.value * step + 3600) / 7200) end
+    if ws[i] ~= nil then q.value = M.wh(ws[i]) end
     points[i] = q
   end
   return with_points(res, points, "Wh")
+end
+
+--- The exact total energy of a result, rounded once.
+-- @tparam table res a result holding energy or a load curve
+-- @treturn number|nil Wh (0 when no point has a value)
+-- @treturn table an `invalid_argument` error, as `watt_seconds`
+function M.total_wh(res)
+  local ws, err = M.watt_seconds(res)
+  if not ws then return nil, err end
+  local sum = 0
+  for i in ipairs(res.points) do sum = sum + (ws[i] or 0) end
+  return M.wh(sum)
 end
 
 -- Start of a point's interval: load-curve dates end their interval.
@@ -109,8 +173,10 @@ end
 
 --- Totals per period of the Paris calendar.
 -- Load curves are converted to energy first; an interval belongs to the period of its start
--- (`time - step`). `value` is the sum for energy, the maximum for power (VA) and the last
--- reading for index kinds; nil values are skipped (`count` counts the others).
+-- (`time - step`). `value` is the sum for energy (exact watt-seconds, rounded once to Wh), the
+-- maximum for power (VA) and the last reading for index kinds; `min` and `max` are the values
+-- of single points (Wh per interval for a load curve); nil values are skipped (`count` counts
+-- the others).
 -- @tparam table res a result
 -- @tparam string period `"hour"`, `"day"`, `"week"` or `"month"`
 -- @treturn table|nil list of `{ start = "YYYY-MM-DD[ HH:MM:SS]", time =, value =, count =, min =, max = }`
@@ -123,14 +189,19 @@ function M.aggregate(res, period)
     return invalid(("period must be \"hour\", \"day\", \"week\" or \"month\", not %q")
       :format(tostring(period):sub(1, 20)))
   end
+  -- min and max are the Wh per interval shown; a sum adds exact watt-seconds
+  local shown, ws, err = res
   if M.is_load_curve(res) then
-    local err
-    res, err = M.energy(res)
-    if not res then return nil, err end
+    shown, err = M.energy(res)
+    if not shown then return nil, err end
   end
-  local mode = combine_mode(res)
+  local mode = combine_mode(shown)
+  if mode == "sum" then
+    ws, err = M.watt_seconds(res)
+    if not ws then return nil, err end
+  end
   local out, by_key = {}, {}
-  for _, p in ipairs(res.points) do
+  for i, p in ipairs(shown.points) do
     local key, label = key_of(interval_start(p))
     local agg = by_key[key]
     if not agg then
@@ -143,10 +214,13 @@ function M.aggregate(res, period)
       agg.count = agg.count + 1
       agg.min = agg.min and math.min(agg.min, v) or v
       agg.max = agg.max and math.max(agg.max, v) or v
-      if mode == "sum" then agg.value = (agg.value or 0) + v
+      if mode == "sum" then agg.ws = (agg.ws or 0) + ws[i]
       elseif mode == "max" then agg.value = agg.max
       else agg.value = v end
     end
+  end
+  for _, agg in ipairs(out) do
+    if agg.ws then agg.value, agg.ws = M.wh(agg.ws), nil end
   end
   table.sort(out, function(a, b) return a.time < b.time end)
   return out
@@ -199,7 +273,8 @@ function M.in_ranges(minute, ranges)
 end
 
 --- Peak and off-peak energy of a load curve.
--- An interval counts by the Paris wall-clock time of its start.
+-- An interval counts by the Paris wall-clock time of its start; each total adds exact
+-- watt-seconds and is rounded once to Wh.
 -- @tparam table res a load-curve result
 -- @tparam {string,...} ranges off-peak ranges, e.g. `{"22:00-06:00"}`
 -- @treturn table|nil `{ peak =, offpeak =, unit = "Wh" }` (nil values skipped)
@@ -211,19 +286,19 @@ function M.split_offpeak(res, ranges)
   end
   local parsed, err = M.parse_ranges(ranges)
   if not parsed then return nil, err end
-  local wh
-  wh, err = M.energy(res)
-  if not wh then return nil, err end
-  local totals = { peak = 0, offpeak = 0, unit = "Wh" }
-  for _, p in ipairs(wh.points) do
-    if p.value ~= nil then
+  local ws
+  ws, err = M.watt_seconds(res)
+  if not ws then return nil, err end
+  local totals = { peak = 0, offpeak = 0 }
+  for i, p in ipairs(res.points) do
+    if ws[i] ~= nil then
       local t = interval_start(p)
       local minute = floor((t + core.paris_offset(t)) % 86400 / 60)
       local k = M.in_ranges(minute, parsed) and "offpeak" or "peak"
-      totals[k] = totals[k] + p.value
+      totals[k] = totals[k] + ws[i]
     end
   end
-  return totals
+  return { peak = M.wh(totals.peak), offpeak = M.wh(totals.offpeak), unit = "Wh" }
 end
 
 return M

@@ -38,6 +38,20 @@ M.type = math.type or function(x)
   return integral(x) and "integer" or "float"
 end
 
+--- `n // d, n % d` for integers below 2^53 in magnitude, exact on every Lua (5.1 has no `//`):
+-- the float quotient is off by at most one, which the remainder corrects.
+-- @tparam number n an integer
+-- @tparam number d a positive integer
+-- @treturn number q, the largest integer with q * d <= n
+-- @treturn number r = n - q * d, with 0 <= r < d
+function M.divmod(n, d)
+  local q = floor(n / d)
+  local r = n - q * d
+  if r < 0 then q, r = q - 1, r + d
+  elseif r >= d then q, r = q + 1, r - d end
+  return q, r
+end
+
 --- `table.move`.
 -- @function move
 M.move = table.move or function(a1, f, e, t, a2)

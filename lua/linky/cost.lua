@@ -1,9 +1,21 @@
 --- What it cost: a result priced with a tariff (base, peak/off-peak, Tempo colours, weekday
 -- classes, a subscription, prices that change on a date). `linky.cost` is the public function.
--- Energy is summed in integer Wh per day, class and price before it is priced, so no rounding
--- builds up; rounding to the cent is for display only.
+--
+-- Money is exact; nothing is rounded before it is shown. Energy is an integer of watt-seconds
+-- (`linky.analysis`), a price an integer of micro-euros per kWh and a subscription one of
+-- micro-euros per month (so a tariff gives at most 6 decimals; 0 <= price < 10 EUR/kWh and
+-- 0 <= subscription < 1,000 EUR/month). An amount is a pair `{ u =, r = }`: u + r / DEN
+-- micro-euros with 0 <= r < DEN, DEN = 3,600,000 (W·s per kWh) × 7 × 29 × 31 = 22,654,800,000,
+-- a multiple of every divisor the pricing needs: the W·s of a kWh and the 28 to 31 days a
+-- month's subscription is shared among. Every intermediate stays an exact integer below 2^53,
+-- since numbers are doubles on Lua 5.1, 5.2 and LuaJIT: W·s × price, too large for a year at
+-- 10 EUR/kWh, is split as (a kWh + b W·s) × price = a × price µEUR + b × price / 3.6e6 with
+-- b × price < 3.6e6 × 1e7 = 3.6e13; a remainder is below DEN = 2.3e10; u is below 2^53 µEUR
+-- (9 billion EUR). One division per figure, when it is shown: cents rounded half up (`money`),
+-- or the Lua numbers of `cost`'s result.
 -- @module linky.cost
 local analysis = require "linky.analysis"
+local compat = require "linky.compat"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
@@ -11,6 +23,13 @@ local errors = require "linky.errors"
 local M = {}
 
 local COLOURS = { blue = true, white = true, red = true }
+--- The colours a Tempo day may have.
+M.COLOURS = COLOURS
+
+local divmod = compat.divmod
+local WS_PER_KWH = 3600000
+local DEN = WS_PER_KWH * 7 * 29 * 31
+local MAX_PRICE, MAX_SUBSCRIPTION = 10, 1000 -- EUR per kWh, EUR per month
 local WEEKDAYS = { sun = 0, mon = 1, tue = 2, wed = 3, thu = 4, fri = 5, sat = 6 }
 
 local function invalid(message)
@@ -71,7 +90,17 @@ local function check_classes(classes)
   return out, names
 end
 
--- The tariff's periods, checked against the class names: { from = day, subscription =, prices = }.
+-- An amount of EUR as an integer of micro-euros, or nil when it is not a finite number in
+-- [0, max) with at most 6 decimals (the tolerance only forgives the float's own error).
+local function micro(x, max)
+  if type(x) ~= "number" or x ~= x or x < 0 or x >= max then return nil end
+  local u = math.floor(x * 1e6 + 0.5)
+  if math.abs(x * 1e6 - u) > 1e-6 then return nil end
+  return u
+end
+
+-- The tariff's periods, checked against the class names:
+-- { from = day, subscription =, prices =, sub_u = µEUR per month, micro = { [class] = µEUR per kWh } }.
 local function check_periods(periods, names)
   if type(periods) ~= "table" or periods[1] == nil then
     return invalid("tariff.periods must be a non-empty list")
@@ -86,27 +115,32 @@ local function check_periods(periods, names)
       return invalid(where .. ".from must come after the previous period's (sorted, no repeat)")
     end
     local sub = p.subscription or 0
-    if type(sub) ~= "number" or sub < 0 or sub ~= sub or sub == math.huge then
-      return invalid(where .. ".subscription must be a number >= 0 (per month)")
+    local sub_u = micro(sub, MAX_SUBSCRIPTION)
+    if not sub_u then
+      return invalid(("%s.subscription must be a number of EUR per month, 0 <= subscription < %d,"
+        .. " with at most 6 decimals"):format(where, MAX_SUBSCRIPTION))
     end
     if type(p.prices) ~= "table" then return invalid(where .. ".prices must be a table") end
+    local prices = {}
     for key, price in pairs(p.prices) do
       if not names[key] then
         return invalid(("%s.prices.%s names no class"):format(where, tostring(key):sub(1, 40)))
       end
-      if type(price) ~= "number" or price < 0 or price ~= price or price == math.huge then
-        return invalid(("%s.prices.%s must be a number >= 0 (per kWh)"):format(where, key))
+      prices[key] = micro(price, MAX_PRICE)
+      if not prices[key] then
+        return invalid(("%s.prices.%s must be a number of EUR per kWh, 0 <= price < %d, with at most"
+          .. " 6 decimals"):format(where, key, MAX_PRICE))
       end
     end
     for name in pairs(names) do
       if p.prices[name] == nil then return invalid(("%s.prices.%s is missing"):format(where, name)) end
     end
-    out[i] = { from = from, subscription = sub, prices = p.prices }
+    out[i] = { from = from, subscription = sub, prices = p.prices, sub_u = sub_u, micro = prices }
   end
   return out
 end
 
---- Checks a tariff (see the README's costs section for its structure).
+--- Checks a tariff (see docs/costs.md for its structure).
 -- @tparam table tariff the tariff
 -- @treturn table|nil the tariff as the pricing uses it
 -- @treturn table an `invalid_argument` error naming the field
@@ -138,6 +172,15 @@ local function period_of(t, day)
   return found
 end
 
+-- The tariff day of a Paris wall-clock time (seconds, as if UTC): its date less `day_starts`.
+local function tariff_day(t, wall)
+  return math.floor((wall - t.day_starts * 60) / 86400)
+end
+
+local function no_price(day)
+  return invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
+end
+
 -- The colour of a tariff day: nil and an error when a class needs one and none is known.
 local function colour_of(colours, day)
   local date = dates.format(day)
@@ -150,6 +193,30 @@ local function colour_of(colours, day)
       :format(date, tostring(c):sub(1, 20))
   end
   return c
+end
+
+--- Checks before any data is fetched that a checked tariff can price the days [first, stop):
+-- a period in force from the first tariff day on and, when a class depends on colours, a colour
+-- for every tariff day the range touches (from the one holding the first midnight to the one
+-- holding the last 5 minutes).
+-- @tparam table t what `check` returned
+-- @tparam string first `"YYYY-MM-DD"`
+-- @tparam string stop `"YYYY-MM-DD"`, excluded
+-- @tparam[opt] table|function colours as `cost`'s `opts.colours`
+-- @treturn true|nil
+-- @treturn table an `invalid_argument` error naming the field or the day
+function M.check_range(t, first, stop, colours)
+  local a, b = dates.day(first or ""), dates.day(stop or "")
+  if not (a and b and a < b) then return invalid("the range has no valid start and end") end
+  local from, to = tariff_day(t, a * 86400), tariff_day(t, b * 86400 - 300)
+  if t.periods[1].from > from then return no_price(from) end
+  if t.by_colour then
+    for day = from, to do
+      local _, err = colour_of(colours, day)
+      if err then return invalid(err) end
+    end
+  end
+  return true
 end
 
 -- The class of an interval starting at local wall-clock `minute` on a tariff day.
@@ -170,36 +237,125 @@ local function days_in_month(day)
   return dates.day(next_first) - dates.day(("%04d-%02d-01"):format(y, m))
 end
 
--- Adds `wh` priced at `price` to a { wh =, cost = } accumulator table keyed by class name.
-local function add(acc, name, wh, cost)
-  local c = acc[name]
+-- Exact amounts (see the file's header).
+local function amount() return { u = 0, r = 0 } end
+
+local function carry(a)
+  if a.r >= DEN then a.u, a.r = a.u + 1, a.r - DEN end
+end
+
+-- Adds n / d micro-euros: n an integer below 2^53 in magnitude, d a divisor of DEN.
+local function add_fraction(a, n, d)
+  local q, r = divmod(n, d)
+  a.u, a.r = a.u + q, a.r + r * math.floor(DEN / d)
+  carry(a)
+end
+
+local function add_amount(a, b)
+  a.u, a.r = a.u + b.u, a.r + b.r
+  carry(a)
+end
+
+-- Adds the cost of `ws` watt-seconds at `price` micro-euros per kWh.
+local function add_energy(a, ws, price)
+  local kwh, rest = divmod(ws, WS_PER_KWH)
+  a.u = a.u + kwh * price
+  add_fraction(a, rest * price, WS_PER_KWH)
+end
+
+-- The amount as a Lua number of EUR (the one division of the results).
+local function number(a)
+  return a.u / 1e6 + a.r / DEN / 1e6
+end
+
+-- An integer shown with `places` decimals: fixed(-5, 2) == "-0.05".
+local function fixed(n, places)
+  local scale = places == 2 and 100 or 1000
+  local q, r = divmod(n < 0 and -n or n, scale)
+  return ("%s%d.%0" .. places .. "d"):format(n < 0 and "-" or "", q, r)
+end
+
+--- An exact amount shown in EUR: rounded once, half up, to the cent (`"94.39"`).
+-- @tparam table a an amount of a `price` row
+-- @treturn string
+function M.format_money(a)
+  local cents, u = divmod(a.u, 10000)
+  if 2 * (u * DEN + a.r) >= 10000 * DEN then cents = cents + 1 end
+  return fixed(cents, 2)
+end
+
+--- Watt-seconds shown in kWh: rounded once, half up, to the Wh (`"375.144"`).
+-- @tparam number ws an integer of watt-seconds
+-- @treturn string
+function M.format_kwh(ws)
+  return fixed(analysis.wh(ws), 3)
+end
+
+--- A row of exact sums, empty: `{ date =, ws =, energy =, subscription =,
+-- classes = { [name] = { ws =, cost = } } }` (energy in W·s, money as amounts).
+-- @tparam[opt] string date its label
+-- @treturn table
+function M.row(date)
+  return { date = date, ws = 0, energy = amount(), subscription = amount(), classes = {} }
+end
+
+local function class_row(classes, name)
+  local c = classes[name]
   if not c then
-    c = { wh = 0, cost = 0 }
-    acc[name] = c
+    c = { ws = 0, cost = amount() }
+    classes[name] = c
   end
-  c.wh, c.cost = c.wh + wh, c.cost + cost
+  return c
 end
 
--- The public shape of a class table: kWh and cost.
-local function classes_out(acc)
-  local out = {}
-  for name, c in pairs(acc) do out[name] = { kwh = c.wh / 1000, cost = c.cost } end
-  return out
+--- Adds a row of exact sums to another.
+-- @tparam table into the row that grows
+-- @tparam table row the row added
+function M.add_row(into, row)
+  into.ws = into.ws + row.ws
+  add_amount(into.energy, row.energy)
+  add_amount(into.subscription, row.subscription)
+  for name, c in pairs(row.classes) do
+    local mine = class_row(into.classes, name)
+    mine.ws = mine.ws + c.ws
+    add_amount(mine.cost, c.cost)
+  end
 end
 
---- Prices a result with a tariff.
--- @tparam table res a load curve (or daily consumption, when no class depends on hours or colours)
+--- A row's total: energy plus subscription, exact.
+-- @tparam table row a row of exact sums
+-- @treturn table an amount
+function M.total(row)
+  local t = amount()
+  add_amount(t, row.energy)
+  add_amount(t, row.subscription)
+  return t
+end
+
+--- A row of exact sums as the results give it, in Lua numbers: `{ date =, kwh =, energy =,
+-- subscription =, total =, classes = { [name] = { kwh =, cost = } } }`.
+-- @tparam table row a row of exact sums
+-- @treturn table
+function M.numbers(row)
+  local classes = {}
+  for name, c in pairs(row.classes) do classes[name] = { kwh = c.ws / WS_PER_KWH, cost = number(c.cost) } end
+  return { date = row.date, kwh = row.ws / WS_PER_KWH, energy = number(row.energy),
+           subscription = number(row.subscription), total = number(M.total(row)), classes = classes }
+end
+
+--- Prices a result with a tariff, exactly: what `cost` gives, in exact sums.
+-- @tparam table res as `cost`'s
 -- @tparam table tariff the tariff
--- @tparam[opt] table opts `colours`: `{ ["YYYY-MM-DD"] = "blue"|"white"|"red" }` or a function of
--- the tariff day `"YYYY-MM-DD"`
--- @treturn table|nil `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }`
+-- @tparam[opt] table opts as `cost`'s
+-- @treturn table|nil a row of exact sums (see `row`) for the whole range, with `days` (a row a
+-- Paris day) and `gaps`
 -- @treturn table an `invalid_argument` error naming the field
-function M.cost(res, tariff, opts)
+function M.price(res, tariff, opts)
   if type(res) ~= "table" or type(res.points) ~= "table" then
-    error(("bad argument #1 to 'cost' (linky result expected, got %s)"):format(type(res)), 2)
+    error(("bad argument #1 to 'cost' (linky result expected, got %s)"):format(type(res)), 3)
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #3 to 'cost' (table expected, got %s)"):format(type(opts)), 2)
+    error(("bad argument #3 to 'cost' (table expected, got %s)"):format(type(opts)), 3)
   end
   local colours = opts and opts.colours
   if colours ~= nil and type(colours) ~= "table" and type(colours) ~= "function" then
@@ -214,19 +370,19 @@ function M.cost(res, tariff, opts)
     return invalid("daily values can only be priced by a tariff whose classes depend on neither hours"
       .. " nor colours")
   end
-  local wh
-  wh, err = analysis.energy(res)
-  if not wh then return nil, err end
+  local ws
+  ws, err = analysis.watt_seconds(res)
+  if not ws then return nil, err end
 
-  -- integer Wh per calendar day, class and period (one price each) before any pricing
+  -- watt-seconds per calendar day, class and period (one price each), then priced once each
   local groups = {}
-  for _, p in ipairs(wh.points) do
-    if p.value ~= nil then
+  for i, p in ipairs(res.points) do
+    if ws[i] ~= nil then
       local start = curve and p.time - p.step or p.time
       local wall = start + core.paris_offset(start)
       local day = math.floor(wall / 86400)
       if day >= first and day < last then
-        local tday = math.floor((wall - t.day_starts * 60) / 86400)
+        local tday = tariff_day(t, wall)
         local minute = math.floor((wall % 86400) / 60)
         local colour
         if t.by_colour then
@@ -239,58 +395,64 @@ function M.cost(res, tariff, opts)
             os.date("!%Y-%m-%d %H:%M", wall)))
         end
         local period = period_of(t, tday)
-        if not period then
-          return invalid(("tariff.periods[1].from is after %s: no price for that day")
-            :format(dates.format(tday)))
-        end
+        if not period then return no_price(tday) end
         local key = day .. "\0" .. class.name .. "\0" .. tostring(period.from)
         local g = groups[key]
         if not g then
-          g = { day = day, class = class.name, price = period.prices[class.name], wh = 0 }
+          g = { day = day, class = class.name, price = period.micro[class.name], ws = 0 }
           groups[key] = g
         end
-        g.wh = g.wh + p.value
+        g.ws = g.ws + ws[i]
       end
     end
   end
 
-  local out = { total = 0, energy = 0, subscription = 0, kwh = 0, classes = {}, days = {}, gaps = {} }
-  local day_acc = {}
+  local rows = {}
   for day = first, last - 1 do
     local period = period_of(t, day)
     if not period then
       return invalid(("tariff.periods[1].from is after %s: no subscription for that day")
         :format(dates.format(day)))
     end
-    day_acc[day] = { date = dates.format(day), wh = 0, energy = 0,
-                     subscription = period.subscription / days_in_month(day), classes = {} }
+    rows[day] = M.row(dates.format(day))
+    add_fraction(rows[day].subscription, period.sub_u, days_in_month(day))
   end
-  local totals = {}
   for _, g in pairs(groups) do
-    local cost = g.wh * g.price / 1000
-    local d = day_acc[g.day]
-    d.wh, d.energy = d.wh + g.wh, d.energy + cost
-    add(d.classes, g.class, g.wh, cost)
-    add(totals, g.class, g.wh, cost)
+    local d = rows[g.day]
+    local c = class_row(d.classes, g.class)
+    d.ws, c.ws = d.ws + g.ws, c.ws + g.ws
+    add_energy(d.energy, g.ws, g.price)
+    add_energy(c.cost, g.ws, g.price)
   end
-  local total_wh = 0
+  local out = M.row()
+  out.days, out.gaps = {}, {}
   for day = first, last - 1 do
-    local d = day_acc[day]
-    local row = { date = d.date, kwh = d.wh / 1000, energy = d.energy, subscription = d.subscription,
-                  total = d.energy + d.subscription, classes = classes_out(d.classes) }
-    out.days[#out.days + 1] = row
-    total_wh = total_wh + d.wh
-    out.energy = out.energy + d.energy
-    out.subscription = out.subscription + d.subscription
+    out.days[#out.days + 1] = rows[day]
+    M.add_row(out, rows[day])
   end
-  out.kwh = total_wh / 1000
-  out.total = out.energy + out.subscription
-  out.classes = classes_out(totals)
   for i, g in ipairs(res.gaps or {}) do
     local copy = {}
     for k, v in pairs(g) do copy[k] = v end
     out.gaps[i] = copy
   end
+  return out
+end
+
+--- Prices a result with a tariff.
+-- Sums are exact (see the module's header); the amounts are Lua numbers of EUR, unrounded.
+-- @tparam table res a load curve (or daily consumption, when no class depends on hours or colours)
+-- @tparam table tariff the tariff
+-- @tparam[opt] table opts `colours`: `{ ["YYYY-MM-DD"] = "blue"|"white"|"red" }` or a function of
+-- the tariff day `"YYYY-MM-DD"`
+-- @treturn table|nil `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }`
+-- @treturn table an `invalid_argument` error naming the field
+function M.cost(res, tariff, opts)
+  local x, err = M.price(res, tariff, opts)
+  if not x then return nil, err end
+  local out = M.numbers(x)
+  out.date = nil
+  out.days, out.gaps = {}, x.gaps
+  for i, d in ipairs(x.days) do out.days[i] = M.numbers(d) end
   return out
 end
 

@@ -1,11 +1,13 @@
 --- `linky cost`: the consumption load curve (or, with --daily, daily consumption) priced with a
 -- tariff file (JSON) and the Tempo colours of a CSV file, per day or month. Like every data
--- command it plans first, is served from the store and warns about missing days.
+-- command it plans first, is served from the store and warns about missing days. Both files are
+-- checked (readable, at most 1 MiB, content, periods and colours covering the range) before any
+-- request; figures are shown from the exact sums of `linky.cost.price`, each rounded once.
 -- @module linky.cli.cost
 local cjson = require "cjson.safe"
 local dkjson = require "dkjson"
-local linky = require "linky"
 local tariffs = require "linky.cost"
+local dates = require "linky.dates"
 local format = require "linky.format"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
@@ -14,56 +16,68 @@ local M = {}
 
 local FORMATS = { table = true, csv = true, json = true }
 local BY = { day = true, month = true }
+-- A tariff or colours file is a few kB: anything larger is a mistake, refused before it is read.
+local MAX_FILE = 1024 * 1024
+local BOM = "\239\187\191"
 
-local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local text = f:read("*a")
-  f:close()
+-- The bytes of the `what` file at `path` (a UTF-8 BOM removed) | nil, exit code: 8 when it
+-- cannot be read, 2 when it is too large.
+local function read_file(self, what, path)
+  local text, err, why = output.read_file(path, MAX_FILE)
+  if why == "too_large" then
+    return nil, self:usage(("the %s %s is larger than 1 MiB"):format(what, path))
+  end
+  if not text then
+    err = tostring(err)
+    if err:sub(1, #path + 2) == path .. ": " then err = err:sub(#path + 3) end
+    return nil, self:fail(output.FILE, ("cannot read the %s %s: %s"):format(what, path, err))
+  end
+  if text:sub(1, 3) == BOM then text = text:sub(4) end
   return text
 end
 
 -- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
 local function read_tariff(self, path)
-  local text, err = read_file(path)
-  if not text then return nil, self:fail(output.FILE, "cannot read the tariff " .. tostring(err)) end
+  local text, code = read_file(self, "tariff", path)
+  if not text then return nil, code end
   local tariff, why = cjson.decode(text)
   if type(tariff) ~= "table" then
     return nil, self:usage(("the tariff %s is not a JSON object%s"):format(path, why and (": " .. why) or ""))
   end
   local checked, terr = tariffs.check(tariff)
-  if not checked then return nil, self:usage(terr.message) end
+  if not checked then return nil, self:usage(("the tariff %s: %s"):format(path, terr.message)) end
   return tariff, checked
 end
 
 -- The colours of --colours FILE (a header `date,colour`, then one row a date) | nil, exit code.
 local function read_colours(self, path)
-  local text, err = read_file(path)
-  if not text then return nil, self:fail(output.FILE, "cannot read the colours " .. tostring(err)) end
-  local colours, n = {}, 0
+  local text, code = read_file(self, "colours", path)
+  if not text then return nil, code end
+  local colours, lines, n = {}, {}, 0
+  local function bad(message)
+    return nil, self:usage(("the colours %s line %d %s"):format(path, n, message))
+  end
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     line = line:gsub("\r$", "")
     if n == 1 then
-      if line:lower():gsub("%s", "") ~= "date,colour" then
-        return nil, self:usage(("%s line 1 must be the header date,colour"):format(path))
-      end
+      if line:lower():gsub("%s", "") ~= "date,colour" then return bad("must be the header date,colour") end
     elseif line:match("%S") then
       local date, colour = line:match("^%s*(%d%d%d%d%-%d%d%-%d%d)%s*,%s*(%a+)%s*$")
-      if not date then
-        return nil, self:usage(("%s line %d must be YYYY-MM-DD,colour"):format(path, n))
+      if not date then return bad("must be YYYY-MM-DD,colour") end
+      if not dates.day(date) then return bad(("names no date: %s"):format(date)) end
+      colour = colour:lower()
+      if not tariffs.COLOURS[colour] then return bad("must give the colour blue, white or red") end
+      if lines[date] then
+        return bad(("gives %s a second colour (line %d gave one)"):format(date, lines[date]))
       end
-      colours[date] = colour:lower()
+      colours[date], lines[date] = colour, n
     end
   end
   return colours
 end
 
-local function money(x) return ("%.2f"):format(x) end
-local function kwh(x) return ("%.3f"):format(x) end
-
--- The rows of the priced result per day or month: { period =, kwh =, energy =, subscription =,
--- total =, classes = { [name] = { kwh =, cost = } } }.
+-- The rows of the priced result per day or month: rows of exact sums (`linky.cost.row`).
 local function periods(c, by)
   if by == "day" then return c.days end
   local out, index = {}, {}
@@ -71,17 +85,11 @@ local function periods(c, by)
     local key = d.date:sub(1, 7)
     local row = index[key]
     if not row then
-      row = { date = key, kwh = 0, energy = 0, subscription = 0, total = 0, classes = {} }
+      row = tariffs.row(key)
       index[key] = row
       out[#out + 1] = row
     end
-    row.kwh, row.energy = row.kwh + d.kwh, row.energy + d.energy
-    row.subscription, row.total = row.subscription + d.subscription, row.total + d.total
-    for name, cl in pairs(d.classes) do
-      local r = row.classes[name] or { kwh = 0, cost = 0 }
-      r.kwh, r.cost = r.kwh + cl.kwh, r.cost + cl.cost
-      row.classes[name] = r
-    end
+    tariffs.add_row(row, d)
   end
   return out
 end
@@ -92,11 +100,14 @@ local function class_names(tariff)
   return names
 end
 
+local kwh, money = tariffs.format_kwh, tariffs.format_money
+local NONE = { ws = 0, cost = tariffs.row().energy } -- a class without energy in a row
+
 -- The kWh and cost of each class of a row, in the tariff's order, formatted by `cell`.
 local function class_cells(r, names, cells, cell)
   for _, n in ipairs(names) do
-    local cl = r.classes[n] or { kwh = 0, cost = 0 }
-    cell(cells, kwh(cl.kwh), money(cl.cost))
+    local cl = r.classes[n] or NONE
+    cell(cells, kwh(cl.ws), money(cl.cost))
   end
   return cells
 end
@@ -107,10 +118,10 @@ local function render_table(c, rows, names)
   head[#head + 1] = ("%13s %9s"):format("subscription", "total")
   local lines = { table.concat(head, " ") }
   local function line(label, r)
-    local cells = class_cells(r, names, { ("%-10s %10s"):format(label, kwh(r.kwh)) }, function(t, k, m)
+    local cells = class_cells(r, names, { ("%-10s %10s"):format(label, kwh(r.ws)) }, function(t, k, m)
       t[#t + 1] = ("%22s"):format(k .. " / " .. m)
     end)
-    cells[#cells + 1] = ("%13s %9s"):format(money(r.subscription), money(r.total))
+    cells[#cells + 1] = ("%13s %9s"):format(money(r.subscription), money(tariffs.total(r)))
     lines[#lines + 1] = table.concat(cells, " ")
   end
   for _, r in ipairs(rows) do line(r.date, r) end
@@ -124,12 +135,12 @@ local function render_csv(c, rows, names)
   head[#head + 1] = "energy"; head[#head + 1] = "subscription"; head[#head + 1] = "total"
   local lines = { table.concat(head, ",") }
   local function line(label, r)
-    local cells = class_cells(r, names, { label, kwh(r.kwh) }, function(t, k, m)
+    local cells = class_cells(r, names, { label, kwh(r.ws) }, function(t, k, m)
       t[#t + 1] = k
       t[#t + 1] = m
     end)
     cells[#cells + 1] = money(r.energy); cells[#cells + 1] = money(r.subscription)
-    cells[#cells + 1] = money(r.total)
+    cells[#cells + 1] = money(tariffs.total(r))
     lines[#lines + 1] = table.concat(cells, ",")
   end
   for _, r in ipairs(rows) do line(r.date, r) end
@@ -140,12 +151,18 @@ end
 local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "classes", "periods",
                "days", "gaps", "date", "cost" }
 
--- The library's result fields, with the periods of --by, in a stable key order.
+-- The library's result fields (`linky.cost`), with the periods of --by, in a stable key order.
 local function render_json(c, rows, tariff, res, by)
-  local out = { tariff = tariff.name, start = res.start, ["end"] = res["end"], by = by, total = c.total,
-                energy = c.energy, subscription = c.subscription, kwh = c.kwh, classes = c.classes,
-                days = c.days, gaps = c.gaps }
-  if by == "month" then out.periods = rows end
+  local function list(xs)
+    local out = {}
+    for i, x in ipairs(xs) do out[i] = tariffs.numbers(x) end
+    return out
+  end
+  local n = tariffs.numbers(c)
+  local out = { tariff = tariff.name, start = res.start, ["end"] = res["end"], by = by, total = n.total,
+                energy = n.energy, subscription = n.subscription, kwh = n.kwh, classes = n.classes,
+                days = list(c.days), gaps = c.gaps }
+  if by == "month" then out.periods = list(rows) end
   return dkjson.encode(out, { indent = true, keyorder = KEYS }) .. "\n"
 end
 
@@ -172,6 +189,18 @@ function M.run(self)
   end
   local first, stop = data.range(a, self.today)
   if not first then return self:usage(stop) end
+  if checked.by_colour and not colours then
+    return self:usage(("the tariff %s prices Tempo colours: give them with --colours FILE.csv")
+      :format(a.tariff))
+  end
+  local d1, d2 = dates.day(first), dates.day(stop)
+  if d1 and d2 and d1 < d2 then -- a bad range is the fetch's to name
+    local ok, rerr = tariffs.check_range(checked, first, stop, colours)
+    if not ok then
+      local with = colours and (" with the colours " .. a.colours) or ""
+      return self:usage(("the tariff %s%s: %s"):format(a.tariff, with, rerr.message))
+    end
+  end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
   local res, err
   res, err, code = data.fetch(self, kind, first, stop)
@@ -180,7 +209,7 @@ function M.run(self)
     and err.partial
   local shown = res or capped
   if not shown then return self:error(err) end
-  local c, cerr = linky.cost(shown, tariff, { colours = colours })
+  local c, cerr = tariffs.price(shown, tariff, { colours = colours })
   if not c then return self:error(cerr) end
   local by = a.by or "day"
   local rows, names = periods(c, by), class_names(tariff)

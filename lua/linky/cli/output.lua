@@ -102,13 +102,38 @@ function M.write_atomic(path, data, private)
 end
 
 --- Reads a whole file.
+-- With `max`, only a regular file is read (a folder, a FIFO or a device is refused before it is
+-- opened, so nothing waits for a writer), its size is checked before reading and at most
+-- `max` + 1 bytes are read (a file may grow meanwhile).
 -- @tparam string path
+-- @tparam[opt] integer max the largest size accepted, in bytes
 -- @treturn string|nil its bytes
 -- @treturn string why not
-function M.read_file(path)
+-- @treturn string|nil `"too_large"` when the file is larger than `max`
+function M.read_file(path, max)
+  if max then
+    local kind = core.file_type(path, true)
+    if kind and kind ~= "file" then return nil, ("%s: it is a %s, not a regular file"):format(path, kind) end
+  end
   local f, err = io.open(path, "rb")
   if not f then return nil, err end
-  local data, rerr = f:read("*a")
+  local data, rerr
+  if max then
+    local size = f:seek("end")
+    if size and size > max then
+      f:close()
+      return nil, ("%s: larger than %d bytes"):format(path, max), "too_large"
+    end
+    f:seek("set")
+    data, rerr = f:read(max + 1)
+    if data == nil and rerr == nil then data = "" end -- read(n) at the end of an empty file
+    if data and #data > max then
+      f:close()
+      return nil, ("%s: larger than %d bytes"):format(path, max), "too_large"
+    end
+  else
+    data, rerr = f:read("*a")
+  end
   f:close()
   if not data then return nil, rerr end
   return data

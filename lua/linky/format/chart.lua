@@ -85,7 +85,7 @@ local function curve_chart(v, opts, c)
   if opts.offpeak then
     local split, err = analysis.split_offpeak(v.res, opts.offpeak)
     if not split then return nil, err end
-    local total = split.peak + split.offpeak
+    local total = analysis.total_wh(v.res) -- exact, rounded once: the values are checked already
     local function share(x) return total > 0 and round(x / total * 100) or 0 end
     local ranges = table.concat(opts.offpeak, ", ")
     local a, b = group(split.peak), group(split.offpeak)

@@ -65,10 +65,8 @@ function M.table(v, opts)
   end
   local note
   if v.curve then
-    local wh, why = analysis.energy(v.res)
-    if wh then
-      local energy = 0
-      for _, p in ipairs(wh.points) do energy = energy + (p.value or 0) end
+    local energy, why = analysis.total_wh(v.res) -- exact, rounded once
+    if energy then
       add("energy", energy, "Wh", with(("%d intervals"):format(st.count)))
     else
       note = why.message
