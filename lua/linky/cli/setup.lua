@@ -16,6 +16,12 @@ local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- A whole number in [0, n), from linky's own generator: every install its own minute, whatever
+-- the Lua version, and the host's math.random untouched.
+local function below(n)
+  return math.floor(core.random() * n)
+end
+
 -- A path made absolute against the working folder (cron has its own).
 local function absolute(path)
   if path:sub(1, 1) == "/" then return path end
@@ -166,11 +172,11 @@ function M.cron(self)
     compat.move(words, 1, #words, #parts + 1, parts)
     return table.concat(parts, " ") .. "\n"
   end
-  local minute = math.random(0, 4 * 60 - 1) -- from 6:00 to 9:59
+  local minute = below(4 * 60) -- from 6:00 to 9:59
   local text = line(minute % 60, tostring(6 + math.floor(minute / 60)), "update", {}, kinds)
   if #backfill > 0 then -- twice a day, 12 hours apart, away from the update's hours
-    local hour = math.random(0, 5)
-    text = text .. line(math.random(0, 59), ("%d,%d"):format(hour, hour + 12), "backfill",
+    local hour = below(6)
+    text = text .. line(below(60), ("%d,%d"):format(hour, hour + 12), "backfill",
       { "--since", a.since }, backfill)
   end
   return self:write(text) and 0 or output.FILE
