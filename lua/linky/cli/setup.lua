@@ -12,8 +12,13 @@ local output = require "linky.cli.output"
 
 local M = {}
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+-- A value as one /bin/sh word of a crontab line, or nil when it holds a line break (which would
+-- end the entry and start another). Single-quoted; each `%` (cron ends the command at an
+-- unescaped one) goes outside the quotes as "\%": cron turns `\%` into `%`, and no backslash of
+-- the value can sit just before it and escape cron's escape.
+local function cron_word(s)
+  if s:find("[\r\n]") then return nil end
+  return "'" .. s:gsub("'", "'\\''"):gsub("%%", "'\"\\%%\"'") .. "'"
 end
 
 -- A whole number in [0, n), from linky's own generator: every install its own minute, whatever
@@ -161,10 +166,23 @@ function M.cron(self)
   if not state then
     return self:usage("no state path: give --state PATH (neither XDG_STATE_HOME nor HOME is set)")
   end
-  local options = { "--state", quote(absolute(state)) }
-  if a.api then compat.move({ "--api", quote(a.api) }, 1, 2, #options + 1, options) end
-  for _, prm in ipairs(a.prm or {}) do compat.move({ "--prm", quote(prm) }, 1, 2, #options + 1, options) end
-  local program = absolute(self.program)
+  -- every value checked as the commands that run it will check it, then quoted for cron
+  for _, c in ipairs { { "prm", a.prm or {} }, { "api", { a.api } } } do
+    for _, value in ipairs(c[2]) do
+      local valid, why = config.check(c[1], value)
+      if not valid then return self:usage(("--%s %s: %s"):format(c[1], output.shown(value), why)) end
+    end
+  end
+  local program, state_word = cron_word(absolute(self.program)), cron_word(absolute(state))
+  if not (program and state_word) then
+    return self:usage(("the %s holds a line break, which would end the crontab line"):format(
+      program and "state path" or "program's path"))
+  end
+  local options = { "--state", state_word }
+  if a.api then compat.move({ "--api", cron_word(a.api) }, 1, 2, #options + 1, options) end
+  for _, prm in ipairs(a.prm or {}) do
+    compat.move({ "--prm", cron_word(prm) }, 1, 2, #options + 1, options)
+  end
   local function line(minute, hours, command, extra, words)
     local parts = { tostring(minute), hours, "*", "*", "*", program, command, "--quiet" }
     compat.move(options, 1, #options, #parts + 1, parts)
@@ -177,7 +195,7 @@ function M.cron(self)
   if #backfill > 0 then -- twice a day, 12 hours apart, away from the update's hours
     local hour = below(6)
     text = text .. line(below(60), ("%d,%d"):format(hour, hour + 12), "backfill",
-      { "--since", a.since }, backfill)
+      { "--since", cron_word(a.since) }, backfill)
   end
   return self:write(text) and 0 or output.FILE
 end
