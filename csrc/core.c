@@ -17,6 +17,7 @@
 #include "files.h"
 #include "json_bounds.h"
 #include "normalise.h"
+#include "random.h"
 #include "sqlite.h"
 #include "terminal.h"
 
@@ -208,6 +209,7 @@ int luaopen_linky_core(lua_State *L) {
   luaL_newlibtable(L, functions);
   load_json_decoder(L);
   luaL_setfuncs(L, functions, 1);
+  linky_random_register(L);
   lua_pushliteral(L, LINKY_CORE_VERSION);
   lua_setfield(L, -2, "_VERSION");
   /* curl_version_info, not curl_version(): the latter initialises libldap,

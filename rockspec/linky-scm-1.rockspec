@@ -37,7 +37,7 @@ build = {
         "csrc/core.c", "csrc/connection.c", "csrc/transfer.c", "csrc/redact.c",
         "csrc/normalise.c", "csrc/points.c", "csrc/calendar.c", "csrc/base64url.c", "csrc/buffer.c",
         "csrc/transport_errors.c", "csrc/sqlite.c", "csrc/userdata.c", "csrc/files.c",
-        "csrc/terminal.c", "csrc/json_bounds.c",
+        "csrc/terminal.c", "csrc/json_bounds.c", "csrc/random.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "sqlite3" },

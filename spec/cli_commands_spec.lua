@@ -316,13 +316,87 @@ without --dry-run: sends 3 requests
       local prms = "--prm '" .. emu.PRM1 .. "' --prm '" .. emu.PRM2 .. "'"
       local m, hour, rest = l[1]:match("^(%d+) (%d+) %* %* %* (.*)$")
       assert.truthy(tonumber(hour) >= 6 and tonumber(hour) <= 9 and tonumber(m) <= 59, l[1])
-      assert.equal(cli_runner.ROOT .. "/bin/linky update --quiet --state " .. state .. " " .. prms .. " daily", rest)
+      local program = quote(cli_runner.ROOT .. "/bin/linky")
+      assert.equal(program .. " update --quiet --state " .. state .. " " .. prms .. " daily", rest)
       local h1, h2
       m, h1, h2, rest = l[2]:match("^(%d+) (%d+),(%d+) %* %* %* (.*)$")
       assert.truthy(tonumber(m) <= 59 and tonumber(h2) == tonumber(h1) + 12, l[2])
-      assert.equal(cli_runner.ROOT .. "/bin/linky backfill --quiet --state " .. state .. " " .. prms
-        .. " --since 2025-06-01 loadcurve", rest)
+      assert.equal(program .. " backfill --quiet --state " .. state .. " " .. prms
+        .. " --since '2025-06-01' loadcurve", rest)
       assert.equal(2, h.runner:run({ "cron", "--backfill", "loadcurve" }).code) -- --since is needed
+    end)
+
+    -- What cron hands /bin/sh of a crontab line: the command field after cron's rules (`\%` is
+    -- `%`; an unescaped `%` ends the command, and the rest, each `%` a newline, is its input).
+    local function cron_command(line)
+      local field = assert(line:match("^%S+ %S+ %S+ %S+ %S+ (.*)$"), line)
+      local out, escaped = {}, false
+      for i = 1, #field do
+        local c = field:sub(i, i)
+        if c == "%" and not escaped then return table.concat(out), (field:sub(i + 1):gsub("%%", "\n")) end
+        if c == "%" then out[#out] = "%" else out[#out + 1] = c end
+        escaped = not escaped and c == "\\"
+      end
+      return table.concat(out), nil
+    end
+
+    it("prints lines that run as printed, whatever the paths hold", function()
+      -- the program and the state under a folder with a space, quotes, `%`, `\%` and shell syntax
+      local folder = h.dir .. "/my linky/it's 100% \\%d \"$HOME\" `id` $(id)"
+      assert(os.execute("mkdir -p " .. quote(folder)))
+      local program = folder .. "/linky"
+      assert(os.execute("ln -s " .. quote(cli_runner.ROOT .. "/bin/linky") .. " " .. quote(program)))
+      local state = folder .. "/state 50%.sqlite3"
+      local r = h.runner:run({ "--api", "legacy", "--state", state, "cron", "daily", "--prm", emu.PRM1, "--prm",
+        emu.PRM2, "--backfill", "loadcurve", "--since", "2025-06-01" }, { program = program })
+      assert.equal(0, r.code, r.err)
+      local l = lines_of(r.out)
+      assert.equal(2, #l, r.out)
+      -- in linky's place, a stub printing its arguments, one a line
+      assert(os.remove(program))
+      local f = assert(io.open(program, "wb"))
+      f:write("#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n")
+      f:close()
+      assert(os.execute("chmod +x " .. quote(program)))
+      local options = { "--quiet", "--state", state, "--api", "legacy", "--prm", emu.PRM1, "--prm", emu.PRM2 }
+      local expected = {
+        { "update", "daily" },
+        { "backfill", "--since", "2025-06-01", "loadcurve" },
+      }
+      for i, line in ipairs(l) do
+        local command, input = cron_command(line)
+        assert.is_nil(input, line)
+        local p = assert(io.popen("cd / && env -i HOME=/nonexistent PATH=/usr/bin:/bin /bin/sh -c "
+          .. quote(command) .. " 2>&1"))
+        local printed = p:read("*a")
+        p:close()
+        local words = { expected[i][1] }
+        compat.move(options, 1, #options, 2, words)
+        compat.move(expected[i], 2, #expected[i], #words + 1, words)
+        assert.equal("[" .. table.concat(words, "]\n[") .. "]\n", printed, line)
+      end
+    end)
+
+    it("refuses a newline in any value, a PRM that is not 14 digits and an unknown --api (exit 2)", function()
+      local folder = h.dir .. "/new\n* * * * * touch /tmp/linky-cron-injected"
+      assert(os.execute("mkdir -p " .. quote(folder)))
+      assert(os.execute("ln -s " .. quote(cli_runner.ROOT .. "/bin/linky") .. " " .. quote(folder .. "/linky")))
+      local injected = "\n* * * * * touch /tmp/linky-cron-injected"
+      for _, case in ipairs {
+        { args = { "cron", "--prm", emu.PRM1 .. injected } },
+        { args = { "--state", h.dir .. "/state" .. injected, "cron" } },
+        { args = { "cron" }, env = { XDG_STATE_HOME = h.dir .. injected } },
+        { args = { "cron" }, program = folder .. "/linky" },
+        { args = { "cron", "--backfill", "daily", "--since", "2025-06-01" .. injected } },
+        { args = { "cron", "--prm", "1111111111111" } },
+        { args = { "cron", "--prm", "1111111111111x" } },
+        { args = { "--api", "2027", "cron" } },
+      } do
+        local r = h.runner:run(case.args, { env = case.env, program = case.program })
+        assert.equal(2, r.code, r.out .. r.err)
+        assert.equal("", r.out)
+        assert.truthy(r.err:match("^linky: "), r.err)
+      end
     end)
   end)
 end)

@@ -125,6 +125,21 @@ describe("linky.core", function()
       end
     end)
 
+    it("random_bytes raises for anything but a count from 1 to 256; random ignores its arguments", function()
+      each(function(name, v)
+        local n = type(v) == "number" and tointeger(v)
+        if n and n >= 1 and n <= 256 then
+          assert.equal(n, #core.random_bytes(v), name)
+        else
+          assert.equal("raised", (outcome(core.random_bytes, v)), name)
+        end
+        local x = core.random(v)
+        assert.truthy(x >= 0 and x < 1, name)
+      end)
+      assert.equal(1, #core.random_bytes(1))
+      assert.equal(256, #core.random_bytes(256.0))
+    end)
+
     it("mkdirs and create_private refuse paths with a zero byte and raise for non-strings", function()
       each(function(name, v)
         if has_zero(v) or v == BIG then

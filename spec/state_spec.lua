@@ -217,6 +217,25 @@ describe("linky state", function()
       assert(c:daily_consumption("2026-04-03", "2026-04-04"))
       assert.equal(4, requests())
     end)
+
+    it("says from the first ban error on that the ban is remembered and how it ends", function()
+      for _, answer in ipairs { "ban_403", "ban_403_json" } do
+        server:script { { error = answer } }
+        local c = client()
+        local _, first = c:daily_consumption("2026-04-01", "2026-04-02")
+        local _, again = c:daily_consumption("2026-04-01", "2026-04-02")
+        assert.is_nil(first.from_state)
+        assert.is_true(again.from_state)
+        for _, err in ipairs { first, again } do
+          assert.equal("banned", err.kind)
+          assert.truthy(err.message:find("remembered", 1, true), err.message)
+          assert.truthy(err.message:find("nothing is sent until the ban is cleared (clear_ban, or linky clear-ban)",
+            1, true), err.message)
+        end
+        assert.is_true(c:clear_ban())
+      end
+      assert.equal(2, requests())
+    end)
   end)
 
   describe("cool-downs", function()

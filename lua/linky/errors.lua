@@ -238,8 +238,10 @@ function M.from_response(status, body, request)
   local message
   if status == 403 and (not fields or ban_document) then
     kind = "banned"
-    message = "this IP address is blocked by the service (" .. (fields and "Cloudflare ban document"
-      or "non-JSON 403 page") .. "): stop sending requests"
+    -- worded like the remembered ban's (ledger.lua): the first error already says how it ends
+    message = "this IP address was banned by the service (" .. (fields and "Cloudflare ban document"
+      or "non-JSON 403 page") .. "), and the ban is remembered: nothing is sent until the ban is"
+      .. " cleared (clear_ban, or linky clear-ban)"
   end
   fields = fields or {}
   if not message then

@@ -150,7 +150,7 @@ function M.new(opts)
   private[self] = {
     conn = conn, log = log, clock = clock, today = today, witness = witness, sleep = o.sleep or core.sleep,
     min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
-    state_path = o.state, budget = o.budget, retry = o.retry, random = o.random or math.random,
+    state_path = o.state, budget = o.budget, retry = o.retry, random = o.random or core.random,
     cache = o.cache and o.state ~= false, db = nil,
   }
   return self

@@ -71,16 +71,18 @@ function Runner:env(env)
 end
 
 --- The shell command running linky with `args` (each word quoted), in the runner's folder;
--- with `exec`, the shell becomes linky (the same pid, to signal it).
-function Runner:command(args, env, exec)
-  local parts = { "cd", quote(self.dir), "&&", exec and "exec" or "", self:env(env), M.LINKY }
+-- with `exec`, the shell becomes linky (the same pid, to signal it); `program` is the path the
+-- interpreter runs instead of bin/linky (a link to it elsewhere).
+function Runner:command(args, env, exec, program)
+  local parts = { "cd", quote(self.dir), "&&", exec and "exec" or "", self:env(env),
+    program and (versions.LUA .. " " .. quote(program)) or M.LINKY }
   for _, a in ipairs(args) do parts[#parts + 1] = quote(a) end
   return table.concat(parts, " ")
 end
 
 --- Runs linky. `opts.env` adds variables, `opts.stdin` feeds standard input, `opts.stdout` names
 -- where standard output goes (default: a file, returned as `out`), `opts.before` is shell code
--- run first in the same shell (ulimit, trap).
+-- run first in the same shell (ulimit, trap), `opts.program` the path run instead of bin/linky.
 -- @treturn table `{ code =, out =, err = }`
 function Runner:run(args, opts)
   opts = opts or {}
@@ -88,7 +90,8 @@ function Runner:run(args, opts)
   os.remove(out)
   if opts.stdin then stdin = self:write("stdin", opts.stdin) end
   local redirect = opts.stdout or (">" .. quote(out))
-  local p = assert(io.popen(("%s %s <%s %s 2>%s; echo $?"):format(opts.before or "", self:command(args, opts.env),
+  local command = self:command(args, opts.env, false, opts.program)
+  local p = assert(io.popen(("%s %s <%s %s 2>%s; echo $?"):format(opts.before or "", command,
     quote(stdin), redirect, quote(err))))
   local code = tonumber(p:read("*a"))
   p:close()

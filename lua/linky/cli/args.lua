@@ -208,7 +208,8 @@ local function build()
     "cron: prints a crontab line running `linky update` once a day at a random minute between\n"
       .. "6:00 and 10:00, as the Conso API maintainer asks, with absolute paths (the program, the\n"
       .. "state file). With --backfill KIND and --since DATE, a second line runs `linky backfill`\n"
-      .. "twice a day, 12 hours apart, at a random minute.",
+      .. "twice a day, 12 hours apart, at a random minute. Each value is quoted for the shell and its\n"
+      .. "% escaped for cron; a line break in any value is refused (exit 2).",
     "Examples:\n  (crontab -l; linky cron daily loadcurve) | crontab -\n"
       .. "  linky cron daily --backfill loadcurve --since 2025-06-01")
   kinds_argument(cmd, "*", "Kinds to update (default daily_consumption).")

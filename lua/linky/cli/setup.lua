@@ -12,8 +12,19 @@ local output = require "linky.cli.output"
 
 local M = {}
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+-- A value as one /bin/sh word of a crontab line, or nil when it holds a line break (which would
+-- end the entry and start another). Single-quoted; each `%` (cron ends the command at an
+-- unescaped one) goes outside the quotes as "\%": cron turns `\%` into `%`, and no backslash of
+-- the value can sit just before it and escape cron's escape.
+local function cron_word(s)
+  if s:find("[\r\n]") then return nil end
+  return "'" .. s:gsub("'", "'\\''"):gsub("%%", "'\"\\%%\"'") .. "'"
+end
+
+-- A whole number in [0, n), from linky's own generator: every install its own minute, whatever
+-- the Lua version, and the host's math.random untouched.
+local function below(n)
+  return math.floor(core.random() * n)
 end
 
 -- A path made absolute against the working folder (cron has its own).
@@ -155,10 +166,23 @@ function M.cron(self)
   if not state then
     return self:usage("no state path: give --state PATH (neither XDG_STATE_HOME nor HOME is set)")
   end
-  local options = { "--state", quote(absolute(state)) }
-  if a.api then compat.move({ "--api", quote(a.api) }, 1, 2, #options + 1, options) end
-  for _, prm in ipairs(a.prm or {}) do compat.move({ "--prm", quote(prm) }, 1, 2, #options + 1, options) end
-  local program = absolute(self.program)
+  -- every value checked as the commands that run it will check it, then quoted for cron
+  for _, c in ipairs { { "prm", a.prm or {} }, { "api", { a.api } } } do
+    for _, value in ipairs(c[2]) do
+      local valid, why = config.check(c[1], value)
+      if not valid then return self:usage(("--%s %s: %s"):format(c[1], output.shown(value), why)) end
+    end
+  end
+  local program, state_word = cron_word(absolute(self.program)), cron_word(absolute(state))
+  if not (program and state_word) then
+    return self:usage(("the %s holds a line break, which would end the crontab line"):format(
+      program and "state path" or "program's path"))
+  end
+  local options = { "--state", state_word }
+  if a.api then compat.move({ "--api", cron_word(a.api) }, 1, 2, #options + 1, options) end
+  for _, prm in ipairs(a.prm or {}) do
+    compat.move({ "--prm", cron_word(prm) }, 1, 2, #options + 1, options)
+  end
   local function line(minute, hours, command, extra, words)
     local parts = { tostring(minute), hours, "*", "*", "*", program, command, "--quiet" }
     compat.move(options, 1, #options, #parts + 1, parts)
@@ -166,12 +190,12 @@ function M.cron(self)
     compat.move(words, 1, #words, #parts + 1, parts)
     return table.concat(parts, " ") .. "\n"
   end
-  local minute = math.random(0, 4 * 60 - 1) -- from 6:00 to 9:59
+  local minute = below(4 * 60) -- from 6:00 to 9:59
   local text = line(minute % 60, tostring(6 + math.floor(minute / 60)), "update", {}, kinds)
   if #backfill > 0 then -- twice a day, 12 hours apart, away from the update's hours
-    local hour = math.random(0, 5)
-    text = text .. line(math.random(0, 59), ("%d,%d"):format(hour, hour + 12), "backfill",
-      { "--since", a.since }, backfill)
+    local hour = below(6)
+    text = text .. line(below(60), ("%d,%d"):format(hour, hour + 12), "backfill",
+      { "--since", cron_word(a.since) }, backfill)
   end
   return self:write(text) and 0 or output.FILE
 end
