@@ -315,6 +315,40 @@ assert(db:exec("COMMIT"))
         "attempt to use a closed linky.Client")
     end)
 
+    it_async("refuses a blocking call while a request of its client is in progress, spending nothing; plan and budget stay allowed", function()
+      local path = state_path()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 10, state = path,
+                                     cache = true, today = "2026-04-10" })
+      server:script { { delay = 0.5 } }
+      local req = assert(c:start("daily_consumption", DAYS[1], DAYS[2]))
+      assert.equal(1, c:budget().used)
+      local calls = {
+        function() return c:fetch("daily_consumption", DAYS[1], DAYS[2]) end,
+        function() return c:daily_consumption(DAYS[1], DAYS[2]) end,
+        function() return c:update("daily_consumption") end,
+        function() return c:backfill("daily_consumption", DAYS[1]) end,
+      }
+      for i, call in ipairs(calls) do
+        local r, err = call()
+        assert.is_nil(r, i)
+        assert.equal("invalid_argument", err.kind, i)
+      end
+      assert.equal(1, c:budget().used)
+      assert.equal(1, assert(c:plan("daily_consumption", DAYS[1], DAYS[2])).requests)
+      assert.is_true(assert(linky.status(path)).exists)
+      local done, r, err
+      repeat
+        done, r, err = req:step()
+        require("linky.core").sleep(0.005)
+      until done
+      assert.is_nil(err)
+      assert.equal(3, #r.points)
+      assert.equal(1, c:budget().used)
+      assert.equal(3, #assert(c:daily_consumption(DAYS[1], DAYS[2])).points) -- free again, from the store
+      c:close()
+      os.remove(path)
+    end)
+
     it_async("updates without blocking", function()
       local path = state_path()
       local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,

@@ -185,6 +185,22 @@ function Request:cancel()
   end
 end
 
+local function in_progress()
+  return errors.new("invalid_argument",
+    "a request of this client is in progress: a client's requests stay sequential")
+end
+
+--- The error of a call that sends requests (`fetch`, a kind method, `update`, `backfill`) on a
+-- client whose non-blocking request is in progress, made outside that request: a client's
+-- requests stay sequential in every mode.
+-- @tparam table st the client's private state
+-- @treturn table|nil an `invalid_argument` error, or nil when the call may go on
+function M.busy(st)
+  local req = st.request
+  if req and req.co ~= coroutine.running() then return in_progress() end
+  return nil
+end
+
 --- Runs `fn` (a call of the client, whose state is `st`) as a request object.
 -- @tparam table st the client's private state
 -- @tparam function fn the call, returning `result | nil, err`
@@ -195,10 +211,7 @@ function M.start(st, fn)
     return nil, errors.new("invalid_argument",
       "non-blocking mode needs a Lua that yields across pcall (5.2, 5.3, 5.4 or LuaJIT)")
   end
-  if st.request then
-    return nil, errors.new("invalid_argument",
-      "a request of this client is in progress: a client's requests stay sequential")
-  end
+  if st.request then return nil, in_progress() end
   local req = setmetatable({ owner = st, done = false, fds = NONE }, Request)
   req.view = view(st, req)
   req.co = coroutine.create(fn)

@@ -187,6 +187,8 @@ function methods._fetch(self, fname, name, start, stop, copts)
   local c, spec, first, last, call_opts = call.prepare(self, st, fname, name, start, stop, copts)
   if not c then return nil, spec end
   if fname == "plan" then return plan.report(self, st, c, spec, first, last, call_opts) end
+  local busy = async.busy(st)
+  if busy then return nil, busy end
   if fname == "backfill" then return update.backfill(self, st, c, spec, first, last, call_opts) end
   return fetch.run(st, c, spec, first, last, call_opts)
 end
@@ -284,6 +286,8 @@ function methods:update(kind, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(opts)), 2)
   end
+  local busy = async.busy(st)
+  if busy then return nil, busy end
   local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
   if not c then return nil, spec end
   return update.update(st, c, spec, since, empty)
