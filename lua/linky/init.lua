@@ -147,18 +147,26 @@ function M.new(opts)
   return self
 end
 
+local function close(st)
+  if st.request then st.request:cancel() end
+  if st.conn then st.conn:close() end
+  st.conn = nil
+  -- closed from inside its request (a callback): the request, cancelled, ends when that callback
+  -- returns and its fetch loop still uses the state database: it is closed then
+  if st.request then
+    st.request.on_end = close
+    return
+  end
+  if st.db then st.db:close() end
+  st.db = nil
+end
+
 --- Closes the client, its connection and its state; closing twice is harmless.
 -- Clients also close when collected and with `<close>`.
 -- @function Client:close
 function methods:close()
   local st = private[self]
-  if st and st.conn then
-    if st.request then st.request:cancel() end
-    st.conn:close()
-    st.conn = nil
-    if st.db then st.db:close() end
-    st.db = nil
-  end
+  if st and st.conn then close(st) end
 end
 Client.__close = methods.close
 
