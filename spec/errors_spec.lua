@@ -73,3 +73,32 @@ describe("linky errors of non-UTF-8 bodies", function()
     assert.truthy(versions.utf8_len(err.message))
   end)
 end)
+
+describe("linky error kinds", function()
+  local errors = require "linky.errors"
+
+  -- The rows of a markdown table of kinds: kind -> its last column ("yes" or "no").
+  local function table_rows(path)
+    local rows = {}
+    for line in io.lines(path) do
+      local kind, retryable = line:match("^| `([%w_]+)` |.*| (%a+) |$")
+      if kind then rows[kind] = retryable end
+    end
+    return rows
+  end
+
+  it("include callback_error: not retryable, exit 1 in the command", function()
+    local listed = {}
+    for _, kind in ipairs(errors.kinds) do listed[kind] = true end
+    assert.is_true(listed.callback_error)
+    assert.is_false(errors.new("callback_error", "boom").retryable)
+    assert.equal(1, require("linky.cli.output").EXIT.callback_error)
+  end)
+
+  it("are each a row of README's error table and docs/library.md's, with whether it is retryable", function()
+    local expected = {}
+    for _, kind in ipairs(errors.kinds) do expected[kind] = errors.retryable[kind] and "yes" or "no" end
+    assert.same(expected, table_rows("README.md"))
+    assert.same(expected, table_rows("docs/library.md"))
+  end)
+end)

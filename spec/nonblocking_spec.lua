@@ -315,6 +315,40 @@ assert(db:exec("COMMIT"))
         "attempt to use a closed linky.Client")
     end)
 
+    it_async("refuses a blocking call while a request of its client is in progress, spending nothing; plan and budget stay allowed", function()
+      local path = state_path()
+      local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 10, state = path,
+                                     cache = true, today = "2026-04-10" })
+      server:script { { delay = 0.5 } }
+      local req = assert(c:start("daily_consumption", DAYS[1], DAYS[2]))
+      assert.equal(1, c:budget().used)
+      local calls = {
+        function() return c:fetch("daily_consumption", DAYS[1], DAYS[2]) end,
+        function() return c:daily_consumption(DAYS[1], DAYS[2]) end,
+        function() return c:update("daily_consumption") end,
+        function() return c:backfill("daily_consumption", DAYS[1]) end,
+      }
+      for i, call in ipairs(calls) do
+        local r, err = call()
+        assert.is_nil(r, i)
+        assert.equal("invalid_argument", err.kind, i)
+      end
+      assert.equal(1, c:budget().used)
+      assert.equal(1, assert(c:plan("daily_consumption", DAYS[1], DAYS[2])).requests)
+      assert.is_true(assert(linky.status(path)).exists)
+      local done, r, err
+      repeat
+        done, r, err = req:step()
+        require("linky.core").sleep(0.005)
+      until done
+      assert.is_nil(err)
+      assert.equal(3, #r.points)
+      assert.equal(1, c:budget().used)
+      assert.equal(3, #assert(c:daily_consumption(DAYS[1], DAYS[2])).points) -- free again, from the store
+      c:close()
+      os.remove(path)
+    end)
+
     it_async("updates without blocking", function()
       local path = state_path()
       local c = assert(clients.new { token = emu.TOKEN1, base_url = server.url, state = path, cache = true,
@@ -451,6 +485,141 @@ assert(db:exec("COMMIT"))
         assert.equal("cancelled", err.kind)
         assert.is_true(#err.partial.points > 0)
         assert.is_true((uv.hrtime() - t0) / 1e9 < 2 * clients.SLOWDOWN)
+      end)
+    end)
+
+    describe("callbacks", function()
+      -- 10 days of load curve: two requests, the progress callback called before each; `on_second`
+      -- runs in the callback before the second one.
+      local RANGE = { "2026-04-01", "2026-04-11" }
+      local function client(path)
+        return assert(clients.new { token = emu.TOKEN1, base_url = server.url, timeout = 10, state = path,
+                                    cache = true, today = "2026-04-20" })
+      end
+      local function progress(on_second)
+        return function(i) if i == 2 then on_second() end end
+      end
+      -- Steps a request to its end; what each step raised, in order, and what it ended with.
+      local function run(req)
+        local raised = {}
+        while true do
+          local ok, done, r, err = pcall(req.step, req)
+          if not ok then
+            raised[#raised + 1] = done
+          elseif done then
+            return raised, r, err
+          end
+          require("linky.core").sleep(0.002)
+        end
+      end
+
+      it_async("cancel from inside a progress callback ends the request with cancelled, sending nothing more", function()
+        local path = state_path()
+        local c, req = client(path), nil
+        req = assert(c:start("consumption_load_curve", RANGE[1], RANGE[2],
+          { progress = progress(function() req:cancel() end) }))
+        local raised, r, err = run(req)
+        assert.same({}, raised)
+        assert.is_nil(r)
+        assert.equal("cancelled", err.kind)
+        assert.equal(7 * 48, #err.partial.points)
+        assert.equal(1, c:budget().used) -- the second request was never sent: its slot is free
+        assert.equal(1, assert(c:plan("consumption_load_curve", RANGE[1], RANGE[2])).requests)
+        assert.same({ true, nil, err }, { req:step() })
+        c:close()
+        os.remove(path)
+      end)
+
+      it_async("close from inside a progress callback ends the request with cancelled and closes the client", function()
+        local path = state_path()
+        local c = client(path)
+        local req = assert(c:start("consumption_load_curve", RANGE[1], RANGE[2],
+          { progress = progress(function() c:close() end) }))
+        local raised, r, err = run(req)
+        assert.same({}, raised)
+        assert.is_nil(r)
+        assert.equal("cancelled", err.kind)
+        assert.equal("linky.Client: closed", tostring(c))
+        assert.has_error(function() c:budget() end, "attempt to use a closed linky.Client")
+        assert.is_nil(io.open(path .. "-wal")) -- its state closed too: SQLite removes the WAL file
+        local again = assert(client(path))
+        assert.equal(1, again:budget().used)
+        again:close()
+        os.remove(path)
+      end)
+
+      it_async("a callback's raise is raised by the first step, and later steps end with callback_error", function()
+        local c = client(false)
+        local req = assert(c:start("consumption_load_curve", RANGE[1], RANGE[2],
+          { progress = progress(function() error("progress failed", 0) end) }))
+        local raised, r, err = run(req)
+        assert.same({ "progress failed" }, raised)
+        assert.is_nil(r)
+        assert.is_true(linky.is_error(err))
+        assert.equal("callback_error", err.kind)
+        assert.equal("progress failed", err.message)
+        assert.is_false(err.retryable)
+        assert.same({ true, nil, err }, { req:step() })
+        assert.is_table(assert(c:start("daily_consumption", DAYS[1], DAYS[2]))) -- the client is free again
+        c:close()
+      end)
+
+      -- Runs a script fetching RANGE with linky.luv in a child process (a raise escaping a luv
+      -- callback ends the process): its output and exit status. `on_second` is Lua source run in
+      -- the progress callback before the second request, with `c` the client, `req` the request.
+      local function luv_child(on_second)
+        local script = os.tmpname()
+        local f = assert(io.open(script, "w"))
+        f:write(([[
+local clients = require "spec.support.client"
+local uv = require "luv"
+local c = assert(clients.new { token = arg[2], base_url = arg[1], timeout = 10 })
+local calls, req = 0, nil
+req = require("linky.luv").fetch(c, "consumption_load_curve", "%s", "%s", {
+  progress = function(i) if i == 2 then %s end end,
+}, function(r, err)
+  calls = calls + 1
+  print(calls, r, err.kind, err.message)
+end)
+uv.run()
+print("went on")
+]]):format(RANGE[1], RANGE[2], on_second))
+        f:close()
+        local p = assert(io.popen(("%s %s %s %s 2>&1; echo \"exit $?\""):format(clients.LUA, script, server.url,
+          emu.TOKEN1)))
+        local out = p:read("*a")
+        p:close()
+        os.remove(script)
+        return out
+      end
+
+      it_async("the luv adapter ends a request cancelled or closed from its progress callback with cancelled, once", function()
+        local expected = "1\tnil\tcancelled\tthe request was cancelled\nwent on\nexit 0\n"
+        assert.equal(expected, luv_child("req:cancel()"))
+        assert.equal(expected, luv_child("c:close()"))
+      end)
+
+      it_async("the luv adapter gives a callback's raise to the user's callback as callback_error, and the process goes on", function()
+        assert.equal("1\tnil\tcallback_error\tprogress failed\nwent on\nexit 0\n",
+          luv_child('error("progress failed", 0)'))
+      end)
+
+      it_async("the cqueues adapter returns a callback's raise as callback_error, and the controller goes on", function()
+        local cqueues = require "cqueues"
+        local lc = require "linky.cqueues"
+        local c = client(false)
+        local cq, r, err, after = cqueues.new(), nil, nil, false
+        cq:wrap(function()
+          r, err = lc.fetch(c, "consumption_load_curve", RANGE[1], RANGE[2],
+            { progress = progress(function() error("progress failed", 0) end) })
+          after = true
+        end)
+        assert.is_true((cq:loop()))
+        assert.is_true(after)
+        assert.is_nil(r)
+        assert.equal("callback_error", err.kind)
+        assert.equal("progress failed", err.message)
+        c:close()
       end)
     end)
 

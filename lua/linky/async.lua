@@ -16,7 +16,8 @@
 --     end
 --
 -- Stepping early (nothing ready, deadline not reached) is harmless. `req:cancel()` ends it at
--- once with a `cancelled` error.
+-- once with a `cancelled` error (from one of its callbacks: when that callback returns). A raise
+-- inside it (a user callback's) is raised by the step, which ends it with a `callback_error`.
 -- @module linky.async
 local core = require "linky.core"
 local db_ = require "linky.db"
@@ -92,7 +93,8 @@ local function view(st, req)
   local v = {}
   v.conn = {
     get = function(_, path)
-      if req.cancelled then return nil, "cancelled", CANCELLED end
+      -- cancelled before it starts (from a callback): nothing leaves, the ledger slot comes back
+      if req.cancelled then return nil, "cancelled", CANCELLED, true end
       local ok, kind, msg = conn:start(path)
       if not ok then return nil, kind, msg end
       while true do
@@ -122,21 +124,31 @@ local function view(st, req)
   })
 end
 
--- Ends the request with `result, err`.
+-- Ends the request with `result, err`, then runs its `on_end(owner)` if one was set.
 function Request:_end(result, err)
   self.done, self.result, self.err = true, result, err
   self.fds, self.deadline = NONE, nil
   if self.owner.request == self then self.owner.request = nil end
+  if self.on_end then self.on_end(self.owner) end
   return true, result, err
 end
 
--- Takes what a resume gave.
+-- Takes what a resume gave. A raise inside the request (a user callback's: progress, log,
+-- clock...) is raised again, as the blocking call would raise it; the request ends with a
+-- `callback_error`, which later steps return.
 function Request:_take(ok, a, b)
   if not ok then
-    self:_end(nil, nil)
+    self:_end(nil, errors.new("callback_error", tostring(a)))
     error(a, 0)
   end
-  if coroutine.status(self.co) == "dead" then return self:_end(a, b) end
+  if coroutine.status(self.co) == "dead" then
+    if self.cancelled and not (a == nil and b and b.kind == "cancelled") then
+      -- the fetch loop ended otherwise (a result, or a failure before the transfer): keep what
+      -- it gave, but the caller asked to stop: report the cancel
+      a, b = nil, errors.new("cancelled", CANCELLED, { partial = a or (b and b.partial) })
+    end
+    return self:_end(a, b)
+  end
   self.fds, self.deadline = a, now() + b
   return false, a, b
 end
@@ -149,6 +161,9 @@ end
 -- @return the error once ended; while running, the longest wait in seconds before stepping again
 function Request:step()
   if self.done then return true, self.result, self.err end
+  if coroutine.status(self.co) ~= "suspended" then
+    error("linky.Request:step called from inside the request (one of its callbacks)", 2)
+  end
   return self:_take(coroutine.resume(self.co))
 end
 
@@ -163,26 +178,40 @@ end
 
 --- Cancels the request at once: it ends with a `cancelled` error (`partial` holding the
 -- sub-ranges fetched before), nothing of the cancelled transfer is stored, and the ledger keeps
--- the slot of a request that may have reached the server. Harmless once ended.
+-- the slot of a request that may have reached the server. Harmless once ended. Called from
+-- inside the request (one of its callbacks), it ends when that callback returns, in the same
+-- step, and no further request is sent.
 -- @function Request:cancel
 function Request:cancel()
-  if self.done then return end
+  if self.done or self.cancelled then return end
   self.cancelled = true
   -- a driver forgets the descriptors first: libcurl closes them now
   if self.on_cancel then self.on_cancel() end
   if self.owner.conn then self.owner.conn:cancel() end
-  -- every wait returns at once now; each resume brings the fetch loop nearer to its end
+  -- from inside: every wait of the fetch loop returns at once now, so it ends in this step
+  if coroutine.status(self.co) ~= "suspended" then return end
+  -- each resume brings the fetch loop nearer to its end
   for _ = 1, 100 do
     local done = self:_take(coroutine.resume(self.co, CANCEL))
     if done then break end
   end
   if not self.done then self:_end(nil, errors.new("cancelled", CANCELLED)) end
-  if self.result ~= nil or not (self.err and self.err.kind == "cancelled") then
-    -- the fetch loop had ended otherwise (a result, or a failure before the transfer): keep
-    -- what it gave, but the caller asked to stop: report the cancel
-    local partial = self.result or (self.err and self.err.partial)
-    self.result, self.err = nil, errors.new("cancelled", CANCELLED, { partial = partial })
-  end
+end
+
+local function in_progress()
+  return errors.new("invalid_argument",
+    "a request of this client is in progress: a client's requests stay sequential")
+end
+
+--- The error of a call that sends requests (`fetch`, a kind method, `update`, `backfill`) on a
+-- client whose non-blocking request is in progress, made outside that request: a client's
+-- requests stay sequential in every mode.
+-- @tparam table st the client's private state
+-- @treturn table|nil an `invalid_argument` error, or nil when the call may go on
+function M.busy(st)
+  local req = st.request
+  if req and req.co ~= coroutine.running() then return in_progress() end
+  return nil
 end
 
 --- Runs `fn` (a call of the client, whose state is `st`) as a request object.
@@ -195,16 +224,23 @@ function M.start(st, fn)
     return nil, errors.new("invalid_argument",
       "non-blocking mode needs a Lua that yields across pcall (5.2, 5.3, 5.4 or LuaJIT)")
   end
-  if st.request then
-    return nil, errors.new("invalid_argument",
-      "a request of this client is in progress: a client's requests stay sequential")
-  end
+  if st.request then return nil, in_progress() end
   local req = setmetatable({ owner = st, done = false, fds = NONE }, Request)
   req.view = view(st, req)
   req.co = coroutine.create(fn)
   st.request = req
   req:step()
   return req
+end
+
+--- `req:step()` for an adapter, whose loop must go on: a raise inside the request (a user
+-- callback's) is taken as the `callback_error` it ended with.
+-- @tparam linky.Request req
+-- @return what `req:step()` returns
+function M.step(req)
+  local ok, done, a, b = pcall(req.step, req)
+  if ok then return done, a, b end
+  return req:step()
 end
 
 --- The state a call sees: the request's view inside its coroutine, else the client's own.

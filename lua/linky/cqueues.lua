@@ -11,6 +11,7 @@
 -- @module linky.cqueues
 local cqueues = require "cqueues"
 local condition = require "cqueues.condition"
+local async = require "linky.async"
 
 local unpack = table.unpack or unpack -- luacheck: ignore
 
@@ -29,7 +30,7 @@ function Pollable:events() return self.what end
 -- @return the result | nil
 -- @treturn table the error
 function M.wait(req)
-  local done, a, b = req:step()
+  local done, a, b = async.step(req)
   local list, n = {}, 0
   local cancelled = condition.new() -- wakes the poll at once when the request is cancelled
   req.on_cancel = function()
@@ -48,7 +49,7 @@ function M.wait(req)
     -- one it still watches
     for i = 1, n do cqueues.cancel(list[i].fd) end
     n = 0
-    done, a, b = req:step()
+    done, a, b = async.step(req)
   end
   return a, b
 end

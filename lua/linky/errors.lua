@@ -69,10 +69,13 @@ M.status_kinds = {
 -- written: nothing is sent
 -- @field cancelled a non-blocking request was cancelled (`req:cancel()`, or its client closed):
 -- nothing of the cancelled transfer is stored, `partial` holds the earlier sub-ranges, retryable
+-- @field callback_error a user callback (progress, log, clock...) raised inside a non-blocking
+-- request: the step that ran it raised that error again, as the blocking call would; later steps
+-- and the luv and cqueues adapters give this error, whose `message` is the raised value
 M.kinds = {
   "invalid_argument", "bad_request", "unauthorized", "forbidden", "banned", "not_found",
   "method_not_allowed", "rate_limited", "server_error", "http_error", "timeout", "network",
-  "tls", "invalid_response", "budget_exhausted", "state_unavailable", "cancelled",
+  "tls", "invalid_response", "budget_exhausted", "state_unavailable", "cancelled", "callback_error",
 }
 
 -- The most bytes kept of each string taken from a response.

@@ -87,6 +87,17 @@ end
 
 Client.__index = methods
 
+-- A call that sends: refused while a non-blocking request of the client is in progress from
+-- outside it (a client's requests stay sequential), before anything is spent.
+local function blocking(run)
+  return function(st, ...)
+    local busy = async.busy(st)
+    if busy then return nil, busy end
+    return run(st, ...)
+  end
+end
+local blocking_fetch, blocking_backfill = blocking(fetch.run), blocking(update.backfill)
+
 -- Every call of a range goes through here (the same depth for the argument errors' levels):
 -- its arguments checked, then `run(st, call, spec, first, last, opts)`.
 local function run_call(self, fname, run, name, start, stop, copts)
@@ -156,18 +167,26 @@ function M.new(opts)
   return self
 end
 
+local function close(st)
+  if st.request then st.request:cancel() end
+  if st.conn then st.conn:close() end
+  st.conn = nil
+  -- closed from inside its request (a callback): the request, cancelled, ends when that callback
+  -- returns and its fetch loop still uses the state database: it is closed then
+  if st.request then
+    st.request.on_end = close
+    return
+  end
+  if st.db then st.db:close() end
+  st.db = nil
+end
+
 --- Closes the client, its connection and its state; closing twice is harmless.
 -- Clients also close when collected and with `<close>`.
 -- @function Client:close
 function methods:close()
   local st = private[self]
-  if st and st.conn then
-    if st.request then st.request:cancel() end
-    st.conn:close()
-    st.conn = nil
-    if st.db then st.db:close() end
-    st.db = nil
-  end
+  if st and st.conn then close(st) end
 end
 Client.__close = methods.close
 
@@ -187,7 +206,7 @@ function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, "fetch", fetch.run, kind, start, stop, copts)
+  return run_call(self, "fetch", blocking_fetch, kind, start, stop, copts)
 end
 
 --- Starts `fetch` without blocking: a request object any poll loop drives (see `linky.async`
@@ -206,7 +225,9 @@ function methods:start(kind, start, stop, copts)
     error(("bad argument #1 to 'start' (string expected, got %s)"):format(type(kind)), 2)
   end
   local st = private_state(self)
-  return async.start(st, function() return run_call(self, "fetch", fetch.run, kind, start, stop, copts) end)
+  return async.start(st, function()
+    return run_call(self, "fetch", blocking_fetch, kind, start, stop, copts)
+  end)
 end
 
 --- Starts `update` without blocking: a request object, as `start`'s, whose result is the one
@@ -247,7 +268,7 @@ function methods:backfill(kind, since, opts)
     return invalid(("since (%s) must be before today (%s)")
       :format(dates.format(day), dates.format(context.today(st))))
   end
-  return run_call(self, "backfill", update.backfill, kind, since, dates.format(context.today(st)), opts)
+  return run_call(self, "backfill", blocking_backfill, kind, since, dates.format(context.today(st)), opts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
@@ -296,6 +317,8 @@ function methods:update(kind, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(opts)), 2)
   end
+  local busy = async.busy(st)
+  if busy then return nil, busy end
   local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
   if not c then return nil, spec end
   return update.update(st, c, spec, since, empty, opts or {})
@@ -360,7 +383,7 @@ end
 
 for name in pairs(kinds) do
   methods[name] = function(self, start, stop, copts)
-    return run_call(self, name, fetch.run, name, start, stop, copts)
+    return run_call(self, name, blocking_fetch, name, start, stop, copts)
   end
 end
 

@@ -7,6 +7,7 @@
 --     lk.fetch(client, "daily_consumption", "2026-04-01", "2026-04-08", nil, function(res, err) ... end)
 --     require("luv").run()
 -- @module linky.luv
+local async = require "linky.async"
 local uv = require "luv"
 
 local M = {}
@@ -64,26 +65,22 @@ local function drive(req, callback)
   on_ready = function()
     if finished then return end
     for _, p in pairs(polls) do p:stop() end -- before libcurl may close a descriptor
-    local ok, done, a, b = pcall(req.step, req)
-    if not ok then
-      release()
-      finished = true
-      error(done, 0)
-    end
+    local done, a, b = async.step(req)
     if done then finish(a, b) else arm(a, b) end
   end
 
   req.on_cancel = function()
     for _, p in pairs(polls) do p:stop() end
   end
-  -- the request object's cancel ends the drive too
+  -- the request object's cancel ends the drive too (from one of its callbacks, the step that
+  -- runs it ends the request)
   local cancel = req.cancel
   req.cancel = function(self)
     cancel(self)
-    finish(self.result, self.err)
+    if self.done then finish(self.result, self.err) end
   end
   -- so does closing the client: its cancel reaches the request; a step then finds it ended
-  local done, res, err = req:step()
+  local done, res, err = async.step(req)
   if done then
     -- deferred, so that the callback never runs before fetch returns
     local idle = uv.new_timer()
