@@ -261,17 +261,39 @@ describe("linky ban safety", function()
       end)
     end
 
-    it("rolls back a transaction whose function raises, and returns the raise", function()
+    it("rolls back a transaction whose function raises, and raises it again (a bug is not a state failure)",
+      function()
       local db = assert(db_.open(path))
       finally(function() db:close() end)
-      local ok, why = db_.transaction(db, function(d)
+      local ok, why = pcall(db_.transaction, db, function(d)
         assert(d:rows("INSERT INTO requests (time, request) VALUES (1, 'x')"))
         d:rows(nil) -- a programmer mistake deep inside: raises
       end)
-      assert.is_nil(ok)
-      assert.equal("state_unavailable", why.kind)
+      assert.is_false(ok)
+      assert.is_string(why) -- the raise itself, not a state_unavailable error object
+      assert.truthy(why:find("bad argument", 1, true), why)
       assert.is_true(unlocked())
       assert.same({}, ledger_rows(path))
+    end)
+
+    it("makes a bug inside a transaction of the command exit 1, an internal error", function()
+      local cli = require "linky.cli"
+      local real = db_.transaction
+      local out, err = { text = "" }, { text = "" }
+      local function stream(b) return { write = function(self, ...)
+        for _, x in ipairs { ... } do b.text = b.text .. x end return self end, flush = function() return true end }
+      end
+      local db = assert(db_.open(path))
+      assert(require("linky.ledger").note(db, 1, { kind = "banned", status = 403 }, {}))
+      db:close()
+      db_.transaction = function(d, fn) return real(d, function(...) fn(...) error("a bug") end) end
+      local code = cli.main({ "clear-ban", "--yes", "--state", path }, "linky",
+        { stdout = stream(out), stderr = stream(err) })
+      db_.transaction = real
+      assert.equal(1, code)
+      assert.truthy(err.text:find("internal error", 1, true), err.text)
+      assert.is_true(unlocked())
+      assert.equal(1, #assert(core.open_sqlite(path)):rows("SELECT * FROM holds")) -- rolled back
     end)
   end)
 

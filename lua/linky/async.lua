@@ -1,9 +1,9 @@
 --- Non-blocking mode: the request object `client:start` and `client:start_update` return, and
 -- the protocol any poll loop drives it by. The fetch loop (`linky.fetch`, `linky.request`) runs
--- unchanged inside a coroutine: the client's state is seen through a view whose connection
--- starts each transfer with libcurl's multi interface, whose sleep (pacing, retry backoff)
--- yields, and whose state database retries a busy BEGIN after a yield: each wait becomes a
--- yield to the driver instead of blocking the thread.
+-- unchanged inside a coroutine: while it runs, the client's session (`linky.session`) uses
+-- the request's transfers (libcurl's multi interface), waits (pacing, retry backoff) and state
+-- database (a busy BEGIN tried again after a yield): each wait becomes a yield to the driver
+-- instead of blocking the thread.
 --
 -- The protocol:
 --
@@ -45,16 +45,6 @@ local function now() return core.boottime() or core.now() end
 local BUSY_MS = 10000
 local BUSY_WAIT = 10
 
--- Yields until `seconds` have passed or the request is cancelled.
-local function pause(req, seconds)
-  local wake = now() + seconds
-  while not req.cancelled do
-    local left = wake - now()
-    if left <= 0 then return end
-    coroutine.yield({}, left)
-  end
-end
-
 -- The state database as the coroutine sees it: each transaction's BEGIN IMMEDIATE fails at
 -- once when another process holds the lock (busy timeout 0) and is tried again after a yield,
 -- from 5 ms to 100 ms apart, for up to BUSY_WAIT seconds; everything else is the database's.
@@ -68,7 +58,7 @@ local function yielding_db(db, req)
       local ok, msg, code = db:exec(sql)
       db:busy_timeout(BUSY_MS)
       if ok or not code or code % 256 ~= 5 or now() >= give_up or req.cancelled then return ok, msg, code end
-      pause(req, gap)
+      req:_wait(gap)
       gap = math.min(gap * 2, 0.1)
     end
   end
@@ -86,42 +76,39 @@ function Request.__tostring(self)
   return ("linky.Request: %s"):format(self.done and "done" or "running")
 end
 
--- The client's state as the coroutine sees it: its own connection and sleep, every other field
--- read from and written to the client's state (pacing's last request, the opened database).
-local function view(st, req)
-  local conn = st.conn
-  local v = {}
-  v.conn = {
-    get = function(_, path)
-      -- cancelled before it starts (from a callback): nothing leaves, the ledger slot comes back
-      if req.cancelled then return nil, "cancelled", CANCELLED, true end
-      local ok, kind, msg = conn:start(path)
-      if not ok then return nil, kind, msg end
-      while true do
-        local done, fds, timeout = conn:perform()
-        if done then return conn:finish() end
-        if coroutine.yield(fds, timeout) == CANCEL then return nil, "cancelled", CANCELLED end
-      end
-    end,
-  }
-  v.sleep = function(seconds)
-    local wake = now() + seconds
-    while true do
-      if req.cancelled then return errors.new("cancelled", CANCELLED) end
-      local left = wake - now()
-      if left <= 0 then return nil end
-      coroutine.yield(NONE, left)
-    end
+-- The request's own waits, transfers and transactions, which `linky.session` uses instead of
+-- its blocking ones while the request's coroutine runs.
+
+--- Yields until `seconds` have passed: nil, or the error of a request cancelled meanwhile.
+function Request:_wait(seconds)
+  local wake = now() + seconds
+  while true do
+    if self.cancelled then return errors.new("cancelled", CANCELLED) end
+    local left = wake - now()
+    if left <= 0 then return nil end
+    coroutine.yield(NONE, left)
   end
-  local wrapped, wrapper
-  return setmetatable(v, {
-    __index = function(_, k)
-      if k ~= "db" then return st[k] end
-      if st.db and st.db ~= wrapped then wrapped, wrapper = st.db, yielding_db(st.db, req) end
-      return st.db and wrapper
-    end,
-    __newindex = st,
-  })
+end
+
+--- One transfer on `conn` through libcurl's multi interface, yielding while it runs.
+-- @return status, body | nil, kind, message, unsent
+function Request:_transfer(conn, path)
+  -- cancelled before it starts (from a callback): nothing leaves, the ledger slot comes back
+  if self.cancelled then return nil, "cancelled", CANCELLED, true end
+  local ok, kind, msg = conn:start(path)
+  if not ok then return nil, kind, msg end
+  while true do
+    local done, fds, timeout = conn:perform()
+    if done then return conn:finish() end
+    if coroutine.yield(fds, timeout) == CANCEL then return nil, "cancelled", CANCELLED end
+  end
+end
+
+--- The state database as the request sees it: transactions that yield while another process
+-- holds the lock (one view per database).
+function Request:_database(handle)
+  if self.db_of ~= handle then self.db_of, self.db_view = handle, yielding_db(handle, self) end
+  return self.db_view
 end
 
 -- Ends the request with `result, err`, then runs its `on_end(owner)` if one was set.
@@ -198,24 +185,8 @@ function Request:cancel()
   if not self.done then self:_end(nil, errors.new("cancelled", CANCELLED)) end
 end
 
-local function in_progress()
-  return errors.new("invalid_argument",
-    "a request of this client is in progress: a client's requests stay sequential")
-end
-
---- The error of a call that sends requests (`fetch`, a kind method, `update`, `backfill`) on a
--- client whose non-blocking request is in progress, made outside that request: a client's
--- requests stay sequential in every mode.
--- @tparam table st the client's private state
--- @treturn table|nil an `invalid_argument` error, or nil when the call may go on
-function M.busy(st)
-  local req = st.request
-  if req and req.co ~= coroutine.running() then return in_progress() end
-  return nil
-end
-
 --- Runs `fn` (a call of the client, whose state is `st`) as a request object.
--- @tparam table st the client's private state
+-- @tparam table st the client's session (`linky.session`)
 -- @tparam function fn the call, returning `result | nil, err`
 -- @treturn table|nil the request, started
 -- @treturn table an `invalid_argument` error (Lua 5.1, or a request of this client in progress)
@@ -224,9 +195,10 @@ function M.start(st, fn)
     return nil, errors.new("invalid_argument",
       "non-blocking mode needs a Lua that yields across pcall (5.2, 5.3, 5.4 or LuaJIT)")
   end
-  if st.request then return nil, in_progress() end
+  local busy = st:busy() or (st.request and errors.new("invalid_argument",
+    "a request of this client is in progress: a client's requests stay sequential"))
+  if busy then return nil, busy end
   local req = setmetatable({ owner = st, done = false, fds = NONE }, Request)
-  req.view = view(st, req)
   req.co = coroutine.create(fn)
   st.request = req
   req:step()
@@ -241,15 +213,6 @@ function M.step(req)
   local ok, done, a, b = pcall(req.step, req)
   if ok then return done, a, b end
   return req:step()
-end
-
---- The state a call sees: the request's view inside its coroutine, else the client's own.
--- @tparam table st the client's private state
--- @treturn table
-function M.state(st)
-  local req = st.request
-  if req and req.co == coroutine.running() then return req.view end
-  return st
 end
 
 return M

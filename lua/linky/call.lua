@@ -3,7 +3,6 @@
 -- dates and options valid.
 -- @module linky.call
 local compat = require "linky.compat"
-local context = require "linky.context"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
 local kinds = require "linky.kinds"
@@ -32,10 +31,10 @@ function M.resolve_kind(api, name)
   return nil
 end
 
-local function check_call_options(kind, api, copts, fname)
+local function check_call_options(kind, api, copts, how)
   if copts == nil then return {} end
   if type(copts) ~= "table" then
-    error(("bad argument #3 to '%s' (table expected, got %s)"):format(fname, type(copts)), 5)
+    error(("bad argument #%d to '%s' (table expected, got %s)"):format(how.opts, how.name, type(copts)), 5)
   end
   local unknown = options.check_types(copts, CALL_OPTIONS, 5)
   if unknown then return nil, ("unknown call option '%s'"):format(unknown) end
@@ -84,14 +83,19 @@ function M.check_prm(self, prm)
   return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
 end
 
---- Checks a call's arguments (raising like the standard library for wrong types).
+--- Checks a call's arguments (raising like the standard library does for a method's wrong
+-- types: the position counts the method's own arguments).
+-- @tparam table self the client
+-- @tparam table st its session
+-- @tparam table how the method: `name`, `first` (the position of its first day), `opts` (of its
+-- options), `reserve` (whether it takes that option)
 -- @treturn table|nil call, then spec, first, last, call options
 -- @treturn table the `invalid_argument` error
-function M.prepare(self, st, fname, name, start, stop, copts)
-  local first, why = check_date(start, 1, fname)
-  local last, why2 = check_date(stop, 2, fname)
+function M.prepare(self, st, how, name, start, stop, copts)
+  local first, why = check_date(start, how.first, how.name)
+  local last, why2 = check_date(stop, how.first + 1, how.name)
   local kind, spec = M.resolve_kind(self.api, name)
-  local call_opts, why3 = check_call_options(kind, self.api, copts, fname)
+  local call_opts, why3 = check_call_options(kind, self.api, copts, how)
   if not kind then return invalid(("unknown kind %q for the %s API"):format(name, self.api)) end
   if self.api == "legacy" and not spec.legacy then
     return invalid(kind .. " does not exist in the legacy API (use api = \"2026\")")
@@ -100,7 +104,7 @@ function M.prepare(self, st, fname, name, start, stop, copts)
   if not first then return invalid("start: " .. why) end
   if not last then return invalid("end: " .. why2) end
   if first >= last then return invalid("start must be before end (end is excluded)") end
-  local today = context.today(st)
+  local today = st:today()
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = M.check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
@@ -110,7 +114,7 @@ function M.prepare(self, st, fname, name, start, stop, copts)
       return invalid(("option '%s' must be an integer >= 0"):format(name_))
     end
   end
-  if call_opts.reserve and fname ~= "backfill" and fname ~= "plan" then
+  if call_opts.reserve and not how.reserve then
     return invalid("option 'reserve' is for backfill (and plan) only")
   end
   return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
@@ -125,7 +129,7 @@ local UPDATE_OPTIONS = { since = { "string", "table" }, prm = "string", max_requ
 -- an update that has nothing to ask
 -- @treturn table the `invalid_argument` error
 function M.prepare_update(self, st, kind, opts)
-  local unknown = opts and options.check_types(opts, UPDATE_OPTIONS, 3)
+  local unknown = opts and options.check_types(opts, UPDATE_OPTIONS, 4)
   if unknown then return invalid(("unknown update option '%s'"):format(unknown)) end
   local uopts = opts or {}
   local name = kind

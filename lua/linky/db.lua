@@ -129,17 +129,16 @@ function M.default_path()
   return base .. "/linky/state.sqlite3"
 end
 
--- The transaction around `fn`, returning what fn returned or nil and the raw reason.
+-- The transaction around `fn`, returning what fn returned or nil and the raw reason. A raise
+-- inside `fn` (a bug, an interruption) rolls back and is raised again: only SQLite's own
+-- failures, which `fn` returns, become the call's failure.
 local function run_transaction(db, fn)
   local ok, msg = db:exec("BEGIN IMMEDIATE")
   if not ok then return nil, msg end
   local done, r1, r2 = pcall(fn, db)
   if not done then
-    if type(r1) == "string" and r1:find("interrupted!$") then
-      db:exec("ROLLBACK")
-      error(r1, 0)
-    end
-    r1, r2 = nil, tostring(r1)
+    db:exec("ROLLBACK")
+    error(r1, 0)
   end
   if r1 == nil and r2 ~= nil then
     db:exec("ROLLBACK")
@@ -154,8 +153,8 @@ local function run_transaction(db, fn)
 end
 
 --- Runs `fn(db)` inside `BEGIN IMMEDIATE`; commits unless it returns nil and a reason.
--- A raise inside `fn` rolls back too (no lock outlives a failed call) and becomes the reason,
--- except an interruption (SIGINT in the standalone interpreter), raised again after the rollback.
+-- A raise inside `fn` rolls back too (no lock outlives a failed call) and is raised again (a
+-- bug is a bug, exit 1 in the command, never a `state_unavailable`).
 -- @return what `fn` returned
 -- @treturn[2] nil
 -- @treturn[2] table the reason: an error object `fn` returned, or a `state_unavailable` error

@@ -74,13 +74,15 @@ local function take(st, call, spec, res, part, range, seen, stored, today)
     seen[day] = statuses[day]
   end
   if stored then
-    local now = st.clock()
-    local ok, why = store.put(st.db, call.prm, call.kind, part.quality, now, statuses, keep)
+    local now = st:now()
+    local db, err = st:db()
+    if not db then return err end
+    local ok, why = store.put(db, call.prm, call.kind, part.quality, now, statuses, keep)
     for label, points in pairs(part.classes or {}) do
       if not ok then break end
       local _, class_keep = store.day_statuses(points, false, range[1], range[2], today, true)
       local class = store.class_kind(call.kind, label)
-      ok, why = store.put(st.db, call.prm, class, part.quality, now, {}, class_keep)
+      ok, why = store.put(db, call.prm, class, part.quality, now, {}, class_keep)
     end
     if not ok then return why end
   end
@@ -96,7 +98,9 @@ local function take_gap(st, call, err, range, seen, settled_now, stored)
     if reason then settled_now[day] = reason end
   end
   if not stored then return nil end
-  local ok, why = store.put(st.db, call.prm, call.kind, nil, st.clock(), statuses, {}, reason)
+  local db, failure = st:db()
+  if not db then return failure end
+  local ok, why = store.put(db, call.prm, call.kind, nil, st:now(), statuses, {}, reason)
   if not ok then return why end
 end
 
@@ -108,7 +112,9 @@ local function from_store(st, call, res, known, seen, first, last)
     if k.status ~= "missing" and (s == nil or s == "missing") then days[day], any = true, true end
   end
   if not any then return true end
-  local points, qualities, classes = store.load(st.db, call.prm, call.kind, days, first, last, call.index)
+  local db, err = st:db()
+  if not db then return nil, err end
+  local points, qualities, classes = store.load(db, call.prm, call.kind, days, first, last, call.index)
   if not points then return nil, qualities end
   res.cached = #points
   result.add(res, { points = points, classes = classes })
@@ -118,8 +124,8 @@ end
 
 --- Fetches one call: the days its plan asks for, by sequential requests, merged with the
 -- stored ones.
--- @tparam table st the client's private state
--- @tparam table call what `new_call` built
+-- @tparam table st the client's session (`linky.session`)
+-- @tparam table call what `linky.call` built
 -- @tparam table spec the kind's entry in `linky.kinds`
 -- @tparam integer first first day
 -- @tparam integer last day after the last one
@@ -198,7 +204,7 @@ function M.run(st, call, spec, first, last, opts)
       end
       fail = take(st, call, spec, res, part, range, seen, stored, today)
     elseif is_gap_error(fail) then
-      if fail.kind == "not_found" then fail.retry_at = st.clock() + store.HOLD end
+      if fail.kind == "not_found" then fail.retry_at = st:now() + store.HOLD end
       gap_err = gap_err or fail
       fail = take_gap(st, call, fail, range, seen, settled_now, stored)
     end

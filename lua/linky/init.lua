@@ -13,7 +13,7 @@
 local analysis = require "linky.analysis"
 local async = require "linky.async"
 local call = require "linky.call"
-local context = require "linky.context"
+local compat = require "linky.compat"
 local cost = require "linky.cost"
 local core = require "linky.core"
 local dates = require "linky.dates"
@@ -24,6 +24,7 @@ local kinds = require "linky.kinds"
 local ledger = require "linky.ledger"
 local options = require "linky.options"
 local plan = require "linky.plan"
+local session = require "linky.session"
 local status = require "linky.status"
 local token = require "linky.token"
 local update = require "linky.update"
@@ -74,15 +75,15 @@ end
 local Client = { __name = "linky.Client" }
 local methods = {}
 
--- Private state of each client, out of reach of the user and of `pairs`.
+-- The session of each client (`linky.session`), out of reach of the user and of `pairs`.
 local private = setmetatable({}, { __mode = "k" })
 
-local function private_state(self, level)
+local function session_of(self, level)
   local st = private[self]
-  if not st or not st.conn then
-    error("attempt to use a closed linky.Client", level or 3)
+  if not st or not st:is_open() then
+    error("attempt to use a closed linky.Client", level + 1)
   end
-  return async.state(st) -- inside a request's coroutine, the view whose waits yield
+  return st
 end
 
 Client.__index = methods
@@ -91,25 +92,59 @@ Client.__index = methods
 -- outside it (a client's requests stay sequential), before anything is spent.
 local function blocking(run)
   return function(st, ...)
-    local busy = async.busy(st)
+    local busy = st:busy()
     if busy then return nil, busy end
     return run(st, ...)
   end
 end
-local blocking_fetch, blocking_backfill = blocking(fetch.run), blocking(update.backfill)
 
--- Every call of a range goes through here (the same depth for the argument errors' levels):
--- its arguments checked, then `run(st, call, spec, first, last, opts)`.
-local function run_call(self, fname, run, name, start, stop, copts)
-  local st = private_state(self, 4)
-  local c, spec, first, last, call_opts = call.prepare(self, st, fname, name, start, stop, copts)
+-- Runs `run` as a non-blocking request.
+local function started(run)
+  return function(st, ...)
+    local args = compat.pack(...)
+    return async.start(st, function() return run(st, compat.unpack(args, 1, args.n)) end)
+  end
+end
+
+-- The calls over a range of days: what runs each, and how the method takes its arguments (its
+-- name, the position of its first day and of its options, whether it takes `reserve`), for
+-- the argument errors.
+local CALLS = {
+  fetch = { name = "fetch", run = blocking(fetch.run), first = 2, opts = 4 },
+  start = { name = "start", run = started(fetch.run), first = 2, opts = 4 },
+  plan = { name = "plan", run = plan.report, first = 2, opts = 4, reserve = true },
+  backfill = { name = "backfill", run = blocking(update.backfill), first = 2, opts = 3, reserve = true },
+}
+for name in pairs(kinds) do
+  CALLS[name] = { name = name, run = blocking(fetch.run), first = 1, opts = 3 }
+end
+
+-- Every call over a range goes through here (the same depth for the argument errors' levels):
+-- its arguments checked, then `how.run(st, call, spec, first, last, opts)`.
+local function run_call(self, how, name, start, stop, copts)
+  local st = session_of(self, 3)
+  local c, spec, first, last, call_opts = call.prepare(self, st, how, name, start, stop, copts)
   if not c then return nil, spec end
-  return run(st, c, spec, first, last, call_opts)
+  return how.run(st, c, spec, first, last, call_opts)
+end
+
+-- `update` and `start_update`: arguments checked (the same depth as `run_call`), then `run`.
+local function update_call(self, fname, run, kind, opts)
+  local st = session_of(self, 3)
+  if type(kind) ~= "string" then
+    error(("bad argument #1 to '%s' (string expected, got %s)"):format(fname, type(kind)), 3)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #2 to '%s' (table expected, got %s)"):format(fname, type(opts)), 3)
+  end
+  local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
+  if not c then return nil, spec end
+  return run(st, c, spec, since, empty, opts or {})
 end
 
 function Client.__tostring(self)
   local st = private[self]
-  if not st or not st.conn then return "linky.Client: closed" end
+  if not st or not st:is_open() then return "linky.Client: closed" end
   return ("linky.Client: %s (%s)"):format(self.prm, self.api)
 end
 
@@ -158,27 +193,12 @@ function M.new(opts)
   local monotonic = o.monotonic
   local witness = monotonic and function() return { boot = "simulated", mono = monotonic() } end
     or ledger.witness
-  private[self] = {
+  private[self] = session.new {
     conn = conn, log = log, clock = clock, today = today, witness = witness, sleep = o.sleep or core.sleep,
-    min_interval = o.min_interval, base_path = o.base_path, last_request = nil,
-    state_path = o.state, budget = o.budget, retry = o.retry, random = o.random or core.random,
-    cache = o.cache and o.state ~= false, db = nil,
+    min_interval = o.min_interval, base_path = o.base_path, state_path = o.state, limit = o.budget,
+    retry = o.retry, random = o.random or core.random, cache = o.cache and o.state ~= false,
   }
   return self
-end
-
-local function close(st)
-  if st.request then st.request:cancel() end
-  if st.conn then st.conn:close() end
-  st.conn = nil
-  -- closed from inside its request (a callback): the request, cancelled, ends when that callback
-  -- returns and its fetch loop still uses the state database: it is closed then
-  if st.request then
-    st.request.on_end = close
-    return
-  end
-  if st.db then st.db:close() end
-  st.db = nil
 end
 
 --- Closes the client, its connection and its state; closing twice is harmless.
@@ -186,7 +206,7 @@ end
 -- @function Client:close
 function methods:close()
   local st = private[self]
-  if st and st.conn then close(st) end
+  if st then st:close() end
 end
 Client.__close = methods.close
 
@@ -206,7 +226,7 @@ function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, "fetch", blocking_fetch, kind, start, stop, copts)
+  return run_call(self, CALLS.fetch, kind, start, stop, copts)
 end
 
 --- Starts `fetch` without blocking: a request object any poll loop drives (see `linky.async`
@@ -224,10 +244,7 @@ function methods:start(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'start' (string expected, got %s)"):format(type(kind)), 2)
   end
-  local st = private_state(self)
-  return async.start(st, function()
-    return run_call(self, "fetch", blocking_fetch, kind, start, stop, copts)
-  end)
+  return run_call(self, CALLS.start, kind, start, stop, copts)
 end
 
 --- Starts `update` without blocking: a request object, as `start`'s, whose result is the one
@@ -241,8 +258,7 @@ function methods:start_update(kind, opts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'start_update' (string expected, got %s)"):format(type(kind)), 2)
   end
-  local st = private_state(self)
-  return async.start(st, function() return self:update(kind, opts) end)
+  return update_call(self, "start_update", started(update.update), kind, opts)
 end
 
 --- Fills the store from `since` to yesterday over as many budget windows as it takes: each
@@ -262,13 +278,13 @@ function methods:backfill(kind, since, opts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'backfill' (string expected, got %s)"):format(type(kind)), 2)
   end
-  local st = private_state(self)
+  local st = session_of(self, 2)
   local day = (type(since) == "string" or type(since) == "table") and dates.call_day(since)
-  if day and day >= context.today(st) then
+  if day and day >= st:today() then
     return invalid(("since (%s) must be before today (%s)")
-      :format(dates.format(day), dates.format(context.today(st))))
+      :format(dates.format(day), dates.format(st:today())))
   end
-  return run_call(self, "backfill", blocking_backfill, kind, since, dates.format(context.today(st)), opts)
+  return run_call(self, CALLS.backfill, kind, since, dates.format(st:today()), opts)
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
@@ -288,7 +304,7 @@ function methods:plan(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'plan' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, "plan", plan.report, kind, start, stop, copts)
+  return run_call(self, CALLS.plan, kind, start, stop, copts)
 end
 
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
@@ -310,18 +326,7 @@ end
 -- for the next update or backfill)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
 function methods:update(kind, opts)
-  local st = private_state(self)
-  if type(kind) ~= "string" then
-    error(("bad argument #1 to 'update' (string expected, got %s)"):format(type(kind)), 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #2 to 'update' (table expected, got %s)"):format(type(opts)), 2)
-  end
-  local busy = async.busy(st)
-  if busy then return nil, busy end
-  local c, spec, since, empty = call.prepare_update(self, st, kind, opts)
-  if not c then return nil, spec end
-  return update.update(st, c, spec, since, empty, opts or {})
+  return update_call(self, "update", blocking(update.update), kind, opts)
 end
 
 --- The request budget of this client's state.
@@ -332,7 +337,7 @@ end
 -- noted (bans last until cleared) and when the cool-down ends
 -- @treturn table a `state_unavailable` error
 function methods:budget()
-  return context.budget(private_state(self))
+  return session_of(self, 2):budget()
 end
 
 --- Forgets a remembered ban, so that requests are sent again.
@@ -340,8 +345,7 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function methods:clear_ban()
-  local st = private_state(self)
-  local db, err = context.db(st)
+  local db, err = session_of(self, 2):db()
   if not db then return nil, err end
   return ledger.clear_ban(db)
 end
@@ -383,7 +387,7 @@ end
 
 for name in pairs(kinds) do
   methods[name] = function(self, start, stop, copts)
-    return run_call(self, name, blocking_fetch, name, start, stop, copts)
+    return run_call(self, CALLS[name], name, start, stop, copts)
   end
 end
 

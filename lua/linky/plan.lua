@@ -2,15 +2,14 @@
 -- requests the others need, split by the per-request limit. `client:plan` reports it;
 -- `linky.fetch` runs it.
 -- @module linky.plan
-local context = require "linky.context"
 local dates = require "linky.dates"
 local store = require "linky.store"
 
 local M = {}
 
 --- Plans one call: which days the store serves and which requests the others need.
--- @tparam table st the client's private state
--- @tparam table call what `new_call` built
+-- @tparam table st the client's session (`linky.session`)
+-- @tparam table call what `linky.call` built
 -- @tparam table spec the kind's entry in `linky.kinds`
 -- @tparam integer first first day
 -- @tparam integer last day after the last one
@@ -22,10 +21,10 @@ local M = {}
 -- never asked
 -- @treturn table a `state_unavailable` error
 function M.make(st, call, spec, first, last, opts)
-  local db, err = context.db(st)
+  local db, err = st:db()
   if not db then return nil, err end
   local stored = st.cache and call.storable
-  local now, today = st.clock(), context.today(st)
+  local now, today = st:now(), st:today()
   local known = {}
   if stored then
     known, err = store.known(db, call.prm, call.kind, first, last)
@@ -63,10 +62,10 @@ function M.report(st, call, spec, first, last, opts)
   local p, err = M.make(st, call, spec, first, last, opts)
   if not p then return nil, err end
   local budget
-  budget, err = context.budget(st)
+  budget, err = st:budget()
   if not budget then return nil, err end
   local room
-  room, err = context.room(st, opts.reserve or 0)
+  room, err = st:room(opts.reserve or 0)
   if not room then return nil, err end
   local ranges = {}
   for i, r in ipairs(p.ranges) do ranges[i] = { start = dates.format(r[1]), ["end"] = dates.format(r[2]) } end

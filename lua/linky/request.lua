@@ -5,7 +5,6 @@
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
-local ledger = require "linky.ledger"
 
 local M = {}
 
@@ -34,23 +33,10 @@ local function request_path(call, first, stop)
   return call.type .. "?" .. query_string(q)
 end
 
--- Waits so that two requests of one client are at least `min_interval` apart: nil, or the
--- error of a cancelled wait (non-blocking mode).
-local function pace(st)
-  if st.last_request and st.min_interval > 0 then
-    local wait = st.min_interval - (st.clock() - st.last_request)
-    if wait > 0 then
-      local stopped = st.sleep(wait)
-      if errors.is_error(stopped) then return stopped end
-    end
-  end
-end
-
 -- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
 -- was reached).
 local function request_range(st, call, path, request)
-  st.last_request = st.clock()
-  local status, body, kind_or_msg, unsent = st.conn:get(path)
+  local status, body, kind_or_msg, unsent = st:transfer(path)
   if not status then
     return nil, errors.new(body, kind_or_msg, { request = request }), unsent
   end
@@ -73,8 +59,8 @@ local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
 --- Sends the request for days [first, stop) of a call: each attempt admitted by the ledger,
 -- retried (timeouts, network failures, 502, 503, 504) with full jitter, and noted by the
 -- ledger when it failed (bans, cool-downs).
--- @tparam table st the client's private state
--- @tparam table call what `new_call` built
+-- @tparam table st the client's session (`linky.session`)
+-- @tparam table call what `linky.call` built
 -- @tparam integer first first day
 -- @tparam integer stop day after the last one
 -- @tparam table res the call's result (`requests` counts the attempts that left)
@@ -89,19 +75,19 @@ function M.send(st, call, first, stop, res, opts)
   local attempt = 0 -- attempts made so far
   while true do
     -- admitted after the pacing wait: a request cancelled while it waits has spent nothing
-    local cancelled = pace(st)
+    local cancelled = st:pace()
     if cancelled then return nil, cancelled end
-    local admitted, refusal = ledger.admit(st.db, st.clock(), st.budget, request, st.witness(), opts.reserve)
+    local admitted, refusal = st:admit(request, opts.reserve)
     if not admitted then return nil, refusal end
     res.requests = res.requests + 1
     local part, err, unsent = request_range(st, call, path, request)
     if part then return part end
     if unsent then -- resolving or connecting failed before a byte was sent: the slot comes back
-      local refunded, why = ledger.refund(st.db, admitted)
+      local refunded, why = st:refund(admitted)
       if not refunded then return nil, why end
       res.requests = res.requests - 1
     end
-    local noted, why = ledger.note(st.db, st.clock(), err, st.witness())
+    local noted, why = st:note(err)
     if not noted then return nil, why end
     local retry = st.retry
     local retried = RETRIED_KINDS[err.kind] or RETRIED_STATUS[err.status]
@@ -118,8 +104,8 @@ function M.send(st, call, first, stop, res, opts)
     end
     local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
     if opts.on_retry then opts.on_retry(wait, err) end
-    local stopped = st.sleep(wait) -- non-blocking mode: a cancelled request's error
-    if errors.is_error(stopped) then return nil, stopped end
+    local stopped = st:wait(wait) -- a cancelled request's error, or the closed client's
+    if stopped then return nil, stopped end
   end
 end
 

@@ -1,7 +1,6 @@
 --- The daily jobs on top of the fetch loop: `client:update` (what is new, and corrections,
 -- at no cost when up to date) and `client:backfill` (history over several budget windows).
 -- @module linky.update
-local context = require "linky.context"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
@@ -29,7 +28,7 @@ M.SOON = 15 * 60
 -- Requests the call may still send: at most `max_requests` in all (`spent` already), and what
 -- the budget leaves past `reserve`.
 local function allowance(st, reserve, max_requests, spent)
-  local room, err = context.room(st, reserve)
+  local room, err = st:room(reserve)
   if not room then return nil, err end
   local n = room.left
   if max_requests then n = math.min(n or math.huge, math.max(0, max_requests - spent)) end
@@ -78,7 +77,7 @@ local function default_first(db, call, known, force, today, heal_from)
 end
 
 --- One `client:update` (see there), its arguments checked.
--- @tparam table st the client's private state
+-- @tparam table st the client's session (`linky.session`)
 -- @tparam table call what `linky.call` built
 -- @tparam table spec the kind's entry in `linky.kinds`
 -- @tparam integer|nil since the first day asked for, or nil for the default
@@ -88,11 +87,11 @@ end
 -- `remaining_days` and `remaining_requests`
 -- @treturn table the error
 function M.update(st, call, spec, since, empty, opts)
-  local today, now = context.today(st), st.clock()
+  local today, now = st:today(), st:now()
   if since and since >= today then
     return nil, errors.new("invalid_argument", "since must be before today")
   end
-  local db, err = context.db(st)
+  local db, err = st:db()
   if not db then return nil, err end
   local window = today - M.RECENT_DAYS
   local known, checked, heal_from
@@ -158,7 +157,7 @@ local function backfill_allowance(st, reserve, opts, needed)
   if not n then return nil, room end
   if n > 0 or needed == 0 or room.left == nil then return n end
   -- as many as are needed of the slots that free within SOON: wait for the last of them
-  local now, at = st.clock(), nil
+  local now, at = st:now(), nil
   for k = math.min(needed, opts.max_requests or needed), 1, -1 do
     local when = room.at(k)
     if when and when - now <= M.SOON then at = when break end
@@ -166,8 +165,8 @@ local function backfill_allowance(st, reserve, opts, needed)
   if not at then return 0 end
   local wait = at - now + 0.001
   if opts.progress then opts.progress(0, needed, { wait = wait, budget = true }) end
-  local stopped = st.sleep(wait)
-  if errors.is_error(stopped) then return nil, stopped end
+  local stopped = st:wait(wait)
+  if stopped then return nil, stopped end
   return (allowance(st, reserve, opts.max_requests, 0))
 end
 
@@ -183,7 +182,7 @@ function M.backfill(st, call, spec, first, last, opts)
   if not n then return nil, err end
   if n == 0 and #before.ranges > 0 then
     local room
-    room, err = context.room(st, reserve)
+    room, err = st:room(reserve)
     if not room then return nil, err end
     local at = room.at(1)
     return nil, errors.new("budget_exhausted", ("the budget leaves nothing past the reserve of %d requests;"
