@@ -52,6 +52,29 @@ int linky_mkdirs(lua_State *L) {
   return 1;
 }
 
+/* What a file of this mode is, in messages; NULL for a regular file. */
+static const char *special_name(mode_t mode) {
+  if (S_ISREG(mode)) return NULL;
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a special file";
+}
+
+int linky_refuse_special(lua_State *L, const char *path) {
+  struct stat st;
+  const char *what;
+  /* lstat, not open and fstat: an open blocks on a FIFO and runs a device's own open, and
+   * closing any descriptor of a database drops the POSIX locks SQLite holds on it in this
+   * process (another client's: see SQLite's "How To Corrupt", 2.2) */
+  if (lstat(path, &st) != 0 || (what = special_name(st.st_mode)) == NULL) return 0;
+  lua_pushfstring(L, "it is %s, not a regular file", what);
+  return 1;
+}
+
 /* core.create_private(path) -> true | nil, message */
 int linky_create_private(lua_State *L) {
   size_t len;
@@ -59,13 +82,21 @@ int linky_create_private(lua_State *L) {
   int fd;
   /* the system would see a shorter path than the caller gave */
   if (strlen(path) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
-  /* no O_TRUNC: an existing state file keeps its bytes; O_NOFOLLOW: a link planted at the
-   * path is refused (ELOOP) rather than followed to a file of someone else's choosing */
+  /* O_EXCL: a new file or nothing, so an existing one is never opened here (its bytes kept,
+   * no FIFO waited on, no lock dropped); a link planted at the path, dangling or not, is EEXIST */
   do {
-    fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return fail(L, "create", path, errno);
-  if (close(fd) != 0 && errno != EINTR) return fail(L, "close", path, errno);
+  if (fd < 0) {
+    if (errno != EEXIST) return fail(L, "create", path, errno);
+    if (linky_refuse_special(L, path)) {
+      lua_pushnil(L);
+      lua_insert(L, -2);
+      return 2;
+    }
+  } else if (close(fd) != 0 && errno != EINTR) {
+    return fail(L, "close", path, errno);
+  }
   lua_pushboolean(L, 1);
   return 1;
 }

@@ -14,8 +14,14 @@
 int linky_mkdirs(lua_State *L);
 
 /* core.create_private(path) -> true | nil, message: creates path empty with mode 0600 if it
- * is missing; never truncates an existing file, refuses a symbolic link. */
+ * is missing; never opens an existing file; refuses one that is not a regular file (a symbolic
+ * link, a folder, a FIFO, a device, a socket). */
 int linky_create_private(lua_State *L);
+
+/* When something that is not a regular file is at path (a folder, a FIFO, a device, a socket, a
+ * symbolic link), pushes a message naming it and returns 1; else pushes nothing and returns 0
+ * (a missing path included). Never opens the path. */
+int linky_refuse_special(lua_State *L, const char *path);
 
 /* core.create_temp(prefix [, mode]) -> file, name | nil, message: creates a new file named
  * prefix followed by 16 random hex digits (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode 0600,

@@ -9,6 +9,7 @@
 
 #include "compat.h"
 
+#include "files.h"
 #include "sqlite.h"
 #include "userdata.h"
 
@@ -271,17 +272,94 @@ static int sqlite_run_many(lua_State *L) {
   return 1;
 }
 
+/* db:copy_into(other) -> true | nil, message, code: other's database becomes a copy of db's
+ * (SQLite's online backup), e.g. a read-only file into an in-memory one that can be migrated */
+static int sqlite_copy_into(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  linky_sqlite *d = luaL_checkudata(L, 2, LINKY_SQLITE);
+  sqlite3_backup *b;
+  int rc;
+  if (d->db == NULL) return luaL_argerror(L, 2, "attempt to use a closed " LINKY_SQLITE);
+  luaL_argcheck(L, d != s, 2, "a database cannot be copied into itself");
+  drop_stmt(s);
+  drop_stmt(d);
+  b = sqlite3_backup_init(d->db, "main", s->db, "main");
+  if (b == NULL) return fail(L, d, sqlite3_extended_errcode(d->db));
+  rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return fail_why(L, s, rc, sqlite3_errstr(rc));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int sqlite_tostring(lua_State *L) {
   linky_sqlite *s = luaL_checkudata(L, 1, LINKY_SQLITE);
   return linky_push_tostring(L, LINKY_SQLITE, s->db ? (void *)s : NULL);
 }
 
+/* Pushes path as a SQLite URI followed by `query`: every byte but letters, digits and -._~/
+ * percent-encoded, so that SQLite opens exactly that file ('?', '#' and '%' in its name
+ * included) and no URI parameter comes from the name; a relative path starts with ./, so that
+ * a file named ":memory:" is that file. */
+static const char *push_uri(lua_State *L, const char *path, const char *query) {
+  static const char hex[] = "0123456789ABCDEF";
+  const unsigned char *p;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, path[0] == '/' ? "file://" : "file:./"); /* an empty authority: "//x" is a path */
+  for (p = (const unsigned char *)path; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+      luaL_addchar(&b, (char)*p);
+    } else {
+      luaL_addchar(&b, '%');
+      luaL_addchar(&b, hex[*p >> 4]);
+      luaL_addchar(&b, hex[*p & 15]);
+    }
+  }
+  luaL_addstring(&b, query);
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
+}
+
+/* Whether a read-only connection failed only because it cannot share the WAL index: a WAL file
+ * without its -shm in a folder it cannot write. SQLite's immutable mode reads it without one. */
+static int needs_immutable(int rc) {
+  return rc == SQLITE_READONLY_DIRECTORY || rc == SQLITE_READONLY_CANTINIT || rc == SQLITE_READONLY_CANTLOCK
+      || rc == SQLITE_READONLY_RECOVERY
+      || (rc & 0xff) == SQLITE_CANTOPEN;
+}
+
+/* Opens name (a URI, or ":memory:") into s->db with the given flags: a SQLite result code. */
+static int open_db(linky_sqlite *s, const char *name, int flags, lua_Integer busy_ms) {
+  int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX
+#ifdef SQLITE_OPEN_NOFOLLOW
+                           | SQLITE_OPEN_NOFOLLOW
+#endif
+                           , NULL);
+  if (s->db == NULL) return rc;
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, busy_ms > 0x7fffffff ? 0x7fffffff : (int)busy_ms);
+  return rc;
+}
+
+/* Pushes nil, a message and a result code for a connection that could not be opened, and
+ * closes it. */
+static int open_failed(lua_State *L, linky_sqlite *s, int rc, const char *why) {
+  lua_pushnil(L);
+  lua_pushstring(L, why ? why : s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+  lua_pushinteger(L, rc);
+  sqlite3_close_v2(s->db);
+  s->db = NULL;
+  return 3;
+}
+
+/* core.open_sqlite(path [, busy_ms [, readonly]]) -> db, unlocked | nil, message, code */
 int linky_open_sqlite(lua_State *L) {
   size_t len;
-  const char *path = luaL_checklstring(L, 1, &len);
+  const char *path = luaL_checklstring(L, 1, &len), *name = path;
   lua_Integer busy_ms = luaL_optinteger(L, 2, 10000);
+  int readonly = lua_toboolean(L, 3), unlocked = 0, rc;
   linky_sqlite *s;
-  int rc;
   luaL_argcheck(L, busy_ms >= 0, 2, "negative busy time");
   if (strlen(path) != len) { /* SQLite would open a shorter path than the caller gave */
     lua_pushnil(L);
@@ -289,35 +367,40 @@ int linky_open_sqlite(lua_State *L) {
     lua_pushinteger(L, SQLITE_CANTOPEN);
     return 3;
   }
+  if (readonly || strcmp(path, ":memory:") != 0) {
+    /* a FIFO would hang the first read, a device would get a -journal beside it */
+    if (linky_refuse_special(L, path)) {
+      lua_pushnil(L);
+      lua_insert(L, -2);
+      lua_pushinteger(L, SQLITE_CANTOPEN);
+      return 3;
+    }
+    name = push_uri(L, path, readonly ? "?mode=ro" : "");
+  }
   s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
   luaL_setmetatable(L, LINKY_SQLITE);
-  /* never through a symbolic link swapped in after the Lua side created the file */
-  rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-#ifdef SQLITE_OPEN_NOFOLLOW
-                       | SQLITE_OPEN_NOFOLLOW
-#endif
-                       , NULL);
-  if (rc != SQLITE_OK) {
-    lua_pushnil(L);
-    lua_pushstring(L, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-    lua_pushinteger(L, rc);
-    sqlite3_close_v2(s->db);
-    s->db = NULL;
-    return 3;
+  /* never through a symbolic link swapped in after the check */
+  rc = open_db(s, name, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_ms);
+  if (rc != SQLITE_OK) return open_failed(L, s, rc, NULL);
+  if (readonly) {
+    /* SQLite opens lazily: reading the schema is what meets a missing -shm */
+    rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    if (needs_immutable(rc)) {
+      sqlite3_close_v2(s->db);
+      s->db = NULL;
+      unlocked = 1;
+      rc = open_db(s, push_uri(L, path, "?immutable=1"), SQLITE_OPEN_READONLY, busy_ms);
+      lua_pop(L, 1); /* SQLite keeps its own copy of the name */
+      if (rc == SQLITE_OK) rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) return open_failed(L, s, rc, NULL);
+  } else if (sqlite3_db_readonly(s->db, "main") == 1) {
+    /* SQLite falls back to read-only when the file is not writable: never accept that */
+    return open_failed(L, s, SQLITE_READONLY, "the state file is not writable");
   }
-  sqlite3_extended_result_codes(s->db, 1);
-  sqlite3_busy_timeout(s->db, busy_ms > 0x7fffffff ? 0x7fffffff : (int)busy_ms);
-  /* SQLite falls back to read-only when the file is not writable: never accept that */
-  if (sqlite3_db_readonly(s->db, "main") == 1) {
-    sqlite3_close_v2(s->db);
-    s->db = NULL;
-    lua_pushnil(L);
-    lua_pushliteral(L, "the state file is not writable");
-    lua_pushinteger(L, SQLITE_READONLY);
-    return 3;
-  }
-  return 1;
+  lua_pushboolean(L, unlocked);
+  return 2;
 }
 
 void linky_sqlite_createmeta(lua_State *L) {
@@ -326,6 +409,7 @@ void linky_sqlite_createmeta(lua_State *L) {
     {"busy_timeout", sqlite_busy_timeout},
     {"rows", sqlite_rows},
     {"run_many", sqlite_run_many},
+    {"copy_into", sqlite_copy_into},
     {"close", sqlite_close},
     {NULL, NULL}
   };

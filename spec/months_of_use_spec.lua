@@ -344,3 +344,27 @@ describe("linky command over months of use", function()
     assert.truthy(r.err:find("the budget keeps real time, whatever date LINKY_TODAY simulates", 1, true), r.err)
   end)
 end)
+
+describe("linky state file version 4", function()
+  local t = simulated.new { now = NOW }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+
+  it("migrates a version 3 file, keeping its days and adding the reason and the hole to heal", function()
+    local c = t.client()
+    assert(c:daily_consumption("2026-11-01", "2026-11-08"))
+    c:close()
+    local db = assert(core.open_sqlite(t.path))
+    assert(db:exec("ALTER TABLE days DROP COLUMN reason; ALTER TABLE corrections DROP COLUMN heal_from;"
+      .. " PRAGMA user_version = 3"))
+    db:close()
+    c = t.client()
+    local r = assert(c:daily_consumption("2026-11-01", "2026-11-08"))
+    assert.equal(0, r.requests) -- the days stored by version 3 are still complete
+    c:close()
+    db = assert(core.open_sqlite(t.path))
+    assert.same({ { user_version = 4 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { n = 7 } }, db:rows("SELECT count(*) AS n FROM days WHERE reason IS NULL AND status = 'complete'"))
+    assert.is_table(db:rows("SELECT heal_from FROM corrections"))
+    db:close()
+  end)
+end)

@@ -225,7 +225,8 @@ local function wal(db)
 end
 
 --- Opens (creating if needed) and migrates a state database. A missing file is created with
--- mode 0600 and its missing folders with 0700; a symbolic link at the path is refused.
+-- mode 0600 and its missing folders with 0700; anything but a regular file at the path (a
+-- symbolic link, a folder, a FIFO, a device, a socket) is refused before SQLite opens it.
 -- @tparam string|false|nil path the file, false for a private in-memory state, nil for `default_path()`
 -- @treturn userdata|nil the `linky.SQLite`
 -- @treturn table a `state_unavailable` error
@@ -236,6 +237,8 @@ function M.open(path)
     if not file then return nil, unavailable("(default)", "neither XDG_STATE_HOME nor HOME is set") end
   end
   if path ~= false then
+    -- the file of that name, not SQLite's private in-memory database
+    if file == ":memory:" then file = "./:memory:" end
     -- folders 0700 and the file 0600 before SQLite opens it (it would make it 0644 under the
     -- usual umask); SQLite gives -wal and -shm the main file's mode
     local made, why = core.mkdirs(file)
@@ -252,6 +255,53 @@ function M.open(path)
   end
   paths[db] = file
   return db
+end
+
+-- A copy of db in a new in-memory database: the copy | nil, why.
+local function memory_copy(db)
+  local mem, why = core.open_sqlite(":memory:")
+  if not mem then return nil, why end
+  -- an in-memory database takes the source's page size only while it is empty
+  local size = db:rows("PRAGMA page_size")
+  local ok
+  ok, why = mem:exec(("PRAGMA page_size = %d"):format(size and size[1] and size[1].page_size or 4096))
+  if ok then ok, why = db:copy_into(mem) end
+  if not ok then
+    mem:close()
+    return nil, why
+  end
+  return mem
+end
+
+--- Opens a state database read-only (`linky.status`): nothing is written to the file, no
+-- migration, no WAL switch, no journal, no write lock waited for. It works on a file this user
+-- cannot write: with SQLite's `mode=ro`, else (a WAL file without its `-shm` in a folder this
+-- user cannot write) with `immutable=1`, which reads without locking. A file of an older schema
+-- version is copied into memory and migrated there, so it reads as a write command would see it;
+-- the file itself stays as it is until a write command migrates it.
+-- @tparam string path the file (it must exist: nothing is created)
+-- @treturn userdata|nil the `linky.SQLite`
+-- @treturn boolean|table true when it was read without locking (another process's writes may
+-- be missing or half seen); or a `state_unavailable` error
+function M.open_readonly(path)
+  local db, unlocked = core.open_sqlite(path, nil, true)
+  if not db then return nil, unavailable(path, unlocked) end
+  local h, why = header(db)
+  local ok = h
+  if h then ok, why = ours(h) end
+  if ok and h.version < M.VERSION then
+    local mem
+    mem, why = memory_copy(db)
+    db:close()
+    db, ok = mem, mem ~= nil
+    if ok then ok, why = migrate(db) end
+  end
+  if not ok then
+    if db then db:close() end
+    return nil, unavailable(path, why)
+  end
+  paths[db] = path
+  return db, unlocked
 end
 
 return M

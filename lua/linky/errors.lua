@@ -65,8 +65,8 @@ M.status_kinds = {
 -- @field invalid_response a 2xx body that is empty, not JSON, not the expected shape, or over max_body
 -- @field budget_exhausted the rolling window already holds the request budget: nothing is sent;
 -- retryable after `retry_at`
--- @field state_unavailable the state file cannot be opened, is not a linky database, or cannot be
--- written: nothing is sent
+-- @field state_unavailable the state file cannot be opened, is not a regular file, is not a linky
+-- database, or cannot be written: nothing is sent
 -- @field cancelled a non-blocking request was cancelled (`req:cancel()`, or its client closed):
 -- nothing of the cancelled transfer is stored, `partial` holds the earlier sub-ranges, retryable
 -- @field callback_error a user callback (progress, log, clock...) raised inside a non-blocking

@@ -365,12 +365,17 @@ function M.clear_ban(path)
   return ok, failure
 end
 
---- What a state file holds, read without a client or a token, creating nothing.
+--- What a state file holds, read without a client or a token, creating and writing nothing: the
+-- file is opened read-only (SQLite's `mode=ro`, else `immutable=1`: see `unlocked`), so it may
+-- be another user's or read-only; an older schema version is read through a copy migrated in
+-- memory, the file left as it is.
 -- @tparam[opt] string path the state file (default: the default state path)
 -- @tparam[opt] table opts `clock` (default: the system clock), `budget` (the budget to report
 -- against, default 40 requests per 12 hours, as `linky.new`'s)
--- @treturn table|nil `{ path =, exists = false }`, or `{ path =, exists = true, budget =,
--- meters = { { prm =, kind =, first =, last =, complete =, not_complete = }, ... } }`: `budget`
+-- @treturn table|nil `{ path =, exists = false }`, or `{ path =, exists = true, unlocked =, budget =,
+-- meters = { { prm =, kind =, first =, last =, complete =, not_complete = }, ... } }`: `unlocked`
+-- true when the file was read without locking (a WAL file without its `-shm` in a folder that
+-- cannot be written: what another process writes meanwhile may be missing); `budget`
 -- as `client:budget()` gives it; per PRM and kind, the first and last day stored
 -- (`"YYYY-MM-DD"`), how many days between them are complete, and how many are not (incomplete,
 -- missing or never fetched)

@@ -1,5 +1,6 @@
 --- What a state file holds, read without a client or a token (`linky.status`): the budget
--- report of the ledger and, per PRM and kind, the days the store holds.
+-- report of the ledger and, per PRM and kind, the days the store holds. The file is opened
+-- read-only (`linky.db.open_readonly`): nothing is written to it.
 -- @module linky.status
 local core = require "linky.core"
 local dates = require "linky.dates"
@@ -27,19 +28,19 @@ function M.read(path, opts)
   if not path then
     return nil, errors.new("invalid_argument", "no state path: neither XDG_STATE_HOME nor HOME is set")
   end
-  local f = io.open(path, "rb")
-  if not f then return { path = path, exists = false } end
-  f:close()
-  local db, err = db_.open(path)
-  if not db then return nil, err end
-  local report, meters
-  report, err = ledger.report(db, (opts.clock or core.now)(), budget, options.defaults.budget.window,
+  -- lstat: opening it would wait on a FIFO; open_readonly refuses what is not a regular file
+  local kind, why = core.file_type(path)
+  if not (kind or why) then return { path = path, exists = false } end
+  local db, unlocked = db_.open_readonly(path)
+  if not db then return nil, unlocked end
+  local report, err =  ledger.report(db, (opts.clock or core.now)(), budget, options.defaults.budget.window,
     ledger.witness())
+  local meters
   if report then meters, err = store.summary(db) end
   db:close()
   if not meters then return nil, err end
   for _, m in ipairs(meters) do m.first, m.last = dates.format(m.first), dates.format(m.last) end
-  return { path = path, exists = true, budget = report, meters = meters }
+  return { path = path, exists = true, unlocked = unlocked, budget = report, meters = meters }
 end
 
 return M

@@ -46,6 +46,10 @@ function M.status(self)
   local s, code = report(self)
   if not s then return code end
   local lines = { ("state      %s"):format(s.path) }
+  if s.unlocked then
+    lines[#lines + 1] = "           read without locking (its folder is not writable, and it has no -shm):"
+      .. " what another linky writes meanwhile may be missing"
+  end
   if not s.exists then
     lines[#lines + 1] = "           does not exist yet: nothing fetched, nothing spent"
   else
