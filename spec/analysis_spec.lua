@@ -135,14 +135,18 @@ describe("linky analysis", function()
 
   describe("split_offpeak", function()
     it("splits the day's energy at 22:00-06:00", function()
-      assert.same({ peak = 4484, offpeak = 4787, unit = "Wh" }, linky.split_offpeak(curve(client), { "22:00-06:00" }))
+      local split = linky.split_offpeak(curve(client), { "22:00-06:00" })
+      assert.same({ peak = 4484, offpeak = 4787, unit = "Wh" }, split)
+      -- beside the golden values, the invariant: peak + off-peak = the day's total
+      assert.equal(linky.aggregate(curve(client), "day")[1].value, split.peak + split.offpeak)
       assert.same({ peak = 10184, offpeak = 1592, unit = "Wh" },
         linky.split_offpeak(curve(legacy, "2023-04-01", "2023-04-02"), { "22:00-06:00" }))
     end)
 
     it("accepts several ranges", function()
-      assert.same({ peak = 3499, offpeak = 5772, unit = "Wh" },
-        linky.split_offpeak(curve(client), { "01:30-07:30", "12:30-14:30" }))
+      local other = linky.split_offpeak(curve(client), { "01:30-07:30", "12:30-14:30" })
+      assert.same({ peak = 3499, offpeak = 5772, unit = "Wh" }, other)
+      assert.equal(linky.aggregate(curve(client), "day")[1].value, other.peak + other.offpeak)
     end)
 
     it("rejects bad ranges and results that are not load curves", function()

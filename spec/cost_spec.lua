@@ -66,6 +66,8 @@ describe("linky.cost", function()
     near(8, c.classes.hc.kwh) -- 22:00-06:00: 16 half-hours of 500 Wh
     near(16, c.classes.hp.kwh)
     near(8 * 0.15 + 16 * 0.20, c.energy)
+    near(c.kwh, c.classes.hc.kwh + c.classes.hp.kwh) -- the invariant: the classes make the whole
+    near(c.energy, c.classes.hc.cost + c.classes.hp.cost)
   end)
 
   it("counts the DST days' 46 and 50 half-hours, the changed hour in off-peak", function()
@@ -77,6 +79,7 @@ describe("linky.cost", function()
     near(25, autumn.kwh)
     near(9, autumn.classes.hc.kwh) -- 02:00-03:00 twice: 14 half-hours, then 22:00-24:00
     near(16, autumn.classes.hp.kwh)
+    for _, c in ipairs { spring, autumn } do near(c.kwh, c.classes.hc.kwh + c.classes.hp.kwh) end
   end)
 
   it("gives an interval starting at 05:30 the previous tariff day's Tempo colour", function()

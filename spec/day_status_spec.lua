@@ -175,7 +175,7 @@ describe("linky day statuses", function()
       CREATE TABLE days (prm TEXT NOT NULL, kind TEXT NOT NULL, day INTEGER NOT NULL, quality TEXT,
         fetched REAL NOT NULL, PRIMARY KEY (prm, kind, day)) WITHOUT ROWID;
       PRAGMA user_version = 2;
-    ]] .. ("PRAGMA application_id = %d;"):format(db_.APPLICATION_ID)))
+    ]] .. ("PRAGMA application_id = %d;"):format(0x4C4E4B59))) -- "LNKY", as docs/ban-safety.md says
     local days = {}
     for _, d in ipairs { { "2026-11-20", 10 }, { "2026-11-21", 48 }, { "2026-10-25", 50 } } do
       local day = core.day_number(d[1])

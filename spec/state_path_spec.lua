@@ -187,7 +187,7 @@ describe("linky state path", function()
       assert.equal(0, bounded({ "daily", "--start", "2026-04-01", "--end", "2026-04-03", "--state", state }).code)
       local db = assert(core.open_sqlite(state))
       finally(function() db:close() end)
-      assert.same({ { user_version = require("linky.db").VERSION } }, db:rows("PRAGMA user_version"))
+      assert.same({ { user_version = 4 } }, db:rows("PRAGMA user_version")) -- docs/ban-safety.md: now 4
     end)
 
     it("refuses a newer schema version, leaving the file as it was", function()
