@@ -1,6 +1,7 @@
 -- linky on a luv loop: a week of daily consumption fetched while a timer keeps ticking.
--- Run from the repository: lua5.4 examples/luv.lua (with the paths of `make test`, see
--- docs/install.md). With LINKY_TOKEN set it asks Conso API; without, the bundled emulator.
+-- Run from the repository once `make` has built the C core: lua5.4 examples/luv.lua. With
+-- LINKY_TOKEN set it asks Conso API; without, the bundled emulator.
+dofile("examples/checkout.lua") -- the module of this checkout: no install, no LUA_PATH
 local uv = require "luv"
 local linky = require "linky"
 local lk = require "linky.luv"
@@ -11,7 +12,9 @@ if not token or token == "" then
   server = emu.start()
   token, base_url = emu.TOKEN1, server.url
 end
-local client = assert(linky.new { token = token, base_url = base_url, state = false })
+-- (not assert: Lua 5.1's wants a string message, linky's errors are objects)
+local client, failure = linky.new { token = token, base_url = base_url, state = false }
+if not client then error(tostring(failure), 0) end
 
 local ticks = 0
 local timer = uv.new_timer()

@@ -1,7 +1,8 @@
 -- linky driven by a loop of the host's own, here luasocket's socket.select: step the request,
--- wait on the descriptors it names (or its timeout), step again. Run from the repository:
--- lua5.4 examples/poll.lua (with the paths of `make test`). With LINKY_TOKEN set it asks
+-- wait on the descriptors it names (or its timeout), step again. Run from the repository once
+-- `make` has built the C core: lua5.4 examples/poll.lua. With LINKY_TOKEN set it asks
 -- Conso API; without, the bundled emulator.
+dofile("examples/checkout.lua") -- the module of this checkout: no install, no LUA_PATH
 local socket = require "socket"
 local linky = require "linky"
 
@@ -11,12 +12,18 @@ if not token or token == "" then
   server = emu.start()
   token, base_url = emu.TOKEN1, server.url
 end
-local client = assert(linky.new { token = token, base_url = base_url, state = false })
+-- (not assert: Lua 5.1's wants a string message, linky's errors are objects)
+local client, failure = linky.new { token = token, base_url = base_url, state = false }
+if not client then error(tostring(failure), 0) end
 
 -- socket.select takes any object with a getfd method
 local function fd_object(fd) return { getfd = function() return fd end } end
 
-local req = assert(client:start("daily_consumption", "2026-04-01", "2026-04-08"))
+local req, why = client:start("daily_consumption", "2026-04-01", "2026-04-08")
+if not req then -- Lua 5.1: non-blocking mode needs yields across pcall
+  if server then server:stop() end
+  error(tostring(why), 0)
+end
 local res, err
 local waits = 0
 while true do

@@ -146,7 +146,8 @@ io.write(r and "ok" or err.kind, " ", hwm, "\n")
 ]]
 
 describe("linky", function()
-  describe("memory bound of a hostile body", function()
+  -- #heavy: a 30 MB body per case, run once per CI run (make test-all), not by make test
+  describe("memory bound of a hostile body #heavy", function()
     local server, script, file
 
     setup(function()

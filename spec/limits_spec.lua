@@ -24,7 +24,8 @@ local function run(cmd)
 end
 
 describe("linky", function()
-  describe("max_body", function()
+  -- #heavy: a body of 128 MiB, run once per CI run (make test-all), not by make test
+  describe("max_body #heavy", function()
     local server, big, script
 
     setup(function()

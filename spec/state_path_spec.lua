@@ -3,6 +3,7 @@
 -- of blocking the suite; special files are made in the runner's temporary folder, never in /dev.
 local core = require "linky.core"
 local emu = require "spec.support.emulator_spec_helper"
+local tools = require "spec.support.tools"
 local cli_runner = require "spec.support.cli_runner"
 local versions = require "spec.support.versions"
 
@@ -113,10 +114,7 @@ describe("linky state path", function()
     end)
 
     it("refuses a device, and leaves no -journal beside it", function()
-      if not ROOT then
-        pending("mknod needs root")
-        return
-      end
+      if not tools.need(ROOT, "mknod needs root") then return end
       assert(os.execute("mknod -m 0666 " .. quote(h.dir .. "/x/null") .. " c 1 3"))
       refused(h.dir .. "/x/null", "a character device")
     end)
@@ -254,10 +252,7 @@ describe("linky state path", function()
       end
 
       it("reads it without locking when its folder cannot be written either, and says so", function()
-        if not ROOT then
-          pending("dropping to another user needs root")
-          return
-        end
+        if not tools.need(ROOT, "dropping to another user needs root") then return end
         local r = run()
         assert.truthy(r.out:find("\n           read without locking", 1, true), r.out)
         assert.equal(files, listing(h.dir .. "/s")) -- no -shm, -wal or -journal made
@@ -268,10 +263,7 @@ describe("linky state path", function()
       end)
 
       it("reads it with SQLite's read-only mode, locking, when its folder can be written", function()
-        if not ROOT then
-          pending("dropping to another user needs root")
-          return
-        end
+        if not tools.need(ROOT, "dropping to another user needs root") then return end
         assert(os.execute("chmod 1777 " .. quote(h.dir .. "/s")))
         local r = run()
         assert.is_nil(r.out:find("without locking", 1, true), r.out)

@@ -18,6 +18,7 @@
 -- Stepping early (nothing ready, deadline not reached) is harmless. `req:cancel()` ends it at
 -- once with a `cancelled` error (from one of its callbacks: when that callback returns). A raise
 -- inside it (a user callback's) is raised by the step, which ends it with a `callback_error`.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.async
 local core = require "linky.core"
 local db_ = require "linky.db"

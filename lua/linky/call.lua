@@ -1,6 +1,7 @@
 --- One call's arguments checked, and what it needs to build its requests and decode their
 -- answers: its kind resolved in the client's API generation, its PRM granted by the token, its
 -- dates and options valid.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.call
 local compat = require "linky.compat"
 local dates = require "linky.dates"

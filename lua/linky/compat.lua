@@ -2,6 +2,7 @@
 -- Where the standard function exists it is the one given. Before 5.3 every number is a float:
 -- an integer is a number with an integral value, exact below 2^53 in magnitude (the C core
 -- refuses larger values rather than round them).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.compat
 local M = {}
 

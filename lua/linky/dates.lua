@@ -1,6 +1,7 @@
 --- Calendar days as the API speaks them: "YYYY-MM-DD", Europe/Paris.
 -- Days are integers (days since 1970-01-01) so ranges are simple arithmetic;
 -- the calendar itself lives in the C core.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.dates
 local compat = require "linky.compat"
 local core = require "linky.core"

@@ -3,6 +3,7 @@
 -- schema) shared by every process of a user; every write runs in `BEGIN IMMEDIATE` under a
 -- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs)
 -- and `linky.store` (readings, day statuses).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.db
 local compat = require "linky.compat"
 local core = require "linky.core"

@@ -39,8 +39,9 @@ M.status_kinds = {
 -- @field request `"GET /api/<type>?<query>"` (never the token)
 -- @field partial the result of the sub-ranges fetched before the failure
 -- @field reason `"token_expired"` or `"token_malformed"` for token errors
--- @field retry_at epoch seconds before which nothing is sent: after a ban (its 24-hour hint), a
--- 429 or a 500 (the cool-down), or when the budget is exhausted (when a slot frees)
+-- @field retry_at epoch seconds before which nothing is sent: after a 429 or a 500 (the
+-- cool-down), or when the budget is exhausted (when a slot frees); a ban has none: it lasts
+-- until cleared
 -- @field from_state true when the remembered ban or cool-down answered and no request was sent
 -- @field state the state path of a `state_unavailable` error
 

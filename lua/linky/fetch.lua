@@ -2,6 +2,7 @@
 -- answer kept inside the days asked, merged into one result, its day statuses stored, and the
 -- gaps of the whole range. `client:fetch`, every kind method, `update`, `backfill` and the
 -- command all go through `run`.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.fetch
 local compat = require "linky.compat"
 local dates = require "linky.dates"

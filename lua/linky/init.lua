@@ -120,7 +120,9 @@ for name in pairs(kinds) do
 end
 
 -- Every call over a range goes through here (the same depth for the argument errors' levels):
--- its arguments checked, then `how.run(st, call, spec, first, last, opts)`.
+-- its arguments checked, then `how.run(st, call, spec, first, last, opts)`. The methods call it
+-- (and update_call) as `local r, e = ...`, never as a tail call, so that the level of an
+-- argument error is the caller's on every Lua.
 local function run_call(self, how, name, start, stop, copts)
   local st = session_of(self, 3)
   local c, spec, first, last, call_opts = call.prepare(self, st, how, name, start, stop, copts)
@@ -226,7 +228,8 @@ function methods:fetch(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'fetch' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, CALLS.fetch, kind, start, stop, copts)
+  local r, e = run_call(self, CALLS.fetch, kind, start, stop, copts)
+  return r, e
 end
 
 --- Starts `fetch` without blocking: a request object any poll loop drives (see `linky.async`
@@ -244,7 +247,8 @@ function methods:start(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'start' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, CALLS.start, kind, start, stop, copts)
+  local r, e = run_call(self, CALLS.start, kind, start, stop, copts)
+  return r, e
 end
 
 --- Starts `update` without blocking: a request object, as `start`'s, whose result is the one
@@ -258,7 +262,8 @@ function methods:start_update(kind, opts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'start_update' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return update_call(self, "start_update", started(update.update), kind, opts)
+  local r, e = update_call(self, "start_update", started(update.update), kind, opts)
+  return r, e
 end
 
 --- Fills the store from `since` to yesterday over as many budget windows as it takes: each
@@ -284,7 +289,8 @@ function methods:backfill(kind, since, opts)
     return invalid(("since (%s) must be before today (%s)")
       :format(dates.format(day), dates.format(st:today())))
   end
-  return run_call(self, CALLS.backfill, kind, since, dates.format(st:today()), opts)
+  local r, e = run_call(self, CALLS.backfill, kind, since, dates.format(st:today()), opts)
+  return r, e
 end
 
 --- Plans a call without sending or spending anything: what `fetch` would request.
@@ -304,7 +310,8 @@ function methods:plan(kind, start, stop, copts)
   if type(kind) ~= "string" then
     error(("bad argument #1 to 'plan' (string expected, got %s)"):format(type(kind)), 2)
   end
-  return run_call(self, CALLS.plan, kind, start, stop, copts)
+  local r, e = run_call(self, CALLS.plan, kind, start, stop, copts)
+  return r, e
 end
 
 --- Brings the store up to date for one kind: the one call a daily cron job needs, and one a
@@ -326,7 +333,8 @@ end
 -- for the next update or backfill)
 -- @treturn table the error (`invalid_argument` with `cache = false` or `state = false`)
 function methods:update(kind, opts)
-  return update_call(self, "update", blocking(update.update), kind, opts)
+  local r, e = update_call(self, "update", blocking(update.update), kind, opts)
+  return r, e
 end
 
 --- The request budget of this client's state.
@@ -392,7 +400,8 @@ end
 
 for name in pairs(kinds) do
   methods[name] = function(self, start, stop, copts)
-    return run_call(self, CALLS[name], name, start, stop, copts)
+    local r, e = run_call(self, CALLS[name], name, start, stop, copts)
+    return r, e
   end
 end
 

@@ -3,6 +3,7 @@
 -- counts while the client's clock says it is recent, or while the time since boot (a witness
 -- no change of the wall clock moves) says so; rows are pruned by insertion order, never by
 -- time. Every function returns its value, or nil and an error object.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.ledger
 local compat = require "linky.compat"
 local core = require "linky.core"

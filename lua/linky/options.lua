@@ -1,6 +1,7 @@
 --- Validation of `linky.new` options.
 -- A wrongly typed option raises (a programmer mistake); an unknown name or a
 -- bad value returns an `invalid_argument` error, so typos never pass silently.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.options
 local compat = require "linky.compat"
 local errors = require "linky.errors"

@@ -1,6 +1,7 @@
 --- Planning a call: which days the store serves (complete, held or settled days) and which
 -- requests the others need, split by the per-request limit. `client:plan` reports it;
 -- `linky.fetch` runs it.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.plan
 local dates = require "linky.dates"
 local store = require "linky.store"

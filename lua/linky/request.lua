@@ -1,6 +1,7 @@
 --- One request of a call: its path and query, pacing, admission by the ledger, the transfer
 -- through the C core, decoding, and retries with full jitter. A request whose connection
 -- reached no server gives its ledger slot back.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.request
 local core = require "linky.core"
 local dates = require "linky.dates"

@@ -1,4 +1,5 @@
 --- Building one result from the results of consecutive sub-ranges.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.result
 
 local M = {}

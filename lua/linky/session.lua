@@ -4,6 +4,7 @@
 -- of them reads another's fields or calls back into the public client. Inside a non-blocking
 -- request (`linky.async`), its waits, transfers and transactions are the request's, which
 -- yield to the driver instead of blocking.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.session
 local dates = require "linky.dates"
 local db_ = require "linky.db"

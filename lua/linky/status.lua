@@ -1,6 +1,7 @@
 --- What a state file holds, read without a client or a token (`linky.status`): the budget
 -- report of the ledger and, per PRM and kind, the days the store holds. The file is opened
 -- read-only (`linky.db.open_readonly`): nothing is written to it.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.status
 local core = require "linky.core"
 local dates = require "linky.dates"

@@ -5,6 +5,7 @@
 -- A complete day is never asked again; the others are asked again at most once an hour until
 -- they are 7 days old, then they are settled (asked again only with `refresh`). `BEST` never
 -- gives way to `BRUT`.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.store
 local core = require "linky.core"
 local dates = require "linky.dates"

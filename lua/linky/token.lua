@@ -1,6 +1,7 @@
 --- The Conso API token: a JWT whose payload lists the PRMs it grants.
 -- Decoded locally, never verified (the signing secret is the server's).
 -- Messages never quote the token.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.token
 local cjson = require "cjson.safe"
 local compat = require "linky.compat"

@@ -1,5 +1,6 @@
 --- The daily jobs on top of the fetch loop: `client:update` (what is new, and corrections,
 -- at no cost when up to date) and `client:backfill` (history over several budget windows).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.update
 local core = require "linky.core"
 local dates = require "linky.dates"

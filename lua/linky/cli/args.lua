@@ -1,6 +1,7 @@
 --- The `linky` command line, parsed by lua-argparse: commands, their options and their help.
 -- `parse` never exits nor prints: help and version are flags the command handles itself (so a
 -- full standard output is exit 8), and a usage error is a message (exit 2).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.args
 local argparse = require "argparse"
 local linky = require "linky"
@@ -44,9 +45,9 @@ leaves past the reserve (--reserve, default 5, kept for `linky update`), it send
 exits 5 (use `linky backfill`, or --max-requests N). Missing or incomplete days are named in a
 warning on stderr, whatever the format.
 
-Token (never printed), first found: --token-file FILE; LINKY_TOKEN; the config file
-(${XDG_CONFIG_HOME:-~/.config}/linky/config, written by `linky auth`); --token TOKEN (lands in
-your shell history and in `ps`: prefer the others). The config file also holds defaults for
+Token (never printed), first found: --token TOKEN (lands in your shell history and in `ps`:
+prefer the others); --token-file FILE; LINKY_TOKEN; the config file
+(${XDG_CONFIG_HOME:-~/.config}/linky/config, written by `linky auth`). The config file also holds defaults for
 prm, api, base_url, user_agent, from and state (`linky config`); options win over it.
 
 Environment: NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is

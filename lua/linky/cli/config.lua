@@ -2,6 +2,7 @@
 -- file (`${XDG_CONFIG_HOME:-~/.config}/linky/config`, lines `key=value`, written by `linky auth`
 -- and `linky config`), then the library's defaults; the token from --token, --token-file,
 -- LINKY_TOKEN or the config file; and the client made of them.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.config
 local linky = require "linky"
 local core = require "linky.core"

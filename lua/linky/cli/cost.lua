@@ -3,6 +3,7 @@
 -- command it plans first, is served from the store and warns about missing days. Both files are
 -- checked (readable, at most 1 MiB, content, periods and colours covering the range) before any
 -- request; figures are shown from the exact sums of `linky.cost.price`, each rounded once.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.cost
 local cjson = require "cjson.safe"
 local dkjson = require "dkjson"

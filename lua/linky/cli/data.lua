@@ -1,6 +1,7 @@
 --- The data commands of `linky` (one per kind): the range, the plan checked against the budget
 -- before anything is sent (--reserve, --max-requests, --dry-run), the fetch, and the rendering
 -- with a warning naming the days that are missing.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.data
 local linky = require "linky"
 local compat = require "linky.compat"

@@ -4,6 +4,7 @@
 -- The package: `args` (the command line, lua-argparse), `config` (settings, token, client),
 -- `output` (standard output, files, messages), `data` (the data commands), `cost`, `update`
 -- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli
 local linky = require "linky"
 local core = require "linky.core"

@@ -1,5 +1,6 @@
 --- The `linky` command's output: standard output and stderr (one line per message), files
 -- written atomically, the progress line, and the exit code of each error kind.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.output
 local compat = require "linky.compat"
 local core = require "linky.core"

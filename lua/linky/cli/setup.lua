@@ -1,5 +1,6 @@
 --- The commands that set the `linky` command up: `auth` (the token), `config` (the defaults of
 -- the config file), `cron` (crontab lines with absolute paths) and `prms` (the token's meters).
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.setup
 local dkjson = require "dkjson"
 local linky = require "linky"

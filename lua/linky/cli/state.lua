@@ -1,5 +1,6 @@
 --- `linky status` and `linky clear-ban`: what the state file holds, read without a token and
 -- creating nothing, and forgetting a remembered ban once the user confirms.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.state
 local linky = require "linky"
 local core = require "linky.core"

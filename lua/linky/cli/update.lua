@@ -1,6 +1,7 @@
 --- `linky update` and `linky backfill`: per kind and PRM, keep the store of readings up to date
 -- (what changed, in days) or fill it from a date, a budget window at a time (how far it is).
 -- A kind or PRM that fails does not stop the others; the exit code is the highest failure's.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.update
 local dates = require "linky.dates"
 local format = require "linky.format"

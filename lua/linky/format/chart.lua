@@ -1,4 +1,5 @@
 --- The chart renderer: bars per day or period; for load curves, a line of half-hour cells per day.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format.chart
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"

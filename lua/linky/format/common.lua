@@ -1,5 +1,6 @@
 --- What the renderers share: numbers, widths, bars, colours, labels, the title, and the days a
 -- result lacks (its `gaps`), placed among the rows that table and chart draw.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format.common
 local compat = require "linky.compat"
 local core = require "linky.core"

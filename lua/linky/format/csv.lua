@@ -1,4 +1,5 @@
 --- The CSV renderer: one line per point or period, RFC 4180 quoting, LF line ends.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format.csv
 local common = require "linky.format.common"
 

@@ -2,6 +2,7 @@
 -- Used by the `linky` command; each renderer takes a view (see `view`) and returns text.
 -- The renderers live in `linky.format.table`, `.csv`, `.json` and `.chart`, what they share
 -- in `linky.format.common`; this module gathers them.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"

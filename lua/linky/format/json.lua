@@ -2,6 +2,7 @@
 -- The one layout added here is one record a line: a list of points, periods or gaps is given a
 -- `__tojson` metamethod (dkjson's hook for custom encodings) that encodes each record with
 -- dkjson and puts it on a line of its own.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format.json
 local compat = require "linky.compat"
 local dkjson = require "dkjson"

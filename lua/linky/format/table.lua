@@ -1,4 +1,5 @@
 --- The table renderer: a row per point or period, a bar scaled to the maximum, then the totals.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format.table
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"
