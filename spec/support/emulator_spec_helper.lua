@@ -256,7 +256,7 @@ function Server:script(answers)
 end
 
 --- Every logged request (control routes included, except log reads).
--- @treturn table entries {n, conn, method, path, query, params, headers, time}
+-- @treturn table entries {n, conn, method, path, query, params, headers, body, time}
 function Server:log()
   return control(self, "GET", "log")
 end

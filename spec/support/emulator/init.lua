@@ -15,7 +15,8 @@
 -- bytes, anything else deterministic synthetic data.
 --
 -- Control routes (same port; every request but GET /_emulator/log is logged):
---   GET  /_emulator/log       JSON array of {n, conn, method, path, query, params, headers, time}
+--   GET  /_emulator/log       JSON array of {n, conn, method, path, query, params, headers, body,
+--                             time}
 --   GET  /_emulator/stats     {"connections": accepted so far, "requests": /api requests so far}
 --   POST /_emulator/reset     clears the log (n restarts at 1) and the script queue, not stats
 --   POST /_emulator/script    body: an answer object or an array of them, queued FIFO; replies

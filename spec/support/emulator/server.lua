@@ -120,7 +120,7 @@ local function log_request(c, req)
   state.seq = state.seq + 1
   state.log[#state.log + 1] = sorted {
     n = state.seq, conn = c.id, method = req.method, path = req.path, query = req.query,
-    params = sorted(req.params), headers = sorted(req.headers), time = os.time(),
+    params = sorted(req.params), headers = sorted(req.headers), body = req.body or "", time = os.time(),
   }
 end
 
