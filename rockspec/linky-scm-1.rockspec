@@ -82,6 +82,7 @@ build = {
     ["linky.result"] = "lua/linky/result.lua",
     ["linky.store"] = "lua/linky/store.lua",
     ["linky.status"] = "lua/linky/status.lua",
+    ["linky.tempo_rules"] = "lua/linky/tempo_rules.lua",
     ["linky.token"] = "lua/linky/token.lua",
     ["linky.update"] = "lua/linky/update.lua",
   },
