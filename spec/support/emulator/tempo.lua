@@ -7,7 +7,8 @@
 -- from mid-October to April never on a Sunday, the rest blue. Settings (POST /_emulator/tempo)
 -- script the variants: the emulated day, an unknown tomorrow, seasons all unknown (code 0),
 -- seasons that break a rule, RTE's array shape, token lifetime and revocation.
--- Shapes follow ../shared/integrations.md; what no source confirmed is marked "unverified".
+-- Shapes follow the published ones (api-couleur-tempo.fr, RTE's API guide); what no source confirmed
+-- is marked "unverified".
 local calendar = require "spec.support.emulator.calendar"
 local json = require "spec.support.emulator.json"
 
