@@ -129,7 +129,8 @@ end
 Client.__close = Client.close
 
 function Client:__tostring()
-  return ("linky.http.Client: %s%s"):format(self.service, tostring(self.handle):find("closed$") and " (closed)" or "")
+  local closed = tostring(self.handle):find("closed$") and " (closed)" or ""
+  return ("linky.http.Client: %s%s"):format(self.service, closed)
 end
 
 return M
