@@ -23,7 +23,7 @@ REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 SOURCES     := csrc/core.c csrc/connection.c csrc/transfer.c csrc/redact.c csrc/normalise.c \
                csrc/points.c csrc/calendar.c csrc/base64url.c csrc/buffer.c \
                csrc/transport_errors.c csrc/sqlite.c csrc/userdata.c csrc/files.c \
-               csrc/terminal.c csrc/json_bounds.c csrc/random.c
+               csrc/terminal.c csrc/json_bounds.c csrc/random.c csrc/easy.c csrc/http_client.c
 HEADERS     := $(wildcard csrc/*.h)
 # Every Lua module, sub-packages (lua/linky/cli/...) included; the rockspec lists the same.
 LUA_FILES   := $(sort $(wildcard lua/linky/*.lua lua/linky/*/*.lua))

@@ -1,5 +1,6 @@
-/* base64url.c: base64url decoding for the token payload.
- * Strict: rejects the standard alphabet's '+' and '/', stray padding and bad lengths. */
+/* base64url.c: base64url decoding for the token payload (strict: rejects the standard
+ * alphabet's '+' and '/', stray padding and bad lengths), and the standard encoding for HTTP
+ * basic auth. Hand-written: libcurl's own base64 is not public, and these are a few lines. */
 #include "base64url.h"
 
 static int sextet(unsigned char c) {
@@ -28,5 +29,23 @@ long linky_base64url_decode(const char *s, size_t n, unsigned char *out) {
       out[len++] = (unsigned char)((acc >> bits) & 0xFF);
     }
   }
+  return len;
+}
+
+size_t linky_base64_encode(const unsigned char *in, size_t n, char *out) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i, len = 0;
+  for (i = 0; i < n; i += 3) {
+    unsigned long v = (unsigned long)in[i] << 16;
+    if (i + 1 < n) v |= (unsigned long)in[i + 1] << 8;
+    if (i + 2 < n) v |= in[i + 2];
+    out[len++] = alphabet[(v >> 18) & 63];
+    out[len++] = alphabet[(v >> 12) & 63];
+    out[len++] = alphabet[(v >> 6) & 63];
+    out[len++] = alphabet[v & 63];
+    if (i + 2 >= n) out[len - 1] = '='; /* padding */
+    if (i + 1 >= n) out[len - 2] = '=';
+  }
+  out[len] = '\0';
   return len;
 }

@@ -14,6 +14,7 @@ typedef struct {
   size_t len;
   size_t cap;
   size_t limit;    /* appends past this fail with LINKY_BUF_TOO_LARGE */
+  int status;      /* LINKY_BUF_* of the last append; LINKY_BUF_OK after a reset */
 } linky_buffer;
 
 enum { LINKY_BUF_OK = 0, LINKY_BUF_NOMEM, LINKY_BUF_TOO_LARGE };

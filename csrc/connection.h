@@ -18,7 +18,6 @@ typedef struct {
   CURL *curl;                  /* NULL once closed */
   struct curl_slist *headers;  /* holds the Authorization header */
   linky_buffer body;
-  int body_status;             /* LINKY_BUF_* of the last append */
   char *base;                  /* base URL, ending in "/" */
   char *token;                 /* copy of the token, to redact what the server echoes */
   size_t token_len;

@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "connection.h"
 #include "files.h"
+#include "http_client.h"
 #include "json_bounds.h"
 #include "normalise.h"
 #include "random.h"
@@ -176,6 +177,8 @@ int luaopen_linky_core(lua_State *L) {
   static const luaL_Reg functions[] = {
     {"connect", linky_connect},
     {"open_connections", linky_open_connections},
+    {"http_client", linky_http_client},
+    {"open_http_clients", linky_open_http_clients},
     {"open_sqlite", linky_open_sqlite},
     {"mkdirs", linky_mkdirs},
     {"create_private", linky_create_private},
@@ -184,6 +187,7 @@ int luaopen_linky_core(lua_State *L) {
     {"isatty", linky_isatty},
     {"set_echo", linky_set_echo},
     {"decode", linky_decode},
+    {"json_decode", linky_json_decode},
     {"day_number", core_day_number},
     {"date_of_day", core_date_of_day},
     {"paris_day", core_paris_day},
@@ -205,6 +209,7 @@ int luaopen_linky_core(lua_State *L) {
     curl_ready = 1;
   }
   linky_connection_createmeta(L);
+  linky_http_client_createmeta(L);
   linky_sqlite_createmeta(L);
   luaL_newlibtable(L, functions);
   load_json_decoder(L);

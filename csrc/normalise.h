@@ -1,4 +1,5 @@
-/* normalise.h: decoded Conso API bodies into linky's normalised `points`. */
+/* normalise.h: decoded Conso API bodies into linky's normalised `points`; the checked JSON
+ * decoding they and other services' bodies share. */
 #ifndef LINKY_NORMALISE_H
 #define LINKY_NORMALISE_H
 
@@ -11,6 +12,10 @@
 /* core.decode(body, spec) -> result[, decoded] | nil, message
  * Upvalue 1 is lua-cjson's safe decode function. */
 int linky_decode(lua_State *L);
+
+/* core.json_decode(body) -> value | nil, message: any JSON body, with core.decode's UTF-8 and
+ * shape checks first. Upvalue 1 is lua-cjson's safe decode function. */
+int linky_json_decode(lua_State *L);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

@@ -88,10 +88,29 @@ size_t linky_redact(const char *token, size_t token_len, char *data, size_t len)
   return len;
 }
 
+/* A pass over every secret shrinks the bytes or leaves them as they are: repeated until it
+ * leaves them, since a replacement next to other bytes could form another secret. */
+size_t linky_redact_all(const linky_secret *secrets, int n, char *data, size_t len) {
+  size_t before;
+  int i;
+  do {
+    before = len;
+    for (i = 0; i < n; i++) len = linky_redact(secrets[i].data, secrets[i].len, data, len);
+  } while (len != before);
+  return len;
+}
+
 /* Pushes s[0..n) with the token redacted; the copy lives in a userdata, so a raise leaks nothing. */
 void linky_push_redacted(lua_State *L, const char *token, size_t token_len, const char *s, size_t n) {
-  char *p = (char *)lua_newuserdatauv(L, n, 0);
-  memcpy(p, s, n);
-  lua_pushlstring(L, p, linky_redact(token, token_len, p, n));
+  linky_secret one;
+  one.data = token;
+  one.len = token_len;
+  linky_push_redacted_all(L, &one, 1, s, n);
+}
+
+void linky_push_redacted_all(lua_State *L, const linky_secret *secrets, int n, const char *s, size_t len) {
+  char *p = (char *)lua_newuserdatauv(L, len, 0);
+  memcpy(p, s, len);
+  lua_pushlstring(L, p, linky_redact_all(secrets, n, p, len));
   lua_remove(L, -2);
 }

@@ -75,6 +75,13 @@ end
 --- `"YYYY-MM-DD"` of a day number.
 M.format = core.date_of_day
 
+--- The weekday of a day number: 0 for Sunday to 6 for Saturday (1970-01-01 was a Thursday).
+-- @tparam integer day a day number
+-- @treturn integer
+function M.weekday(day)
+  return (day + 4) % 7
+end
+
 --- Today's day number in Paris for an epoch time.
 M.paris_day = core.paris_day
 

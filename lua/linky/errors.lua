@@ -37,6 +37,9 @@ M.status_kinds = {
 -- @field next_access_time raw `nextAccessTime` of a 429 body that carries one
 -- @field body the first 4 KiB of the raw body (token redacted, cut on a UTF-8 character boundary)
 -- @field request `"GET /api/<type>?<query>"` (never the token)
+-- @field service the host (and port) of another service (`linky.http`); nil for Conso API
+-- @field unsent true when no byte of the request left (`linky.http`: no name, no connection)
+-- @field headers the response's headers, names in lower case (`linky.http`, non-2xx statuses)
 -- @field partial the result of the sub-ranges fetched before the failure
 -- @field reason `"token_expired"` or `"token_malformed"` for token errors
 -- @field retry_at epoch seconds before which nothing is sent: after a 429 or a 500 (the
@@ -211,7 +214,8 @@ local function is_ban_document(t)
 end
 
 --- Reads the fields of an error body: `api_message`, `upstream_code`,
--- `upstream_description`, `next_access_time`.
+-- `upstream_description`, `next_access_time`. An OAuth 2.0 error document (`error` and
+-- `error_description` strings, as RTE answers) gives the code and the description.
 -- @tparam string body the raw response body
 -- @treturn table|nil the fields, or nil when the body is not a JSON object
 -- @treturn boolean whether it is Cloudflare's JSON ban document
@@ -222,7 +226,11 @@ function M.parse_body(body)
   local t = json.decode(body)
   if type(t) ~= "table" then return nil end
   local out = { api_message = text(t.message) or text(t.title) }
-  upstream(t.error, out)
+  if type(t.error) == "string" and type(t.error_description) == "string" then
+    upstream(t, out) -- OAuth 2.0's error document (RFC 6749, 5.2), as RTE answers
+  else
+    upstream(t.error, out)
+  end
   if not out.upstream_code and text(t.error_name) then -- Cloudflare's problem document
     out.upstream_code = text(t.error_name)
     out.upstream_description = text(t.detail)

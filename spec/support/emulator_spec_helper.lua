@@ -11,6 +11,7 @@ local cjson = require "cjson.safe"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local jwt = dofile(HERE .. "/emulator/token.lua")
+local rte_account = dofile(HERE .. "/emulator/rte_account.lua")
 
 M.EMULATOR = HERE .. "/emulator/main.lua"
 M.FIXTURES = HERE .. "/../fixtures/recorded"
@@ -35,6 +36,9 @@ M.TOKEN1 = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjE3ODAwMDAwMDAsImV4cCI6MTg3NDUyMTYwMCw
 M.TOKEN2 = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjE3ODAwMDAwMDAsImV4cCI6MTg3NDUyMTYwMCwic3ViIjpbIjExMTExMTExMTEx"
   .. "MTExIiwiMjIyMjIyMjIyMjIyMjIiXX0.rJ6jr99iiV2hwgnF8D2S_4N7GTeyhTA3zVjfDbu3Ohg"
 M.PRM1, M.PRM2 = "11111111111111", "22222222222222"
+
+--- The RTE account the emulator accepts (`POST /token/oauth/` with basic auth).
+M.RTE_CLIENT_ID, M.RTE_CLIENT_SECRET = rte_account.client_id, rte_account.client_secret
 
 --- Mint an HS256 token the emulator accepts.
 -- @tparam table|string payload claims, e.g. `{iat=..., exp=..., sub={"1111..."}}`, or exact JSON
@@ -256,7 +260,7 @@ function Server:script(answers)
 end
 
 --- Every logged request (control routes included, except log reads).
--- @treturn table entries {n, conn, method, path, query, params, headers, time}
+-- @treturn table entries {n, conn, service, method, path, query, params, headers, body, time}
 function Server:log()
   return control(self, "GET", "log")
 end
@@ -271,12 +275,33 @@ function Server:api_requests()
   return out
 end
 
---- Clear the log and the script queue.
+--- Logged requests to one emulated service.
+-- @tparam string service "conso", "tempo" (api-couleur-tempo) or "rte"
+-- @treturn table entries
+function Server:requests_to(service)
+  local out = {}
+  for _, e in ipairs(self:log()) do
+    if e.service == service then out[#out + 1] = e end
+  end
+  return out
+end
+
+--- Set the Tempo sources' settings (see emulator/init.lua): `today`, `tomorrow`,
+-- `unknown_seasons`, `broken_seasons`, `rte_shape`, `rte_expires_in`, `revoke_tokens`.
+-- @tparam[opt] table settings the settings to change; none reads them
+-- @treturn table the settings in force
+function Server:tempo(settings)
+  if settings == nil then return control(self, "GET", "tempo") end
+  return control(self, "POST", "tempo", assert(cjson.encode(settings)))
+end
+
+--- Clear the log, the script queue and the Tempo settings.
 function Server:reset()
   return control(self, "POST", "reset")
 end
 
---- Counters since start: `{connections=N, requests=M}` (requests = /api requests).
+--- Counters since start: `{connections=N, requests=M, services={conso=, tempo=, rte=}}`
+-- (requests = requests to the emulated services).
 -- @treturn table
 function Server:stats()
   return control(self, "GET", "stats")

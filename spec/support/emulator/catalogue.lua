@@ -152,6 +152,12 @@ M.CATALOGUE = {
       "retryable", false,
       "owner_action_required", false))
   end,
+  -- RTE's API failing (the Tempo calendar): its error document, a plausible shape (unverified)
+  rte_server_error = function()
+    return 500, encode(obj("error", "COMMON_ERROR_T03", "error_description",
+      "Technical error: the service is temporarily unavailable, please try again later",
+      "error_uri", "", "error_details", obj("transaction_id", "Id-8f1c2a3b4d5e6f7081920a1b")))
+  end,
   -- an upstream HTML 502 page that Conso API wraps as a JSON string
   html_502_wrapped = function()
     return enedis(502, "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -14,16 +14,38 @@
 -- PRM 11111111111111 with a recorded type and exactly the recorded range gets the fixture's
 -- bytes, anything else deterministic synthetic data.
 --
+-- Tempo colours (tempo.lua), on the same port, from one deterministic calendar that keeps RTE's
+-- rules: api-couleur-tempo.fr's GET /api/joursTempo?periode=YYYY-YYYY (the season's days up to
+-- tomorrow, oldest first) and GET /api/jourTempo/today|tomorrow|YYYY-MM-DD ({dateJour, codeJour,
+-- periode, libCouleur}, codeJour 0 when unknown); RTE's POST /token/oauth/ (basic auth with
+-- rte_account.lua's client id and secret -> {access_token, token_type, expires_in}) and GET
+-- /open_api/tempo_like_supply_contract/v1/tempo_like_calendars?start_date=&end_date= (bearer
+-- token, else 401; dates YYYY-MM-DDT00:00:00+hh:mm with "+" sent as %2B; at most 366 days, ending
+-- at most two days ahead -> {"tempo_like_calendars": {"values": [...]}} newest first, or an array
+-- of blocks with rte_shape "array").
+--
 -- Control routes (same port; every request but GET /_emulator/log is logged):
---   GET  /_emulator/log       JSON array of {n, conn, method, path, query, params, headers, time}
---   GET  /_emulator/stats     {"connections": accepted so far, "requests": /api requests so far}
---   POST /_emulator/reset     clears the log (n restarts at 1) and the script queue, not stats
+--   GET  /_emulator/log       JSON array of {n, conn, service, method, path, query, params, headers,
+--                             body, time}
+--   GET  /_emulator/stats     {"connections": accepted so far, "requests": service requests so far,
+--                             "services": {"conso": N, "tempo": N, "rte": N}}
+--   POST /_emulator/reset     clears the log (n restarts at 1), the script queue and the Tempo
+--                             settings, not stats nor RTE tokens
+--   GET  /_emulator/tempo     the Tempo settings in force (and "tokens": live RTE tokens)
+--   POST /_emulator/tempo     body: settings, kept until changed or reset: "today" (YYYY-MM-DD, the
+--                             emulated Paris day; null: the real one), "tomorrow" ("known" or
+--                             "unknown": code 0, absent from RTE), "unknown_seasons" (["2025-2026"]:
+--                             every day code 0), "broken_seasons" ({"2025-2026": RULE}, RULE one of
+--                             tempo.BREAKS), "rte_shape" ("object" or "array"), "rte_expires_in"
+--                             (seconds, for tokens issued next), "revoke_tokens" (true)
 --   POST /_emulator/script    body: an answer object or an array of them, queued FIFO; replies
 --                             {"queued": pending in the queue, "added": added by this call}
 --   POST /_emulator/shutdown  answers {"shutdown":true}, then exits
--- Each /api request takes the first queued answer whose optional "type" is absent or equals the
--- request's type (other requests get normal behaviour). An answer is one of
---   {"error": NAME}  (see catalogue.lua; "status" may override the status)
+-- Every request is logged with its "service": "conso", "tempo", "rte" or "control".
+-- Each service request takes the first queued answer whose optional "service" and "type" (the
+-- API type, or "joursTempo", "jourTempo", "rte_token", "rte_calendars") are absent or match it
+-- (other requests get normal behaviour). An answer is one of
+--   {"error": NAME}  (see catalogue.lua, rte_server_error included; "status" may override it)
 --   {"status": N, "body": "bytes", "headers": {...}}  (status 200, JSON content type by default)
 --   {"body_file": PATH}  (bytes of a file, status 200 or "status"; relative paths: cwd, then root)
 --   {"redirect": URL}  (302, or "status", with Location)
@@ -36,7 +58,7 @@
 --
 -- The package: main.lua (the command line), server.lua (log, scripts, faults, control routes,
 -- listening), http.lua (event loop, connections, HTTP/1.1, gzip), routes.lua (/api checks in
--- order), bodies.lua (recorded and synthetic success bodies), catalogue.lua (error bodies),
+-- order), tempo.lua (the Tempo colour sources, rte_account.lua their account), bodies.lua (recorded and synthetic success bodies), catalogue.lua (error bodies),
 -- data.lua (synthetic measurements), calendar.lua (days, Paris time), json.lua (ordered JSON
 -- through lua-dkjson), token.lua (HS256 tokens through luaossl).
 -- Required as a module (this file) it exposes the data helpers only; nothing listens.
@@ -47,7 +69,7 @@ M._VERSION = "0.2"
 -- This package's folder: its modules load from here whatever the working directory and
 -- package.path (a spec may dofile this file; the program may run from anywhere).
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
-local MODULES = { "bodies", "calendar", "catalogue", "data", "http", "json", "routes", "server", "token" }
+local MODULES = { "bodies", "calendar", "catalogue", "data", "http", "json", "routes", "server", "tempo", "token" }
 for _, name in ipairs(MODULES) do
   local key = "spec.support.emulator." .. name
   if package.loaded[key] == nil and package.preload[key] == nil then
@@ -95,5 +117,9 @@ M.synthetic = bodies.synthetic
 M.api = routes.api
 
 M.read_file, M.gzip = bodies.read_file, http.gzip
+
+--- The Tempo sources: `tempo.season(year[, rule])` (day number -> code), `tempo.code(day)`,
+-- `tempo.BREAKS`, `tempo.ACCOUNT` (RTE client id and secret).
+M.tempo = require "spec.support.emulator.tempo"
 
 return M

@@ -8,6 +8,7 @@ local catalogue = require "spec.support.emulator.catalogue"
 local http = require "spec.support.emulator.http"
 local json = require "spec.support.emulator.json"
 local routes = require "spec.support.emulator.routes"
+local tempo = require "spec.support.emulator.tempo"
 
 local M = {}
 
@@ -24,6 +25,7 @@ local JSON_TYPE = "application/json; charset=utf-8"
 local state = {
   fixtures = nil, -- set by run
   log = {}, seq = 0, queue = {}, connections = 0, requests = 0, quiet = false,
+  services = { conso = 0, tempo = 0, rte = 0 }, -- requests to each emulated service
 }
 
 local function note(fmt, ...)
@@ -37,13 +39,31 @@ local function api_type(path)
   return path:match("^/api/([^/]*)/?$")
 end
 
--- First queued answer that applies to this request: untyped, or typed for this API type.
+-- The emulated service of a path and its route's name: ("tempo", "joursTempo"|"jourTempo"),
+-- ("rte", "rte_token"|"rte_calendars"), ("conso", API type), ("control", route), or nil.
+local function classify(path)
+  local service, name = tempo.route(path)
+  if service then return service, name end
+  if path:find("^/_emulator/") then return "control", path:match("^/_emulator/([%w_]+)") end
+  if path:find("^/api/") or path == "/api" then return "conso", api_type(path) end
+  return nil
+end
+
+-- First queued answer that applies to this request: one whose optional "service" and "type"
+-- (an API type or a Tempo route's name) are absent or match it.
 local function take_script(req)
-  local t = api_type(req.path)
   for i, entry in ipairs(state.queue) do
-    if entry.type == nil or entry.type == t then return table.remove(state.queue, i) end
+    if (entry.service == nil or entry.service == req.service) and (entry.type == nil or entry.type == req.type) then
+      return table.remove(state.queue, i)
+    end
   end
   return nil
+end
+
+-- The normal answer of a service route: status, body, content type.
+local function normal_answer(req)
+  if req.service == "conso" then return routes.api(req, state.fixtures) end
+  return tempo.answer(req, req.type)
 end
 
 local function resolve_path(path)
@@ -78,6 +98,9 @@ local function check_entry(e)
   end
   if out.truncate then out.truncate = math.floor(out.truncate) end
   if out.type ~= nil and type(out.type) ~= "string" then return nil, "type must be a string" end
+  if out.service ~= nil and out.service ~= "conso" and out.service ~= "tempo" and out.service ~= "rte" then
+    return nil, "service must be conso, tempo or rte"
+  end
   return out
 end
 
@@ -88,10 +111,18 @@ local function control(req)
   if route == "log" and method == "GET" then
     return reply(200, arr(state.log))
   elseif route == "stats" and method == "GET" then
-    return reply(200, obj("connections", state.connections, "requests", state.requests))
+    return reply(200, obj("connections", state.connections, "requests", state.requests,
+      "services", obj("conso", state.services.conso, "tempo", state.services.tempo, "rte", state.services.rte)))
   elseif route == "reset" and method == "POST" then
     state.log, state.seq, state.queue = {}, 0, {}
+    tempo.reset()
     return reply(200, obj("reset", true))
+  elseif route == "tempo" and method == "GET" then
+    return reply(200, tempo.settings())
+  elseif route == "tempo" and method == "POST" then
+    local ok, why = tempo.configure(cjson.decode(req.body))
+    if not ok then return reply(400, obj("error", why)) end
+    return reply(200, tempo.settings())
   elseif route == "script" and method == "POST" then
     local answers = cjson.decode(req.body)
     if type(answers) ~= "table" then
@@ -109,7 +140,7 @@ local function control(req)
   elseif route == "shutdown" and method == "POST" then
     local status, body = reply(200, obj("shutdown", true))
     return status, body, true
-  elseif ({ log = 1, stats = 1, reset = 1, script = 1, shutdown = 1 })[route or ""] then
+  elseif ({ log = 1, stats = 1, reset = 1, script = 1, shutdown = 1, tempo = 1 })[route or ""] then
     return reply(405, obj("status", 405, "message", "method not allowed"))
   end
   return reply(404, obj("status", 404, "message", "unknown control route"))
@@ -119,8 +150,8 @@ local function log_request(c, req)
   if req.method == "GET" and req.path:match("^/_emulator/log/?$") then return end
   state.seq = state.seq + 1
   state.log[#state.log + 1] = sorted {
-    n = state.seq, conn = c.id, method = req.method, path = req.path, query = req.query,
-    params = sorted(req.params), headers = sorted(req.headers), time = os.time(),
+    n = state.seq, conn = c.id, service = req.service, method = req.method, path = req.path, query = req.query,
+    params = sorted(req.params), headers = sorted(req.headers), body = req.body or "", time = os.time(),
   }
 end
 
@@ -164,28 +195,29 @@ end
 
 -- Handle one request; returns whether to keep the connection.
 local function handle(c, req)
+  req.service, req.type = classify(req.path)
   log_request(c, req)
   local conn_hdr = (req.headers.connection or ""):lower()
   local keep_alive = not conn_hdr:find("close", 1, true)
     and (req.version ~= "HTTP/1.0" or conn_hdr:find("keep-alive", 1, true) ~= nil)
 
-  if req.path:find("^/_emulator/") then
+  if req.service == "control" then
     local status, body, stop = control(req)
     if stop then keep_alive = false end
     local keep = respond(c, req, status, body, JSON_TYPE, nil, nil, keep_alive)
     if stop then http.stop() end -- after the answer is out
     return keep
   end
-  if not req.path:find("^/api/") and req.path ~= "/api" then
+  if req.service == nil then
     local body = encode(obj("status", 404, "message", "Not found"))
     return respond(c, req, 404, body, JSON_TYPE, nil, nil, keep_alive)
   end
 
   state.requests = state.requests + 1
+  state.services[req.service] = state.services[req.service] + 1
   local entry = take_script(req)
   if not entry then
-    req.type = api_type(req.path)
-    local status, body, ctype = routes.api(req, state.fixtures)
+    local status, body, ctype = normal_answer(req)
     return respond(c, req, status, body, ctype or JSON_TYPE, nil, nil, keep_alive)
   end
 
@@ -215,8 +247,7 @@ local function handle(c, req)
   elseif entry.body_file then
     status, body = entry.status or 200, read_file(entry.body_file) or ""
   else
-    req.type = api_type(req.path)
-    status, body, ctype = routes.api(req, state.fixtures)
+    status, body, ctype = normal_answer(req)
     status = entry.status or status
   end
   return respond(c, req, status, body, ctype or JSON_TYPE, extra, entry, keep_alive)
