@@ -21,7 +21,8 @@ describe("linky reference", function()
     local files = {}
     for name in p:lines() do files[#files + 1] = name end
     p:close()
-    assert.same({ "linky.analysis.html", "linky.errors.html", "linky.html", "linky.kinds.html" }, files)
+    assert.same({ "linky.analysis.html", "linky.errors.html", "linky.format.influx.html", "linky.format.jsonl.html",
+                  "linky.format.status.html", "linky.html", "linky.kinds.html" }, files)
   end)
 
   it("publishes the README and the pages of docs/ beside the reference", function()
@@ -29,8 +30,8 @@ describe("linky reference", function()
     local pages = {}
     for name in p:lines() do pages[#pages + 1] = name end
     p:close()
-    assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "costs.md.html", "install.md.html",
-                  "library.md.html", "performance.md.html", "reliability.md.html" }, pages)
+    assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "costs.md.html", "exports.md.html",
+                  "install.md.html", "library.md.html", "performance.md.html", "reliability.md.html" }, pages)
   end)
 
   it("escapes <kind> and <close>, and names methods Client:...", function()

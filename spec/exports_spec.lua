@@ -284,10 +284,15 @@ describe("linky exports", function()
       assert.same({ "750", "640" }, { mode_of(h.dir .. "/group"), mode_of(h.dir .. "/group/export.csv") })
     end)
 
-    it("refuses a mode that is not octal up to 0777, or without an --output file (exit 2, nothing written)", function()
+    it("takes 1 to 4 octal digits up to 0777; refuses others, or no --output file (exit 2, nothing written)", function()
       for _, bad in ipairs { "0648", "1644", "644 ", "rw-r--r--", "", "07777", "-1" } do
         local r = export("022", "--output", h.dir .. "/x.csv", "--mode", bad)
         assert.equal(2, r.code, bad)
+      end
+      for mode, bits in pairs { ["0"] = "0", ["7"] = "7", ["0777"] = "777", ["440"] = "440" } do
+        local path = h.dir .. "/ok-" .. mode .. ".csv"
+        assert.equal(0, export("022", "--output", path, "--mode", mode).code, mode)
+        assert.equal(bits, mode_of(path), mode)
       end
       assert.equal(2, export("022", "--mode", "0644").code)
       assert.equal(2, export("022", "--output", "-", "--mode", "0644").code)
