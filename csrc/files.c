@@ -28,11 +28,13 @@ static int fail(lua_State *L, const char *what, const char *path, int err) {
   return 2;
 }
 
-/* core.mkdirs(path) -> true | nil, message */
+/* core.mkdirs(path [, mode]) -> true | nil, message */
 int linky_mkdirs(lua_State *L) {
   size_t len, i;
   const char *path = luaL_checklstring(L, 1, &len);
+  lua_Integer mode = luaL_optinteger(L, 2, 0700);
   char *copy;
+  luaL_argcheck(L, mode >= 0 && mode <= 0777, 2, "mode out of range");
   if (strlen(path) != len) return fail(L, "create the folders of", "a path with a zero byte", EINVAL);
   /* a private copy to cut at each '/'; a userdata, so a raise on the way frees it */
   copy = (char *)lua_newuserdatauv(L, len + 1, 0);
@@ -40,7 +42,7 @@ int linky_mkdirs(lua_State *L) {
   for (i = 1; i < len; i++) {
     if (copy[i] != '/' || copy[i - 1] == '/') continue;
     copy[i] = '\0';
-    if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+    if (mkdir(copy, (mode_t)mode) != 0 && errno != EEXIST) {
       /* some file systems answer EACCES or EROFS for a folder that exists */
       int err = errno;
       struct stat st;

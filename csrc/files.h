@@ -9,8 +9,9 @@
 #pragma GCC visibility push(hidden)
 #endif
 
-/* core.mkdirs(path) -> true | nil, message: creates the missing folders of path's parent
- * (mode 0700), like mkdir -p; existing folders are left as they are. */
+/* core.mkdirs(path [, mode]) -> true | nil, message: creates the missing folders of path's
+ * parent (mode 0700, or mode as the umask leaves it), like mkdir -p; existing folders are left
+ * as they are. */
 int linky_mkdirs(lua_State *L);
 
 /* core.create_private(path) -> true | nil, message: creates path empty with mode 0600 if it

@@ -86,7 +86,7 @@ without --dry-run: sends 3 requests
       assert.equal(0, data({ "daily", "--start", "2026-04-01", "--end", "2026-04-04" }).code)
       local r = data { "daily", "--start", "2026-03-30", "--end", "2026-04-04", "--format", "csv", "--offline" }
       assert.equal(0, r.code, r.err)
-      assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n", r.out)
+      assert.equal("date,value,unit,time\n2026-04-01,9271,Wh,1774994400\n2026-04-02,12724,Wh,1775080800\n2026-04-03,14054,Wh,1775167200\n", r.out)
       assert.equal("linky: warning: 2 of 5 days without data: 2026-03-30 to 2026-03-31 (no data)\n", r.err)
       assert.equal(1, #h.server:api_requests())
       r = data { "daily", "--offline", "--no-cache" }
@@ -123,7 +123,7 @@ without --dry-run: sends 3 requests
     it("is standard output", function()
       local r = data { "daily", "--start", "2026-04-01", "--end", "2026-04-04", "--format", "csv", "--output", "-" }
       assert.equal(0, r.code, r.err)
-      assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n", r.out)
+      assert.equal("date,value,unit,time\n2026-04-01,9271,Wh,1774994400\n2026-04-02,12724,Wh,1775080800\n2026-04-03,14054,Wh,1775167200\n", r.out)
       assert.is_nil(io.open(h.dir .. "/-"))
     end)
   end)

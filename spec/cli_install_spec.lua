@@ -76,7 +76,7 @@ describe("linky command", function()
       .. " --base-url %s --token-file %s --start 2026-04-01 --end 2026-04-04 --format csv"):format(BARE, quote(dir),
       quote(dir .. "/config"), quote(dir .. "/state"), LUA, quote(program), quote(server.url),
       quote(runner.token_file)))
-    assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\nexit=0\n", out)
+    assert.equal("date,value,unit,time\n2026-04-01,9271,Wh,1774994400\n2026-04-02,12724,Wh,1775080800\n2026-04-03,14054,Wh,1775167200\nexit=0\n", out)
     -- and it loaded the installed modules, not the checkout's
     out = sh(("cd / && %s %s -e %s"):format(BARE, LUA, quote(("package.path = %q .. package.path; "
       .. "package.cpath = %q .. package.cpath; print(debug.getinfo(require('linky.cli').main, 'S').source)"):format(

@@ -7,7 +7,7 @@ local compat = require "linky.compat"
 
 local quote, read = emu.quote, emu.read_file
 
-local DAILY_CSV = "date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,12724,Wh\n2026-04-03,14054,Wh\n"
+local DAILY_CSV = "date,value,unit,time\n2026-04-01,9271,Wh,1774994400\n2026-04-02,12724,Wh,1775080800\n2026-04-03,14054,Wh,1775167200\n"
 
 -- What a path is, as stat(1) says ("regular file", "fifo", ...), and its permission bits.
 local function stat(path)

@@ -21,7 +21,8 @@ describe("linky reference", function()
     local files = {}
     for name in p:lines() do files[#files + 1] = name end
     p:close()
-    assert.same({ "linky.analysis.html", "linky.cost.html", "linky.cqueues.html", "linky.errors.html", "linky.html",
+    assert.same({ "linky.analysis.html", "linky.cost.html", "linky.cqueues.html", "linky.errors.html",
+                  "linky.format.influx.html", "linky.format.jsonl.html", "linky.format.status.html", "linky.html",
                   "linky.kinds.html", "linky.luv.html" }, files)
   end)
 
@@ -31,8 +32,8 @@ describe("linky reference", function()
     for name in p:lines() do pages[#pages + 1] = name end
     p:close()
     assert.same({ "README.md.html", "ban-safety.md.html", "command.md.html", "contributing.md.html", "costs.md.html",
-                  "install.md.html",
-                  "library.md.html", "performance.md.html", "reliability.md.html" }, pages)
+                  "exports.md.html", "install.md.html", "library.md.html", "performance.md.html",
+                  "reliability.md.html" }, pages)
   end)
 
   it("escapes <kind> and <close>, and names methods Client:...", function()

@@ -85,6 +85,18 @@ describe("linky files", function()
       assert.same({ "755", "700" }, modes(dir .. "/a", dir .. "/a/b"))
     end)
 
+    it("with a mode, creates each folder of that mode as the umask leaves it; a mode out of range raises", function()
+      write(dir .. "/mode.lua", "local core = require 'linky.core'; print(core.mkdirs(arg[1], tonumber(arg[2], 8)))")
+      local code, out = sh(LUA .. " " .. quote(dir .. "/mode.lua") .. " " .. quote(dir .. "/a/b/file") .. " 777")
+      assert.equal(0, code, out)
+      assert.same({ "755", "755" }, modes(dir .. "/a", dir .. "/a/b")) -- umask 022
+      for _, bad in ipairs { "-1", "1000", "7777" } do
+        code = sh(LUA .. " " .. quote(dir .. "/mode.lua") .. " " .. quote(dir .. "/c/file") .. " " .. bad)
+        assert.not_equal(0, code, bad)
+      end
+      assert.same({}, modes(dir .. "/c"))
+    end)
+
     it("returns nil and a message when a folder cannot be made", function()
       write(dir .. "/plain", "x")
       local code, out = mkdirs(dir .. "/plain/a/file")

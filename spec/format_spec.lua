@@ -150,13 +150,14 @@ describe("linky.format", function()
 
   describe("csv", function()
     it("keeps its shape: no row for a missing day", function()
-      assert.equal("date,value,unit\n2026-04-01,9271,Wh\n2026-04-02,,Wh\n2026-04-05,12724,Wh\n"
-        .. "2026-04-06,14054,Wh\n2026-04-07,10000,Wh\n", format.csv(view(week())))
+      assert.equal("date,value,unit,time\n2026-04-01,9271,Wh,1774994400\n2026-04-02,,Wh,1775080800\n"
+        .. "2026-04-05,12724,Wh,1775340000\n2026-04-06,14054,Wh,1775426400\n2026-04-07,10000,Wh,1775512800\n",
+        format.csv(view(week())))
     end)
 
     it("writes numbers as every Lua version does: an integral float as an integer, -0 as 0", function()
-      assert.equal("date,value,unit\n2026-04-01,3,Wh\n2026-04-02,0,Wh\n2026-04-03,140737488355328,Wh\n"
-        .. "2026-04-04,0.5,Wh\n", format.csv(view(daily("2026-04-01", { 3.0, 0 / -1, 2 ^ 47, 0.5 }))))
+      assert.equal("date,value,unit,time\n2026-04-01,3,Wh,1774994400\n2026-04-02,0,Wh,1775080800\n"
+        .. "2026-04-03,140737488355328,Wh,1775167200\n2026-04-04,0.5,Wh,1775253600\n", format.csv(view(daily("2026-04-01", { 3.0, 0 / -1, 2 ^ 47, 0.5 }))))
     end)
   end)
 
@@ -341,7 +342,7 @@ describe("linky.format", function()
       local out = format.table(v, {})
       assert.truthy(out:find("\npoint 1 (2026-04-01 00:30:00) has no step: its energy is unknown\n", 1, true), out)
       assert.truthy(format.chart(v, {}):find("\n2026-04-01 Wed │", 1, true))
-      assert.truthy(format.csv(v):find("\n2026-04-01 00:30:00,1000,W,\n", 1, true))
+      assert.truthy(format.csv(v):find("\n2026-04-01 00:30:00,1000,W,,1774996200\n", 1, true))
       assert.truthy(format.json(v):find('\n    {"date":"2026-04-01 00:30:00","time":1774996200,"value":1000,'
         .. '"nature":"REEL"},\n', 1, true))
     end)

@@ -108,17 +108,19 @@ describe("linky.status", function()
       clock = function() return now end, monotonic = function() return now end })
     server:script { { status = 200, body = daily_body { "2026-11-01", "2026-11-02", "2026-11-04" } } }
     assert(c:daily_consumption("2026-11-01", "2026-11-06"))
-    assert(c:consumption_load_curve("2026-11-01", "2026-11-02", { prm = emu.PRM2 }))
+    local curve = assert(c:consumption_load_curve("2026-11-01", "2026-11-02", { prm = emu.PRM2 }))
     c:close()
     local s = assert(linky.status(path, { clock = function() return now end }))
     assert.is_true(s.exists)
     assert.equal(2, s.budget.used)
     assert.equal(40, s.budget.limit)
+    -- the newest complete day and its value: 2026-11-04 (1003 Wh), the load curve's day in Wh
     assert.same({
       { prm = emu.PRM1, kind = "daily_consumption", first = "2026-11-01", last = "2026-11-05", complete = 3,
-        not_complete = 2 },
+        not_complete = 2, last_complete = "2026-11-04", last_value = 1003, unit = "Wh" },
       { prm = emu.PRM2, kind = "consumption_load_curve", first = "2026-11-01", last = "2026-11-01", complete = 1,
-        not_complete = 0 },
+        not_complete = 0, last_complete = "2026-11-01", last_value = linky.aggregate(curve, "day")[1].value,
+        unit = "Wh" },
     }, s.meters)
   end)
 end)

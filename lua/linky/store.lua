@@ -237,11 +237,14 @@ function M.class_kind(kind, label)
 end
 
 --- What the store holds, per PRM and kind (time classes aside): the first and last day asked,
--- and how many days between them are not complete (incomplete, missing or never asked).
--- @treturn table|nil `{ { prm =, kind =, first =, last =, complete =, not_complete = }, ... }`
+-- the newest complete day, and how many days between the first and last are not complete
+-- (incomplete, missing or never asked).
+-- @treturn table|nil `{ { prm =, kind =, first =, last =, last_complete =, complete =,
+-- not_complete = }, ... }` (`last_complete` nil when no day is complete)
 -- @treturn table a `state_unavailable` error
 function M.summary(db)
   local rows, msg = db:rows("SELECT prm, kind, min(day) AS first, max(day) AS last," ..
+    " max(CASE WHEN status = 'complete' THEN day END) AS last_complete," ..
     " sum(status = 'complete') AS complete FROM days WHERE kind NOT LIKE '%/%'" ..
     " GROUP BY prm, kind ORDER BY prm, kind")
   if not rows then return db_.failed(db, msg) end

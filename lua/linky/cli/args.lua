@@ -90,8 +90,14 @@ local function range_options(cmd)
   option(cmd, "--last", "The last N days, weeks or months before today.", "N{d,w,m}")
 end
 
+-- --mode, for the commands that write --output.
+local function mode_option(cmd)
+  option(cmd, "--mode", "The --output file's exact mode, like 0644 (default: 0600 for a new file).", "OCTAL")
+end
+
 local function fetch_options(cmd)
   option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
+  mode_option(cmd)
   option(cmd, "--prm", "The meter (default: the config's, else the token's first).", "PRM")
   cmd:flag("--no-cache", "Bypass the store of readings.")
   cmd:flag("--refresh", "Ask again for settled days (missing or incomplete, 7 days old).")
@@ -114,7 +120,7 @@ local function data_command(parser, kind)
       .. "  linky %s --last 1m --by week --format chart\n  linky %s --last 2w --dry-run"):format(name, name,
       curve and "2026-04-02" or "2026-05-01", curve and " --energy" or "", name, name))
   range_options(cmd)
-  option(cmd, "--format", "table (default), csv, json or chart.", "FORMAT")
+  option(cmd, "--format", "table (default), csv, json, chart, jsonl or influx.", "FORMAT")
   option(cmd, "--by", "Totals per hour, day, week or month (load curves become energy).", "PERIOD")
   cmd:flag("--energy", "Load curves: energy per interval (Wh) as well.")
   option(cmd, "--offpeak", "Load curves: peak/off-peak split (table, chart).", "HH:MM-HH:MM[,...]")
@@ -160,7 +166,7 @@ local function build()
   cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
   range_options(cmd)
   option(cmd, "--by", "day (default) or month.", "PERIOD")
-  option(cmd, "--format", "table (default), csv or json.", "FORMAT")
+  option(cmd, "--format", "table (default), csv, json or influx.", "FORMAT")
   fetch_options(cmd)
 
   cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
@@ -191,11 +197,17 @@ local function build()
   option(cmd, "--reserve", "Requests of the budget left for `linky update` (default 5).", "N")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
 
-  new_command(parser, "status", "budget, ban, cool-down, stored days, token expiry",
+  cmd = new_command(parser, "status", "budget, ban, cool-down, stored days, token expiry",
     "status: the request budget, ban and cool-down of the state file, and per PRM and kind the\n"
-      .. "first and last day stored and how many days between them are not complete; the token's\n"
-      .. "expiry when a token is configured. Needs no token, sends nothing, creates nothing.",
-    "Example:\n  linky status --state ~/.local/state/linky/state.sqlite3")
+      .. "first and last day stored, the last complete one and how many days between them are not\n"
+      .. "complete; the token's expiry when a token is configured. Needs no token, sends nothing,\n"
+      .. "creates nothing. --format json or prometheus (node_exporter's textfile collector) for\n"
+      .. "programs.",
+    "Examples:\n  linky status --state ~/.local/state/linky/state.sqlite3\n"
+      .. "  linky status --format prometheus --output /var/lib/node-exporter/linky.prom --mode 0644")
+  option(cmd, "--format", "table (default), json or prometheus.", "FORMAT")
+  option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+  mode_option(cmd)
 
   cmd = new_command(parser, "clear-ban", "forgets a remembered ban",
     "clear-ban: forgets the ban remembered in the state file, so that requests are sent again.\n"
@@ -218,12 +230,14 @@ local function build()
   option(cmd, "--backfill", "A kind to backfill (several allowed).", "KIND"):count("*"):overwrite(true)
   option(cmd, "--since", "The first day of the backfill.", "DATE")
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+  mode_option(cmd)
 
   cmd = new_command(parser, "prms", "the token's PRMs and its expiry (no request)",
     "prms: the token's PRMs (meters) and its expiry date. Reads the token only: no request.",
     "Example:\n  linky prms --token-file ~/.conso-token --format json")
   option(cmd, "--format", "table (default), csv or json.", "FORMAT")
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+  mode_option(cmd)
 
   new_command(parser, "auth", "stores the token, read from standard input",
     "auth: stores the Conso API token in ${XDG_CONFIG_HOME:-~/.config}/linky/config (mode 0600),\n"

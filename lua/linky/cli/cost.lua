@@ -15,7 +15,7 @@ local output = require "linky.cli.output"
 
 local M = {}
 
-local FORMATS = { table = true, csv = true, json = true }
+local FORMATS = { table = true, csv = true, json = true, influx = true }
 local BY = { day = true, month = true }
 -- A tariff or colours file is a few kB: anything larger is a mistake, refused before it is read.
 local MAX_FILE = 1024 * 1024
@@ -172,8 +172,11 @@ end
 -- @treturn integer the exit code
 function M.run(self)
   local a = self.args
-  if a.format and not FORMATS[a.format] then return self:usage("--format is table, csv or json") end
+  if a.format and not FORMATS[a.format] then return self:usage("--format is table, csv, json or influx") end
   if a.by and not BY[a.by] then return self:usage("--by is day or month") end
+  if a.format == "influx" and a.by == "month" then
+    return self:usage("--format influx writes a line per day and class: not with --by month")
+  end
   if not a.tariff then return self:usage("cost needs --tariff FILE.json") end
   local code = data.check_fetch_options(self)
   if code then return code end
@@ -218,6 +221,7 @@ function M.run(self)
   local text
   if fmt == "csv" then text = render_csv(c, rows, names)
   elseif fmt == "json" then text = render_json(c, rows, tariff, shown, by)
+  elseif fmt == "influx" then text = format.influx_cost(c, tariff, shown.prm)
   else text = render_table(c, rows, names) end
   local written = self:write(text)
   local missing = format.missing_warning(shown)

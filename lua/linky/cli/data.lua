@@ -17,7 +17,7 @@ local M = {}
 --- Requests of the budget a data command leaves for `linky update` by default.
 M.RESERVE = require("linky.update").RESERVE
 
-local FORMATS = { table = true, csv = true, json = true, chart = true }
+local FORMATS = { table = true, csv = true, json = true, chart = true, jsonl = true, influx = true }
 local PERIODS = { hour = true, day = true, week = true, month = true }
 
 --- The range of a data command: `--start/--end`, `--last N{d,w,m}`, or yesterday.
@@ -56,8 +56,13 @@ end
 
 local function check(self, kind)
   local a = self.args
-  if a.format and not FORMATS[a.format] then return self:usage("--format is table, csv, json or chart") end
+  if a.format and not FORMATS[a.format] then
+    return self:usage("--format is table, csv, json, chart, jsonl or influx")
+  end
   if a.by and not PERIODS[a.by] then return self:usage("--by is hour, day, week or month") end
+  if a.by and a.format == "influx" then
+    return self:usage("--format influx writes points: not with --by (the database sums them itself)")
+  end
   local curve = linky.kinds[kind].load_curve
   if (a.energy or a.offpeak) and not curve then
     return self:usage((a.energy and "--energy" or "--offpeak") .. " applies to load curves only")
@@ -78,6 +83,8 @@ end
 
 local function render(self, res, err)
   local a = self.args
+  if a.format == "jsonl" then return format.jsonl(res, { by = a.by }) end
+  if a.format == "influx" then return format.influx(res) end
   local v, verr = format.view(res, { by = a.by, energy = a.energy })
   if not v then return nil, verr end
   local fmt = a.format or "table"

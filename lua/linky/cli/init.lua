@@ -72,6 +72,11 @@ local function run(self, argv)
   end
   if a.want_help then return self:out(args.help(name)) and 0 or output.FILE end
   if a.output == "" then return self:usage("--output needs a file name") end
+  if a.mode then
+    self.mode = output.parse_mode(a.mode)
+    if not self.mode then return self:usage("--mode takes an octal mode from 0000 to 0777, like 0644") end
+    if not a.output or a.output == "-" then return self:usage("--mode applies to an --output FILE") end
+  end
   local today, clock = today_and_clock(self.injected.clock or core.now)
   if not today then return self:usage(clock) end
   -- LINKY_TODAY moves the dates only: the library's ledger, bans and cool-downs keep real time

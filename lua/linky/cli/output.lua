@@ -19,6 +19,15 @@ M.EXIT = {
 }
 M.INTERNAL, M.USAGE, M.TOKEN, M.UNEXPECTED, M.FILE, M.INTERRUPTED = 1, 2, 3, 7, 8, 130
 
+--- The mode of `--mode OCTAL`: 1 to 4 octal digits, at most 0777 (no set-id or sticky bit).
+-- @tparam string s
+-- @treturn integer|nil the mode
+function M.parse_mode(s)
+  if type(s) ~= "string" or not s:match("^[0-7][0-7]?[0-7]?[0-7]?$") then return nil end
+  local mode = tonumber(s, 8)
+  return mode <= 511 and mode or nil
+end
+
 --- A word of the command line as messages may quote it: never something that looks like a token.
 -- @tparam string word
 -- @treturn string
@@ -73,21 +82,25 @@ local function replaceable(path)
 end
 
 --- Writes a file atomically: a new temporary file in the same folder (`core.create_temp`: an
--- unpredictable name, created exclusively), then a rename. Creates the missing parent folders
--- (mode 0700). Replaces only a regular file, or a symbolic link to one (the link itself: what
--- it points to is left as it was); refuses folders, FIFOs, devices. The file gets the mode of
--- the file it replaces, else 0600; with `private`, 0600 always.
+-- unpredictable name, created exclusively), then a rename. Creates the missing parent folders:
+-- 0700 with `private` (the config), else as the umask leaves them (an export another user
+-- reads). Replaces only a regular file, or a symbolic link to one (the link itself: what it
+-- points to is left as it was); refuses folders, FIFOs, devices. The file gets `mode` exactly
+-- (the umask ignored), else the mode of the file it replaces, else 0600; with `private`, 0600
+-- always.
 -- @tparam string path the file
 -- @tparam string data its new content
--- @tparam[opt] boolean private mode 0600
+-- @tparam[opt] boolean private mode 0600, folders 0700
+-- @tparam[opt] integer mode the file's mode (0 to 0777; `--mode`)
 -- @treturn true|nil
 -- @treturn string why it failed
-function M.write_atomic(path, data, private)
-  local allowed, mode = replaceable(path)
-  if not allowed then return nil, mode end
-  local made, merr = core.mkdirs(path)
+function M.write_atomic(path, data, private, mode)
+  local allowed, kept = replaceable(path)
+  if not allowed then return nil, kept end
+  local made, merr = core.mkdirs(path, not private and 511 or nil) -- 0777, less the umask
   if not made then return nil, merr end
-  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode % 512 or nil)
+  if private then mode = nil else mode = mode or (kept and kept % 512) end
+  local f, tmp = core.create_temp(path .. ".tmp-", mode)
   if not f then return nil, tmp end
   -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
   local done, ok, err = pcall(function()
@@ -197,12 +210,12 @@ function M.out(self, text)
   return true
 end
 
---- Writes the output of a command (standard output, or `--output FILE`; `-` is standard
--- output): true, or nil and exit code 8.
+--- Writes the output of a command (standard output, or `--output FILE`, of mode `self.mode`
+-- when --mode gave one; `-` is standard output): true, or nil and exit code 8.
 function M.write(self, text)
   local path = self.args.output
   if not path or path == "-" then return self:out(text) end
-  local ok, err = M.write_atomic(path, text)
+  local ok, err = M.write_atomic(path, text, nil, self.mode)
   if not ok then return nil, self:fail(M.FILE, "cannot write " .. path .. ": " .. tostring(err)) end
   return true
 end

@@ -6,6 +6,7 @@ local linky = require "linky"
 local core = require "linky.core"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
+local format_status = require "linky.format.status"
 
 local M = {}
 
@@ -42,10 +43,25 @@ local function token_line(self)
     days >= 0 and ("in %d days"):format(days) or "expired")
 end
 
---- `linky status [--state PATH]`
+local STATUS_FORMATS = { table = true, json = true, prometheus = true }
+
+-- The configured token's expiry (Unix seconds), or nil: no token, or one without a date.
+local function token_expires(self)
+  local tok = config.token(self, true)
+  local info = tok and linky.decode_token(tok)
+  return info and info.exp or nil
+end
+
+--- `linky status [--state PATH] [--format table|json|prometheus]`
 function M.status(self)
+  local fmt = self.args.format or "table"
+  if not STATUS_FORMATS[fmt] then return self:usage("--format is table, json or prometheus") end
   local s, code = report(self)
   if not s then return code end
+  if fmt ~= "table" then
+    local render = fmt == "json" and format_status.json or format_status.prometheus
+    return self:write(render(s, { token_expires = token_expires(self) })) and 0 or output.FILE
+  end
   local lines = { ("state      %s"):format(s.path) }
   if s.unlocked then
     lines[#lines + 1] = "           read without locking (its folder is not writable, and it has no -shm):"

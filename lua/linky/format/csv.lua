@@ -14,8 +14,10 @@ local function field(s)
 end
 
 --- CSV with a header: `date,value,unit` (+ `step` for load curves, + `energy_wh` with energy;
--- `date,value,unit,count,min,max` per period). RFC 4180 quoting, LF line ends. A missing day
--- has no line: the rows are the result's.
+-- `date,value,unit,count,min,max` per period), then for points and hours a last column `time`:
+-- the instant of the row in Unix seconds, as JSON gives it (a load-curve point's is the end of
+-- its interval), so that the repeated hour of the autumn DST night names two instants.
+-- RFC 4180 quoting, LF line ends. A missing day has no line: the rows are the result's.
 -- @tparam table v a view
 -- @treturn string
 function M.csv(v)
@@ -26,6 +28,8 @@ function M.csv(v)
     cols[4] = "step"
     if v.rows[1] and v.rows[1].energy ~= nil then cols[5] = "energy_wh" end
   end
+  local timed = not v.by or v.by == "hour"
+  if timed then cols[#cols + 1] = "time" end
   local out = { table.concat(cols, ",") }
   for _, r in ipairs(v.rows) do
     local f = { field(r.date), field(num(r.value)), field(v.unit) }
@@ -33,8 +37,9 @@ function M.csv(v)
       f[4], f[5], f[6] = num(r.count), num(r.min), num(r.max)
     elseif v.curve then
       f[4] = num(r.step)
-      if cols[5] then f[5] = num(r.energy) end
+      if cols[5] == "energy_wh" then f[5] = num(r.energy) end
     end
+    if timed then f[#cols] = num(r.time) end
     out[#out + 1] = table.concat(f, ",")
   end
   return table.concat(out, "\n") .. "\n"

@@ -1,7 +1,10 @@
---- Renders results for people and programs: table, CSV, JSON and chart.
--- Used by the `linky` command; each renderer takes a view (see `view`) and returns text.
--- The renderers live in `linky.format.table`, `.csv`, `.json` and `.chart`, what they share
--- in `linky.format.common`; this module gathers them.
+--- Renders results for people and programs: table, CSV, JSON and chart, which take a view (see
+-- `view`); JSON lines and InfluxDB line protocol, which take a result (`jsonl`, `influx`, and
+-- `influx_cost` for a priced result); a state file's report as JSON or Prometheus text
+-- (`status_json`, `prometheus`). Each returns text.
+-- The renderers live in `linky.format.table`, `.csv`, `.json`, `.chart`, `.jsonl`, `.influx`
+-- and `.status` (those three public), what they share in `linky.format.common`; this module
+-- gathers them for the command.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.format
 local analysis = require "linky.analysis"
@@ -18,6 +21,11 @@ local M = {
   csv = require("linky.format.csv").csv,
   json = require("linky.format.json").json,
   chart = require("linky.format.chart").chart,
+  jsonl = require("linky.format.jsonl").jsonl,
+  influx = require("linky.format.influx").influx,
+  influx_cost = require("linky.format.influx").cost,
+  status_json = require("linky.format.status").json,
+  prometheus = require("linky.format.status").prometheus,
 }
 
 --- A view of a result, ready for a renderer.

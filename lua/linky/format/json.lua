@@ -92,6 +92,25 @@ prepare = function(x, level, seen, inline)
   return out
 end
 
+--- One record as one line of JSON (no line end), its keys in the order of `keys`; a key whose
+-- value is nil is left out (give `json.null` for a JSON null). Numbers as `json` writes them.
+-- @tparam table t the record
+-- @tparam {string,...} keys the keys, in order
+-- @treturn string
+function M.line(t, keys)
+  local out, order = {}, {}
+  for _, k in ipairs(keys) do
+    if t[k] ~= nil then
+      out[k] = prepare(t[k], 0, {}, true)
+      order[#order + 1] = k
+    end
+  end
+  return encode(setmetatable(out, { __jsonorder = order }))
+end
+
+--- The JSON null of `line`.
+M.null = dkjson.null
+
 --- JSON of a view: the result without `responses`, points always an array, nil values as null,
 -- keys in a stable order, one point (and one gap) a line; with `by`, `points` holds the periods.
 -- A missing day adds nothing: the points are the result's. With `opts.error` (a failed call
