@@ -66,7 +66,7 @@ FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O
                 $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
-.PHONY: all deps test test-all test-heavy demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
+.PHONY: all deps test test-all test-once demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
 
 all: $(MODULE)
 
@@ -77,22 +77,22 @@ $(MODULE): $(SOURCES) $(HEADERS) Makefile
 deps:
 	@sh .ci/deps.sh
 
-# make test: every spec but the #heavy ones (memory-bound), in JOBS busted processes at once;
+# make test: every spec but the #once ones (memory-bound, or starting a real server), in JOBS busted processes at once;
 # make test-all: every spec (CI runs it once, on Lua 5.4). BUSTED_ARGS runs busted once, as given.
 # One process per core and one more: many specs wait on child processes and sockets.
 JOBS        ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 test: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=heavy)
+	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
 
 test-all: deps all
 	rm -rf $(BUILD_DIR)/state
 	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED)
 
-# Only the #heavy specs: what make test leaves out (CI runs it once).
-test-heavy: deps all
+# Only the #once specs (memory-bound, or starting a real server): CI runs them once.
+test-once: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state 1 $(LUA) $(BUSTED) --tags=heavy
+	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state 1 $(LUA) $(BUSTED) --tags=once
 
 demo: deps all
 	@rm -rf $(BUILD_DIR)/state
@@ -213,4 +213,4 @@ clean:
 	rm -rf build linky csrc/*.o bench/.work
 
 help:
-	@echo "all demo test test-all test-heavy lint valgrind asan fuzz rock bench install uninstall clean"
+	@echo "all demo test test-all test-once lint valgrind asan fuzz rock bench install uninstall clean"

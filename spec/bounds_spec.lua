@@ -146,8 +146,8 @@ io.write(r and "ok" or err.kind, " ", hwm, "\n")
 ]]
 
 describe("linky", function()
-  -- #heavy: a 30 MB body per case, run once per CI run (make test-all), not by make test
-  describe("memory bound of a hostile body #heavy", function()
+  -- #once: a 30 MB body per case, run once per CI run (make test-all), not by make test
+  describe("memory bound of a hostile body #once", function()
     local server, script, file
 
     setup(function()

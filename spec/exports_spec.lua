@@ -300,7 +300,8 @@ describe("linky exports", function()
     end)
   end)
 
-  describe("node_exporter's textfile collector", function()
+  -- #once: a real node_exporter, run once per CI run (make test-once), not by make test
+  describe("node_exporter's textfile collector #once", function()
     local h = cli_runner.harness()
     setup(h.start) teardown(h.stop) before_each(h.fresh) after_each(h.clean)
 

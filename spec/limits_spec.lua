@@ -24,8 +24,8 @@ local function run(cmd)
 end
 
 describe("linky", function()
-  -- #heavy: a body of 128 MiB, run once per CI run (make test-all), not by make test
-  describe("max_body #heavy", function()
+  -- #once: a body of 128 MiB, run once per CI run (make test-all), not by make test
+  describe("max_body #once", function()
     local server, big, script
 
     setup(function()
