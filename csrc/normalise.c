@@ -9,6 +9,7 @@
 #include "json_bounds.h"
 #include "normalise.h"
 #include "points.h"
+#include "transport_errors.h"
 
 /* The point fields of each API generation. */
 static const linky_point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type",
@@ -233,7 +234,7 @@ static const char *spec_string(lua_State *L, const char *key, const char *def) {
   return s;
 }
 
-/* core.decode(body, spec) -> result[, decoded] | nil, message
+/* core.decode(body, spec) -> result[, decoded] | nil, "invalid_response", message
  * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
 int linky_decode(lua_State *L) {
   linky_decode_ctx c;
@@ -259,35 +260,29 @@ int linky_decode(lua_State *L) {
   if (!linky_utf8_valid(text, len, &bad)) {
     char at[32];
     snprintf(at, sizeof at, "%llu", (unsigned long long)bad + 1);
-    lua_pushnil(L);
     lua_pushfstring(L, "body is not valid UTF-8 (byte %s)", at);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   if (!linky_json_shape_ok(text, len, c.msg, sizeof c.msg)) {
-    lua_pushnil(L);
     lua_pushstring(L, c.msg);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
 
   lua_pushvalue(L, lua_upvalueindex(1));                /* cjson.safe decode */
   lua_pushvalue(L, 1);
   if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "body is not JSON: %s", lua_tostring(L, -2));
-    return 2;
+    lua_pushfstring(L, "body is not JSON: %s", lua_tostring(L, -1));
+    return linky_fail(L, "invalid_response");
   }
   if (lua_isnil(L, -2)) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "body is not JSON: %s",
-                    lua_isstring(L, -2) ? lua_tostring(L, -2) : "invalid");
-    return 2;
+    lua_pushfstring(L, "body is not JSON: %s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "invalid");
+    return linky_fail(L, "invalid_response");
   }
   lua_pop(L, 1);
   body = lua_gettop(L);
   if (!lua_istable(L, body)) {
-    lua_pushnil(L);
-    lua_pushstring(L, "body is not a JSON object");
-    return 2;
+    lua_pushliteral(L, "body is not a JSON object");
+    return linky_fail(L, "invalid_response");
   }
   lua_createtable(L, 0, 6);
   result = lua_gettop(L);
@@ -298,9 +293,8 @@ int linky_decode(lua_State *L) {
   else
     ok = decode_v2026(L, &c, body, result, curve, !keep, metier, measure);
   if (!ok) {
-    lua_pushnil(L);
     lua_pushstring(L, c.msg);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   lua_settop(L, result);
   if (!keep) return 1;

@@ -57,9 +57,9 @@ local TYPE_NAMES = { directory = "a folder", fifo = "a FIFO", device = "a device
 -- Whether the command may replace what is at `path`: true and the mode to keep (nil when
 -- nothing is there), or nil and why not. Only a regular file, or a link to one, is replaced.
 local function replaceable(path)
-  local kind, mode = core.file_type(path)
+  local kind, mode, why = core.file_type(path)
   if kind == nil then
-    if mode then return nil, mode end
+    if mode then return nil, why end
     return true
   end
   if kind == "link" then
@@ -84,10 +84,10 @@ end
 function M.write_atomic(path, data, private)
   local allowed, mode = replaceable(path)
   if not allowed then return nil, mode end
-  local made, merr = core.mkdirs(path)
+  local made, _, merr = core.mkdirs(path)
   if not made then return nil, merr end
-  local f, tmp = core.create_temp(path .. ".tmp-", not private and mode and mode % 512 or nil)
-  if not f then return nil, tmp end
+  local f, tmp, terr = core.create_temp(path .. ".tmp-", not private and mode and mode % 512 or nil)
+  if not f then return nil, terr end
   -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
   local done, ok, err = pcall(function()
     local written, werr = f:write(data)
