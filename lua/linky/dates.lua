@@ -77,6 +77,15 @@ M.format = core.date_of_day
 --- Today's day number in Paris for an epoch time.
 M.paris_day = core.paris_day
 
+--- The Paris day a point belongs to: a load-curve point's time ends its interval, so it
+-- belongs to the day of the second before (the 00:00 point is the previous day's last).
+-- @tparam integer time the point's epoch time
+-- @tparam boolean curve a load-curve kind
+-- @treturn integer the day number
+function M.point_day(time, curve)
+  return core.paris_day(curve and time - 1 or time)
+end
+
 --- Splits [first, stop) into consecutive sub-ranges of at most `max_days`.
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded
 function M.split(first, stop, max_days)

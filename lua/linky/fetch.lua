@@ -43,7 +43,7 @@ end
 local function inside(points, curve, first, stop)
   local kept
   for i, p in ipairs(points) do
-    local day = dates.paris_day(curve and p.time - 1 or p.time)
+    local day = dates.point_day(p.time, curve)
     local ok = day >= first and day < stop
     if not ok and not kept then kept = compat.move(points, 1, i - 1, 1, {}) end
     if ok and kept then kept[#kept + 1] = p end

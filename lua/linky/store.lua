@@ -17,11 +17,6 @@ M.HOLD = 3600
 --- Age in days after which an incomplete or missing day is settled.
 M.SETTLE_DAYS = 7
 
---- The Paris day a point belongs to: load-curve stamps end their interval.
-local function day_of(p, curve)
-  return dates.paris_day(curve and p.time - 1 or p.time)
-end
-
 -- Paris midnight of a day, as an epoch.
 local function midnight(day)
   return core.to_epoch(dates.format(day) .. " 00:00:00")
@@ -51,7 +46,7 @@ end
 function M.day_statuses(points, curve, first, stop, today, collect)
   local by_day, nulls, keep = {}, {}, {}
   for _, p in ipairs(points) do
-    local day = day_of(p, curve)
+    local day = dates.point_day(p.time, curve)
     if day >= first and day < stop then
       if p.value == nil then
         nulls[day] = true

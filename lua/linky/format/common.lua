@@ -3,6 +3,7 @@
 -- @module linky.format.common
 local compat = require "linky.compat"
 local core = require "linky.core"
+local dates = require "linky.dates"
 
 local M = {}
 
@@ -188,7 +189,7 @@ local function day_marks(v, rows, cov)
   local keys, marks = {}, {}
   for i, r in ipairs(rows) do
     local t = compat.tointeger(r.time)
-    keys[i] = t and core.paris_day(v.curve and t - 1 or t) -- a load-curve date ends its interval
+    keys[i] = t and dates.point_day(t, v.curve)
   end
   for day, status in pairs(cov.status) do
     local date = core.date_of_day(day)
