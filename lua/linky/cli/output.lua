@@ -3,6 +3,7 @@
 -- @module linky.cli.output
 local compat = require "linky.compat"
 local core = require "linky.core"
+local errors = require "linky.errors"
 
 local M = {}
 
@@ -32,16 +33,7 @@ end
 -- @tparam string s
 -- @treturn string
 function M.one_line(s)
-  s = tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")
-  local out, i = {}, 1
-  while true do
-    local _, bad = compat.utf8_len(s, i)
-    if not bad then break end
-    out[#out + 1] = s:sub(i, bad - 1) .. "?"
-    i = bad + 1
-  end
-  out[#out + 1] = s:sub(i)
-  return table.concat(out)
+  return errors.valid_utf8((tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")))
 end
 
 --- Whether a raised message is Lua's standalone interpreter's SIGINT ("interrupted!").
