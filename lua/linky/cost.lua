@@ -230,13 +230,6 @@ local function class_of(t, minute, weekday, colour)
   return nil
 end
 
-local function days_in_month(day)
-  local y, m = dates.format(day):match("^(%d+)-(%d+)")
-  y, m = tonumber(y), tonumber(m)
-  local next_first = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
-  return dates.day(next_first) - dates.day(("%04d-%02d-01"):format(y, m))
-end
-
 -- Exact amounts (see the file's header).
 local function amount() return { u = 0, r = 0 } end
 
@@ -389,7 +382,7 @@ function M.price(res, tariff, opts)
           colour, err = colour_of(colours, tday)
           if not colour then return invalid(err) end
         end
-        local class = class_of(t, minute, (tday + 4) % 7, colour) -- day 0 was a Thursday
+        local class = class_of(t, minute, dates.weekday(tday), colour)
         if not class then
           return invalid(("no class of the tariff matches the interval starting %s"):format(
             os.date("!%Y-%m-%d %H:%M", wall)))
@@ -415,7 +408,7 @@ function M.price(res, tariff, opts)
         :format(dates.format(day)))
     end
     rows[day] = M.row(dates.format(day))
-    add_fraction(rows[day].subscription, period.sub_u, days_in_month(day))
+    add_fraction(rows[day].subscription, period.sub_u, dates.days_in_month(day))
   end
   for _, g in pairs(groups) do
     local d = rows[g.day]

@@ -21,7 +21,7 @@ local WEEKDAYS = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
 -- @treturn string|nil "Mon".."Sun"
 function M.weekday(date)
   local day = core.day_number(date:sub(1, 10))
-  return day and WEEKDAYS[(day + 4) % 7 + 1]
+  return day and WEEKDAYS[dates.weekday(day) + 1]
 end
 
 -- Numbers -------------------------------------------------------------------------------------
