@@ -80,8 +80,8 @@ local function holds(db, now, w)
     local fields = { from_state = true, status = h.status, api_message = h.message }
     if h.name == "ban" then -- permanent until cleared: no retry_at
       fields.banned_since = h.since
-      out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered):"
-        .. " nothing is sent until the ban is cleared (clear_ban, or linky clear-ban)", fields)
+      out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered): "
+        .. errors.BAN_ENDS, fields)
     else
       -- a cool-down lasts its length by the clock (unless the clock went back more than the
       -- cap: it would keep it alive too long) or by the witness
