@@ -24,11 +24,13 @@ function M.day(v)
   return day
 end
 
---- The weekday of a day: 0 for Sunday to 6 for Saturday (day 0, 1970-01-01, was a Thursday).
--- @tparam integer day a day number
--- @treturn integer
-function M.weekday(day)
-  return (day + 4) % 7
+--- The Paris day a point belongs to: a load-curve point's time ends its interval, so it
+-- belongs to the day of the second before (the 00:00 point is the previous day's last).
+-- @tparam integer time the point's epoch time
+-- @tparam boolean curve a load-curve kind
+-- @treturn integer the day number
+function M.point_day(time, curve)
+  return core.paris_day(curve and time - 1 or time)
 end
 
 --- The Monday that starts the ISO week of a day.
@@ -101,17 +103,15 @@ end
 --- `"YYYY-MM-DD"` of a day number.
 M.format = core.date_of_day
 
+--- The weekday of a day number: 0 for Sunday to 6 for Saturday (1970-01-01 was a Thursday).
+-- @tparam integer day a day number
+-- @treturn integer
+function M.weekday(day)
+  return (day + 4) % 7
+end
+
 --- Today's day number in Paris for an epoch time.
 M.paris_day = core.paris_day
-
---- The Paris day a point belongs to: a load-curve point's time ends its interval, so it
--- belongs to the day of the second before (the 00:00 point is the previous day's last).
--- @tparam integer time the point's epoch time
--- @tparam boolean curve a load-curve kind
--- @treturn integer the day number
-function M.point_day(time, curve)
-  return core.paris_day(curve and time - 1 or time)
-end
 
 --- Splits [first, stop) into consecutive sub-ranges of at most `max_days`.
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded
