@@ -142,7 +142,10 @@ local DECODE_SPEC = { shape = "2026", metier = "CONS", measure = "PA", curve = t
 local function decoder(which)
   if which == "linky" then
     local core = require "linky.core"
-    return function(body) return assert(core.decode(body, DECODE_SPEC)) end
+    return function(body)
+      local r, _, msg = core.decode(body, DECODE_SPEC)
+      return r or error(msg)
+    end
   elseif which == "cjson" then
     return require("cjson").decode
   elseif which == "dkjson" then

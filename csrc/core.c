@@ -1,5 +1,20 @@
 /* core.c: the linky.core module entry and its small pure functions
- * (calendar and token helpers the Lua side calls). */
+ * (calendar and token helpers the Lua side calls).
+ *
+ * Failures, in every function and method of linky.core: a programmer's mistake (a wrong
+ * argument type, a closed object) raises, with the argument's number; a run-time failure
+ * returns nil, kind, message (linky_fail), plus a fourth value where one helps (SQLite's
+ * extended result code; connection:get's `unsent`). A lookup that finds nothing (day_number,
+ * to_epoch, duration, base64url_decode, boottime, file_type of a missing path) returns nil or
+ * nothing: no failure. The kinds are linky.errors' where they fit:
+ *   "state_unavailable"  SQLite (core.open_sqlite, db:exec, db:rows, db:run_many, db:copy_into)
+ *   "invalid_response"   a body refused (core.decode, core.json_shape_ok), a body over max_body
+ *   "invalid_argument"   a URL libcurl refuses; a path holding a zero byte (the files functions)
+ *   "network", "timeout", "tls"  a transfer (connection:get, connection:finish)
+ *   "system"             a system call (core.mkdirs, create_private, create_temp, file_type,
+ *                        set_echo, random_bytes): the Lua caller says what it means (the state
+ *                        file's: state_unavailable; an output file's: the command's exit 8)
+ * The message never holds the token (connection.c redacts it). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +36,7 @@
 #include "random.h"
 #include "sqlite.h"
 #include "terminal.h"
+#include "transport_errors.h"
 
 #define LINKY_CORE_VERSION "0.1.0"
 
@@ -111,16 +127,15 @@ static int core_base64url_decode(lua_State *L) {
   return 1;
 }
 
-/* core.json_shape_ok(body) -> true | nil, message: the bound core.decode puts on arrays and
- * objects before decoding, for the other bodies linky hands to lua-cjson */
+/* core.json_shape_ok(body) -> true | nil, "invalid_response", message: the bound core.decode
+ * puts on arrays and objects before decoding, for the other bodies linky hands to lua-cjson */
 static int core_json_shape_ok(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   char msg[128];
   if (!linky_json_shape_ok(s, len, msg, sizeof msg)) {
-    lua_pushnil(L);
     lua_pushstring(L, msg);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   lua_pushboolean(L, 1);
   return 1;

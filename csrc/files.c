@@ -13,6 +13,8 @@
 
 #include "compat.h"
 #include "files.h"
+#include "random.h"
+#include "transport_errors.h"
 
 /* POSIX.1-2008 has both; a libc without them still gets the rest of the guarantees */
 #ifndef O_CLOEXEC
@@ -22,20 +24,26 @@
 #define O_NOFOLLOW 0
 #endif
 
+/* nil, "system", "cannot <what> <path>: <errno's message>" */
 static int fail(lua_State *L, const char *what, const char *path, int err) {
-  lua_pushnil(L);
   lua_pushfstring(L, "cannot %s %s: %s", what, path, strerror(err));
-  return 2;
+  return linky_fail(L, "system");
 }
 
-/* core.mkdirs(path [, mode]) -> true | nil, message */
+/* A path the system would read shorter than the caller gave: nil, "invalid_argument", message. */
+static int zero_byte(lua_State *L, const char *what) {
+  lua_pushfstring(L, "cannot %s a path with a zero byte", what);
+  return linky_fail(L, "invalid_argument");
+}
+
+/* core.mkdirs(path [, mode]) -> true | nil, kind, message */
 int linky_mkdirs(lua_State *L) {
   size_t len, i;
   const char *path = luaL_checklstring(L, 1, &len);
   lua_Integer mode = luaL_optinteger(L, 2, 0700);
   char *copy;
   luaL_argcheck(L, mode >= 0 && mode <= 0777, 2, "mode out of range");
-  if (strlen(path) != len) return fail(L, "create the folders of", "a path with a zero byte", EINVAL);
+  if (strlen(path) != len) return zero_byte(L, "create the folders of");
   /* a private copy to cut at each '/'; a userdata, so a raise on the way frees it */
   copy = (char *)lua_newuserdatauv(L, len + 1, 0);
   memcpy(copy, path, len + 1);
@@ -77,13 +85,13 @@ int linky_refuse_special(lua_State *L, const char *path) {
   return 1;
 }
 
-/* core.create_private(path) -> true | nil, message */
+/* core.create_private(path) -> true | nil, kind, message */
 int linky_create_private(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len);
   int fd;
   /* the system would see a shorter path than the caller gave */
-  if (strlen(path) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
+  if (strlen(path) != len) return zero_byte(L, "create");
   /* O_EXCL: a new file or nothing, so an existing one is never opened here (its bytes kept,
    * no FIFO waited on, no lock dropped); a link planted at the path, dangling or not, is EEXIST */
   do {
@@ -91,11 +99,7 @@ int linky_create_private(lua_State *L) {
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     if (errno != EEXIST) return fail(L, "create", path, errno);
-    if (linky_refuse_special(L, path)) {
-      lua_pushnil(L);
-      lua_insert(L, -2);
-      return 2;
-    }
+    if (linky_refuse_special(L, path)) return linky_fail(L, "system");
   } else if (close(fd) != 0 && errno != EINTR) {
     return fail(L, "close", path, errno);
   }
@@ -107,40 +111,25 @@ int linky_create_private(lua_State *L) {
 #define TEMP_ATTEMPTS 16
 #define TEMP_RANDOM_BYTES ((size_t)8)
 
-/* Fills out with bytes from /dev/urandom; when it cannot be read (a chroot without /dev), with
+/* Fills out with random.c's system source; when it cannot be read (a chroot without /dev), with
  * the clock, the pid and a counter: still unique, and O_EXCL keeps the creation safe. */
 static void random_bytes(unsigned char *out, size_t n) {
   static unsigned long counter = 0;
-  size_t got = 0;
-  int fd;
-  do {
-    fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd >= 0) {
-    while (got < n) {
-      ssize_t r = read(fd, out + got, n - got);
-      if (r > 0) got += (size_t)r;
-      else if (r < 0 && errno == EINTR) continue;
-      else break;
-    }
-    close(fd);
-  }
-  if (got < n) {
-    struct timespec ts;
-    unsigned long mix;
-    size_t i;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    mix = (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20) ^ ((unsigned long)getpid() << 8)
-        ^ ++counter;
-    for (i = got; i < n; i++) {
-      mix = mix * 6364136223846793005UL + 1442695040888963407UL;
-      out[i] = (unsigned char)(mix >> 33);
-    }
+  unsigned long mix;
+  struct timespec ts;
+  size_t i;
+  if (linky_random_fill(out, n) == 0) return;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  mix = (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20) ^ ((unsigned long)getpid() << 8) ^ ++counter;
+  for (i = 0; i < n; i++) {
+    mix = mix * 6364136223846793005UL + 1442695040888963407UL;
+    out[i] = (unsigned char)(mix >> 33);
   }
 }
 
 /* The stream's close: flushed, synced to the disk, closed; the first failure is the result, so
- * a full disk or a refused write is never silent. An io library file close function (where the
+ * a full disk or a refused write is never silent. A file's close, so io's shape (nil, message,
+ * errno), the one failure of linky.core that is not nil, kind, message. An io library file close function (where the
  * Lua version lets a handle have one: LINKY_FILE_CLOSEF; elsewhere the file is opened O_DSYNC). */
 static int temp_close(lua_State *L) {
   FILE **f = linky_tofile(L, 1);
@@ -160,7 +149,7 @@ static int temp_close(lua_State *L) {
   return 3;
 }
 
-/* core.create_temp(prefix [, mode]) -> file, name | nil, message */
+/* core.create_temp(prefix [, mode]) -> file, name | nil, kind, message */
 int linky_create_temp(lua_State *L) {
   size_t len;
   const char *prefix = luaL_checklstring(L, 1, &len);
@@ -170,7 +159,7 @@ int linky_create_temp(lua_State *L) {
   char *name;
   int fd = -1, err = 0, i;
   luaL_argcheck(L, mode >= -1 && mode <= 0777, 2, "mode out of range");
-  if (strlen(prefix) != len) return fail(L, "create", "a path with a zero byte", EINVAL);
+  if (strlen(prefix) != len) return zero_byte(L, "create");
   /* both are owned by Lua before the file exists: a raise later leaks no descriptor */
   name = (char *)lua_newuserdatauv(L, len + 2 * TEMP_RANDOM_BYTES + 1, 0);
   if (!linky_newfile(L)) return luaL_error(L, "%s", lua_tostring(L, -1)); /* a closed file */
@@ -205,14 +194,14 @@ int linky_create_temp(lua_State *L) {
   return 2;
 }
 
-/* core.file_type(path [, follow]) -> type, mode | nil | nil, message */
+/* core.file_type(path [, follow]) -> type, mode | nothing | nil, kind, message */
 int linky_file_type(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len);
   int follow = lua_toboolean(L, 2);
   struct stat st;
   const char *type = "other";
-  if (strlen(path) != len) return fail(L, "examine", "a path with a zero byte", EINVAL);
+  if (strlen(path) != len) return zero_byte(L, "examine");
   if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return 0; /* nothing there */
     return fail(L, "examine", path, errno);

@@ -9,12 +9,12 @@
 #pragma GCC visibility push(hidden)
 #endif
 
-/* core.mkdirs(path [, mode]) -> true | nil, message: creates the missing folders of path's
+/* core.mkdirs(path [, mode]) -> true | nil, kind, message: creates the missing folders of path's
  * parent (mode 0700, or mode as the umask leaves it), like mkdir -p; existing folders are left
  * as they are. */
 int linky_mkdirs(lua_State *L);
 
-/* core.create_private(path) -> true | nil, message: creates path empty with mode 0600 if it
+/* core.create_private(path) -> true | nil, kind, message: creates path empty with mode 0600 if it
  * is missing; never opens an existing file; refuses one that is not a regular file (a symbolic
  * link, a folder, a FIFO, a device, a socket). */
 int linky_create_private(lua_State *L);
@@ -24,13 +24,13 @@ int linky_create_private(lua_State *L);
  * (a missing path included). Never opens the path. */
 int linky_refuse_special(lua_State *L, const char *path);
 
-/* core.create_temp(prefix [, mode]) -> file, name | nil, message: creates a new file named
+/* core.create_temp(prefix [, mode]) -> file, name | nil, kind, message: creates a new file named
  * prefix followed by 16 random hex digits (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode 0600,
  * or mode exactly when given) and returns it as a Lua file open for writing; its close flushes,
  * syncs and reports the first failure. */
 int linky_create_temp(lua_State *L);
 
-/* core.file_type(path [, follow]) -> type, mode | nil | nil, message: what path is (lstat, or
+/* core.file_type(path [, follow]) -> type, mode | nothing | nil, kind, message: what path is (lstat, or
  * stat with follow): "file", "directory", "fifo", "device", "link" or "other", and its permission
  * bits; nothing when it does not exist. */
 int linky_file_type(lua_State *L);

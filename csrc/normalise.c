@@ -9,6 +9,7 @@
 #include "json_bounds.h"
 #include "normalise.h"
 #include "points.h"
+#include "transport_errors.h"
 
 /* The point fields of each API generation. */
 static const linky_point_keys LEGACY_KEYS = {"value", "date", "interval_length", "measure_type",
@@ -235,41 +236,37 @@ static const char *spec_string(lua_State *L, const char *key, const char *def) {
 
 /* Decodes the JSON text at index arg (text[0..len)) with lua-cjson (upvalue 1), checked first:
  * strings reach the user as valid UTF-8 (its escapes decode to valid UTF-8 already), and a body
- * cannot cost much more than its size in tables. Pushes the value and returns 1, or pushes nil
- * and a message and returns 2. */
+ * cannot cost much more than its size in tables. Pushes the value and returns 1, or pushes
+ * nil, "invalid_response" and a message and returns 3. */
 static int decode_checked(lua_State *L, int arg, const char *text, size_t len) {
   char msg[128];
   size_t bad;
   if (!linky_utf8_valid(text, len, &bad)) {
     char at[32];
     snprintf(at, sizeof at, "%llu", (unsigned long long)bad + 1);
-    lua_pushnil(L);
     lua_pushfstring(L, "body is not valid UTF-8 (byte %s)", at);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   if (!linky_json_shape_ok(text, len, msg, sizeof msg)) {
-    lua_pushnil(L);
     lua_pushstring(L, msg);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   lua_pushvalue(L, lua_upvalueindex(1));                /* cjson.safe decode */
   lua_pushvalue(L, arg);
   if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "body is not JSON: %s", lua_tostring(L, -2));
-    return 2;
+    lua_pushfstring(L, "body is not JSON: %s", lua_tostring(L, -1));
+    return linky_fail(L, "invalid_response");
   }
   if (lua_isnil(L, -2)) {
-    lua_pushnil(L);
-    lua_pushfstring(L, "body is not JSON: %s",
-                    lua_isstring(L, -2) ? lua_tostring(L, -2) : "invalid");
-    return 2;
+    lua_pushfstring(L, "body is not JSON: %s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "invalid");
+    return linky_fail(L, "invalid_response");
   }
   lua_pop(L, 1);
   return 1;
 }
 
-/* core.json_decode(body) -> value | nil, message: any JSON body, with core.decode's checks */
+/* core.json_decode(body) -> value | nil, "invalid_response", message: any JSON body, with
+ * core.decode's checks */
 int linky_json_decode(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
@@ -277,7 +274,7 @@ int linky_json_decode(lua_State *L) {
   return decode_checked(L, 1, text, len);
 }
 
-/* core.decode(body, spec) -> result[, decoded] | nil, message
+/* core.decode(body, spec) -> result[, decoded] | nil, "invalid_response", message
  * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
 int linky_decode(lua_State *L) {
   linky_decode_ctx c;
@@ -298,12 +295,11 @@ int linky_decode(lua_State *L) {
   lua_pop(L, 2);                                        /* the spec's strings stay */
   c.msg[0] = '\0';
 
-  if (decode_checked(L, 1, text, len) != 1) return 2;
+  if (decode_checked(L, 1, text, len) != 1) return 3;
   body = lua_gettop(L);
   if (!lua_istable(L, body)) {
-    lua_pushnil(L);
-    lua_pushstring(L, "body is not a JSON object");
-    return 2;
+    lua_pushliteral(L, "body is not a JSON object");
+    return linky_fail(L, "invalid_response");
   }
   lua_createtable(L, 0, 6);
   result = lua_gettop(L);
@@ -314,9 +310,8 @@ int linky_decode(lua_State *L) {
   else
     ok = decode_v2026(L, &c, body, result, curve, !keep, metier, measure);
   if (!ok) {
-    lua_pushnil(L);
     lua_pushstring(L, c.msg);
-    return 2;
+    return linky_fail(L, "invalid_response");
   }
   lua_settop(L, result);
   if (!keep) return 1;

@@ -9,7 +9,7 @@
 #pragma GCC visibility push(hidden)
 #endif
 
-/* core.decode(body, spec) -> result[, decoded] | nil, message
+/* core.decode(body, spec) -> result[, decoded] | nil, "invalid_response", message
  * Upvalue 1 is lua-cjson's safe decode function. */
 int linky_decode(lua_State *L);
 

@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "random.h"
+#include "transport_errors.h"
 
 /* getrandom(2) came with glibc 2.25 (features.h, read by the headers above, says which one);
  * elsewhere /dev/urandom alone */
@@ -96,7 +97,7 @@ static uint64_t process_noise(const void *where) {
   return x ^ mix64((uint64_t)(uintptr_t)where); /* ASLR puts the stack elsewhere each run */
 }
 
-/* core.random_bytes(n) -> bytes | nil, message */
+/* core.random_bytes(n) -> bytes | nil, "system", message */
 static int core_random_bytes(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 1);
   unsigned char buf[RANDOM_BYTES_MAX];
@@ -104,9 +105,8 @@ static int core_random_bytes(lua_State *L) {
   luaL_argcheck(L, n >= 1 && n <= RANDOM_BYTES_MAX, 1, "between 1 and 256 bytes");
   err = linky_random_fill(buf, (size_t)n);
   if (err) {
-    lua_pushnil(L);
     lua_pushfstring(L, "cannot read the system's random source: %s", strerror(err));
-    return 2;
+    return linky_fail(L, "system");
   }
   lua_pushlstring(L, (const char *)buf, (size_t)n);
   return 1;

@@ -15,7 +15,7 @@
  * /dev/urandom (a character device only: a planted FIFO would block). 0, or an errno value. */
 int linky_random_fill(void *out, size_t n);
 
-/* Sets core.random_bytes(n) -> bytes | nil, message and core.random() -> [0, 1) on the table at
+/* Sets core.random_bytes(n) -> bytes | nil, "system", message and core.random() -> [0, 1) on the table at
  * the top of the stack. */
 void linky_random_register(lua_State *L);
 

@@ -11,6 +11,7 @@
 
 #include "files.h"
 #include "sqlite.h"
+#include "transport_errors.h"
 #include "userdata.h"
 
 /* Compiled statements kept between calls: every request runs the same few
@@ -27,6 +28,7 @@ typedef struct {
   sqlite3_stmt *stmt;   /* the statement in use; owned here so a raise leaks nothing */
   int stmt_cached;      /* stmt belongs to cache[] (reset after use, not finalized) */
   int next_slot;        /* the cache slot replaced next when all are taken */
+  int busy_ms;          /* the busy timeout set, which busy_timeout returns to restore it */
   cached_stmt cache[STMT_CACHE];
 } linky_sqlite;
 
@@ -65,14 +67,19 @@ static linky_sqlite *check_open(lua_State *L) {
   return s;
 }
 
-/* Pushes nil, a message (the connection's unless `why`) and the result code: the run-time
- * failure triple. */
+/* Pushes the message at the top of the stack as the run-time failure of the state file:
+ * nil, "state_unavailable", message, rc (SQLite's extended result code). */
+static int fail_pushed(lua_State *L, int rc) {
+  linky_fail(L, "state_unavailable");
+  lua_pushinteger(L, rc);
+  return 4;
+}
+
+/* The failure of a statement: the connection's message unless `why`. */
 static int fail_why(lua_State *L, linky_sqlite *s, int rc, const char *why) {
   drop_stmt(s);
-  lua_pushnil(L);
   lua_pushstring(L, why ? why : sqlite3_errmsg(s->db));
-  lua_pushinteger(L, rc);
-  return 3;
+  return fail_pushed(L, rc);
 }
 
 static int fail(lua_State *L, linky_sqlite *s, int rc) {
@@ -174,17 +181,26 @@ static void push_row(lua_State *L, sqlite3_stmt *st) {
   }
 }
 
-/* db:busy_timeout(ms): how long a statement waits for another connection's lock (0: not at
- * all, it fails with SQLITE_BUSY at once); non-blocking mode retries BEGIN by yielding instead */
+/* Sets how long a statement waits for another connection's lock, in ms (0: not at all). */
+static void set_busy(linky_sqlite *s, lua_Integer ms) {
+  s->busy_ms = ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+  sqlite3_busy_timeout(s->db, s->busy_ms);
+}
+
+/* db:busy_timeout(ms) -> previous ms: how long a statement waits for another connection's lock
+ * (0: not at all, it fails with SQLITE_BUSY at once); non-blocking mode retries BEGIN by
+ * yielding instead, then puts the previous value back */
 static int sqlite_busy_timeout(lua_State *L) {
   linky_sqlite *s = check_open(L);
   lua_Integer ms = luaL_checkinteger(L, 2);
+  int previous = s->busy_ms;
   luaL_argcheck(L, ms >= 0, 2, "negative busy time");
-  sqlite3_busy_timeout(s->db, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
-  return 0;
+  set_busy(s, ms);
+  lua_pushinteger(L, previous);
+  return 1;
 }
 
-/* db:exec(sql) -> true | nil, message, code (several statements, no rows) */
+/* db:exec(sql) -> true | nil, "state_unavailable", message, code (several statements, no rows) */
 static int sqlite_exec(lua_State *L) {
   linky_sqlite *s = check_open(L);
   const char *sql = check_sql(L, 2), *why;
@@ -204,7 +220,8 @@ static int sqlite_exec(lua_State *L) {
   return 1;
 }
 
-/* db:rows(sql, ...) -> { row, ... } | nil, message, code (one statement, ... bound to ?1, ?2...) */
+/* db:rows(sql, ...) -> { row, ... } | nil, "state_unavailable", message, code (one statement, ...
+ * bound to ?1, ?2...) */
 static int sqlite_rows(lua_State *L) {
   linky_sqlite *s = check_open(L);
   const char *sql = check_sql(L, 2), *why;
@@ -227,7 +244,7 @@ static int sqlite_rows(lua_State *L) {
   return 1;
 }
 
-/* db:run_many(sql, fixed, items, fields) -> count | nil, message, code
+/* db:run_many(sql, fixed, items, fields) -> count | nil, "state_unavailable", message, code
  * Runs sql once per item: ?1..?#fixed are the values of `fixed`, the next ones item[field]. */
 static int sqlite_run_many(lua_State *L) {
   linky_sqlite *s = check_open(L);
@@ -272,7 +289,8 @@ static int sqlite_run_many(lua_State *L) {
   return 1;
 }
 
-/* db:copy_into(other) -> true | nil, message, code: other's database becomes a copy of db's
+/* db:copy_into(other) -> true | nil, "state_unavailable", message, code: other's database
+ * becomes a copy of db's
  * (SQLite's online backup), e.g. a read-only file into an in-memory one that can be migrated */
 static int sqlite_copy_into(lua_State *L) {
   linky_sqlite *s = check_open(L);
@@ -338,22 +356,20 @@ static int open_db(linky_sqlite *s, const char *name, int flags, lua_Integer bus
                            , NULL);
   if (s->db == NULL) return rc;
   sqlite3_extended_result_codes(s->db, 1);
-  sqlite3_busy_timeout(s->db, busy_ms > 0x7fffffff ? 0x7fffffff : (int)busy_ms);
+  set_busy(s, busy_ms);
   return rc;
 }
 
-/* Pushes nil, a message and a result code for a connection that could not be opened, and
- * closes it. */
+/* The failure of a connection that could not be opened (closed here). */
 static int open_failed(lua_State *L, linky_sqlite *s, int rc, const char *why) {
-  lua_pushnil(L);
   lua_pushstring(L, why ? why : s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-  lua_pushinteger(L, rc);
   sqlite3_close_v2(s->db);
   s->db = NULL;
-  return 3;
+  return fail_pushed(L, rc);
 }
 
-/* core.open_sqlite(path [, busy_ms [, readonly]]) -> db, unlocked | nil, message, code */
+/* core.open_sqlite(path [, busy_ms [, readonly]]) -> db, unlocked
+ *   | nil, "state_unavailable", message, code */
 int linky_open_sqlite(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len), *name = path;
@@ -362,19 +378,12 @@ int linky_open_sqlite(lua_State *L) {
   linky_sqlite *s;
   luaL_argcheck(L, busy_ms >= 0, 2, "negative busy time");
   if (strlen(path) != len) { /* SQLite would open a shorter path than the caller gave */
-    lua_pushnil(L);
     lua_pushliteral(L, "cannot open a state file whose path holds a zero byte");
-    lua_pushinteger(L, SQLITE_CANTOPEN);
-    return 3;
+    return fail_pushed(L, SQLITE_CANTOPEN);
   }
   if (readonly || strcmp(path, ":memory:") != 0) {
     /* a FIFO would hang the first read, a device would get a -journal beside it */
-    if (linky_refuse_special(L, path)) {
-      lua_pushnil(L);
-      lua_insert(L, -2);
-      lua_pushinteger(L, SQLITE_CANTOPEN);
-      return 3;
-    }
+    if (linky_refuse_special(L, path)) return fail_pushed(L, SQLITE_CANTOPEN);
     name = push_uri(L, path, readonly ? "?mode=ro" : "");
   }
   s = lua_newuserdatauv(L, sizeof *s, 0);

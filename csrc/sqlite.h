@@ -13,7 +13,8 @@
 /* Builds the metatable; leaves nothing on the stack. */
 void linky_sqlite_createmeta(lua_State *L);
 
-/* core.open_sqlite(path [, busy_ms [, readonly]]) -> db, unlocked | nil, message, code: path
+/* core.open_sqlite(path [, busy_ms [, readonly]]) -> db, unlocked
+ *   | nil, "state_unavailable", message, code: path
  * (":memory:" for a private database, unless readonly) must be a regular file or missing (then
  * created, unless readonly); readonly opens it with SQLite's mode=ro, else immutable=1
  * (unlocked true) when a WAL file's -shm is missing and cannot be made. */

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 #include "terminal.h"
+#include "transport_errors.h"
 
 /* core.isatty(fd) -> boolean */
 int linky_isatty(lua_State *L) {
@@ -18,7 +19,7 @@ int linky_isatty(lua_State *L) {
   return 1;
 }
 
-/* core.set_echo(fd, on) -> previous | nil, message */
+/* core.set_echo(fd, on) -> previous | nil, "system", message */
 int linky_set_echo(lua_State *L) {
   lua_Integer fd = luaL_checkinteger(L, 1);
   int on, was, r;
@@ -41,9 +42,8 @@ int linky_set_echo(lua_State *L) {
     } while (r != 0 && errno == EINTR);
   }
   if (r != 0) {
-    lua_pushnil(L);
     lua_pushfstring(L, "cannot set the terminal's echo: %s", strerror(errno));
-    return 2;
+    return linky_fail(L, "system");
   }
   lua_pushboolean(L, was);
   return 1;

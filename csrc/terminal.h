@@ -13,7 +13,7 @@
  * closed or out of range). */
 int linky_isatty(lua_State *L);
 
-/* core.set_echo(fd, on) -> previous | nil, message: turns the terminal's echo on or off and
+/* core.set_echo(fd, on) -> previous | nil, "system", message: turns the terminal's echo on or off and
  * returns whether it was on, so that the caller can put it back as it was. */
 int linky_set_echo(lua_State *L);
 

@@ -1,5 +1,5 @@
-/* transport_errors.c: libcurl result codes mapped to the error kinds users see.
- * Anything unexpected is a "network" failure: retryable, never silent. */
+/* transport_errors.c: libcurl result codes mapped to the error kinds users see (anything
+ * unexpected is a "network" failure: retryable, never silent), and the failure triple. */
 #include "transport_errors.h"
 
 const char *linky_curl_kind(CURLcode code) {
@@ -28,4 +28,12 @@ const char *linky_curl_kind(CURLcode code) {
     default: /* resolve, connect, send, receive, partial file, proxy... */
       return "network";
   }
+}
+
+int linky_fail(lua_State *L, const char *kind) {
+  lua_pushstring(L, kind);
+  lua_insert(L, -2);
+  lua_pushnil(L);
+  lua_insert(L, -3);
+  return 3;
 }

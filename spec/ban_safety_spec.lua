@@ -240,7 +240,7 @@ describe("linky ban safety", function()
     -- Another connection takes the write lock at once (no busy wait): nobody holds it.
     local function unlocked()
       local other = assert(core.open_sqlite(path, 0))
-      local ok, msg = other:exec("BEGIN IMMEDIATE")
+      local ok, _, msg = other:exec("BEGIN IMMEDIATE")
       if ok then other:exec("ROLLBACK") end
       other:close()
       return ok == true, msg

@@ -72,8 +72,9 @@ describe("linky.core", function()
 
     it("refuses more than one array or object per 16 bytes in a body over 4 KiB", function()
       for _, body in ipairs { arrays(5000), nested(5000), keyed(5000), arrays(MB) } do
-        local ok, msg = core.json_shape_ok(body)
+        local ok, kind, msg = core.json_shape_ok(body)
         assert.is_nil(ok)
+        assert.equal("invalid_response", kind)
         assert.matches("arrays and objects", msg)
       end
       -- one per 16 bytes exactly is still fine
@@ -84,7 +85,7 @@ describe("linky.core", function()
 
     it("refuses more than 10^6 arrays and objects whatever the body's size", function()
       assert.is_true(core.json_shape_ok(dense(1000000, 0)))
-      local ok, msg = core.json_shape_ok(dense(1000001, 64))
+      local ok, _, msg = core.json_shape_ok(dense(1000001, 64))
       assert.is_nil(ok)
       assert.matches("arrays and objects", msg)
     end)
@@ -110,8 +111,9 @@ describe("linky.core", function()
   describe("decode bounds", function()
     it("refuses a body of too many arrays and objects before decoding it", function()
       for _, body in ipairs { arrays(5000), nested(5000), keyed(5000) } do
-        local r, msg = core.decode(body, { shape = "2026", metier = "CONS" })
+        local r, kind, msg = core.decode(body, { shape = "2026", metier = "CONS" })
         assert.is_nil(r)
+        assert.equal("invalid_response", kind)
         assert.matches("arrays and objects", msg)
       end
     end)

@@ -30,7 +30,12 @@ end
 local function is_number_like(v) return type(v) == "number" or type(v) == "string" end
 local function has_zero(v) return type(v) == "string" and v:find("\0", 1, true) ~= nil end
 
--- Calls f(...) under protection: "raised", message | "refused", message | "value", results...
+-- The kinds of linky.core's run-time failures (csrc/core.c's header).
+local KINDS = { state_unavailable = true, invalid_response = true, invalid_argument = true, network = true,
+                timeout = true, tls = true, system = true }
+
+-- Calls f(...) under protection: "raised", message | "refused", kind, message | "value", results...
+-- A refusal is nil alone (a lookup that finds nothing) or nil, a kind, a message.
 local function outcome(f, ...)
   local r = versions.pack(pcall(f, ...))
   if not r[1] then
@@ -38,8 +43,11 @@ local function outcome(f, ...)
     return "raised", r[2]
   end
   if r[2] == nil then
-    assert.is_true(r[3] == nil or type(r[3]) == "string", "a refusal's message is a string")
-    return "refused", r[3]
+    if r[3] ~= nil then
+      assert.is_true(KINDS[r[3]], "a refusal's kind: " .. tostring(r[3]))
+      assert.is_string(r[4], "a refusal's message is a string")
+    end
+    return "refused", r[3], r[4]
   end
   return "value", versions.unpack(r, 2, r.n)
 end
@@ -225,9 +233,10 @@ describe("linky.core", function()
         if k == "metier" then return metier() end
         if k == "measure" then return table.concat { "NO-SUCH-MEASURE-", ("y"):rep(40) } end
       end })
-      local ok, r, msg = pcall(core.decode, emu.fixture("v2026/consommation_quotidienne.json"), spec)
+      local ok, r, kind, msg = pcall(core.decode, emu.fixture("v2026/consommation_quotidienne.json"), spec)
       assert.is_true(ok, r)
       assert.is_nil(r)
+      assert.equal("invalid_response", kind)
       assert.truthy(msg:find(metier(), 1, true), msg)
     end)
 
@@ -390,6 +399,44 @@ describe("linky.core", function()
         assert.is_table(conn:stats(1, NAN, {}))
         conn:close()
       end)
+    end)
+  end)
+
+  describe("failures", function()
+    it("returns every run-time failure as nil, a kind and a message (SQLite's code fourth)", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(core.mkdirs(dir .. "/"))
+      local st = assert(core.open_sqlite(":memory:"))
+      assert(st:exec("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+      local conn = core.connect { base_url = "http://127.0.0.1:1/api", token = "t", user_agent = "spec" }
+      -- one failure of each family: the function, its arguments, the kind it gives
+      local cases = {
+        { "open_sqlite", core.open_sqlite, { dir .. "/a\0b" }, "state_unavailable" },
+        { "db:exec", st.exec, { st, "NOT SQL" }, "state_unavailable" },
+        { "db:rows", st.rows, { st, "SELECT * FROM missing" }, "state_unavailable" },
+        { "db:run_many", st.run_many, { st, "INSERT INTO t VALUES (?1)", { 1 }, { {}, {} }, {} }, "state_unavailable" },
+        { "decode", core.decode, { "<html>", { shape = "2026" } }, "invalid_response" },
+        { "json_shape_ok", core.json_shape_ok, { ("["):rep(100000) }, "invalid_response" },
+        { "mkdirs", core.mkdirs, { dir .. "/a\0/b" }, "invalid_argument" },
+        { "mkdirs", core.mkdirs, { "/proc/linky-spec/a/b" }, "system" },
+        { "create_private", core.create_private, { dir .. "/missing/f" }, "system" },
+        { "create_temp", core.create_temp, { dir .. "/missing/t-" }, "system" },
+        { "file_type", core.file_type, { dir .. "/a\0b" }, "invalid_argument" },
+        { "set_echo", core.set_echo, { -1, true }, "system" },
+        { "connection:get", conn.get, { conn, "x" }, "network" },
+      }
+      for _, case in ipairs(cases) do
+        local r = versions.pack(case[2](versions.unpack(case[3], 1, 5)))
+        assert.is_nil(r[1], case[1])
+        assert.equal(case[4], r[2], case[1])
+        assert.is_string(r[3], case[1])
+        assert.not_equal(case[4], r[3], case[1])
+        if case[4] == "state_unavailable" then assert.is_number(r[4], case[1]) end
+      end
+      conn:close()
+      st:close()
+      os.execute("rm -rf " .. emu.quote(dir))
     end)
   end)
 end)

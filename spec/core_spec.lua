@@ -123,8 +123,9 @@ describe("linky.core", function()
     it("reads production from the PROD grandeur", function()
       local r = assert(decode("v2026/production_quotidienne.json", { shape = "2026", metier = "PROD", measure = "EA" }))
       assert.equal(1882 + 12072 + 899, r.points[1].value + r.points[2].value + r.points[3].value)
-      local nope, msg = decode("v2026/production_quotidienne.json", { shape = "2026", metier = "CONS", measure = "EA" })
+      local nope, kind, msg = decode("v2026/production_quotidienne.json", { shape = "2026", metier = "CONS", measure = "EA" })
       assert.is_nil(nope)
+      assert.equal("invalid_response", kind)
       assert.matches("no grandeur with grandeurMetier CONS", msg)
     end)
 
@@ -196,7 +197,7 @@ describe("linky.core", function()
       assert.same({ 350, 360 }, { r.points[1].value, r.points[2].value })
       assert.equal(100, r.classes["Heures Creuses"][1].value)
       assert.equal(250, r.classes["Heures Pleines"][1].value)
-      local nope, msg = core.decode(body, { shape = "index", metier = "PROD" })
+      local nope, _, msg = core.decode(body, { shape = "index", metier = "PROD" })
       assert.is_nil(nope)
       assert.matches("no PROD index", msg)
     end)
@@ -217,11 +218,12 @@ describe("linky.core", function()
         { '{"reading_type":{"unit":"W"},"interval_reading":[{"value":"1","date":"2023-04-01 00:30:00","interval_length":"30 minutes"}]}', "not a duration" },
       }
       for _, case in ipairs(cases) do
-        local r, msg = core.decode(case[1], { shape = "legacy", curve = true })
+        local r, kind, msg = core.decode(case[1], { shape = "legacy", curve = true })
         assert.is_nil(r, case[1])
+        assert.equal("invalid_response", kind, case[1])
         assert.matches(case[2], msg)
       end
-      local r, msg = core.decode('{"grandeur":[{"grandeurMetier":"CONS"}]}', { shape = "2026", metier = "CONS" })
+      local r, _, msg = core.decode('{"grandeur":[{"grandeurMetier":"CONS"}]}', { shape = "2026", metier = "CONS" })
       assert.is_nil(r)
       assert.matches("grandeur%[1%]%.grandeurPhysique is missing", msg)
     end)
@@ -243,7 +245,7 @@ describe("linky.core", function()
         assert.equal(42, r.points[3].value)
         for _, p in ipairs(r.points) do assert.is_integer(p.value) end
         for _, past in ipairs { body(limits[3], "0"), body("0", limits[4]) } do
-          local none, msg = core.decode(past, { shape = "legacy" })
+          local none, _, msg = core.decode(past, { shape = "legacy" })
           assert.is_nil(none, past)
           assert.matches("is not an integer", msg)
         end

@@ -97,11 +97,11 @@ describe("linky files", function()
       assert.same({}, modes(dir .. "/c"))
     end)
 
-    it("returns nil and a message when a folder cannot be made", function()
+    it("returns nil, system and a message when a folder cannot be made", function()
       write(dir .. "/plain", "x")
       local code, out = mkdirs(dir .. "/plain/a/file")
       assert.equal(0, code, out)
-      assert.truthy(out:match("^nil\tcannot create .+"), out)
+      assert.truthy(out:match("^nil\tsystem\tcannot create .+"), out)
     end)
   end)
 
@@ -132,18 +132,19 @@ describe("linky files", function()
       for _, name in ipairs { "link", "dangling" } do
         local code, out = create(dir .. "/" .. name)
         assert.equal(0, code, out)
-        assert.truthy(out:match("^nil\t.+"), out)
+        assert.truthy(out:match("^nil\tsystem\t.+"), out)
       end
       assert.equal("kept", read(dir .. "/target"))
       assert.is_nil(read(dir .. "/nowhere"))
     end)
   end)
 
-  it("returns nil and a message for a path with a zero byte, creating nothing", function()
+  it("returns nil, invalid_argument and a message for a path with a zero byte, creating nothing", function()
     local core = require "linky.core"
     for _, name in ipairs { "mkdirs", "create_private" } do
-      local ok, msg = core[name](dir .. "/a\0/b")
+      local ok, kind, msg = core[name](dir .. "/a\0/b")
       assert.is_nil(ok, name)
+      assert.equal("invalid_argument", kind, name)
       assert.is_string(msg, name)
     end
     assert.same({}, modes(dir .. "/a"))

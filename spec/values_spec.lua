@@ -46,7 +46,7 @@ describe("linky.core", function()
           { v2026('{"v":' .. n .. ',"d":"2026-04-01 00:30:00","p":"PT30M"}'), V2026 },
           { index(n), { shape = "index", metier = "CONS" } },
         } do
-          local r, msg = core.decode(case[1], case[2])
+          local r, _, msg = core.decode(case[1], case[2])
           assert.is_nil(r, n .. " in " .. case[2].shape)
           assert.is_string(msg)
         end
@@ -55,7 +55,7 @@ describe("linky.core", function()
 
     it("refuses JSON numbers with a fraction, NaN and infinities", function()
       for _, n in ipairs { "1.5", "-0.25", "1e-3", "4503599627370495.5", "NaN", "Infinity", "-Infinity", "1e400" } do
-        local r, msg = core.decode(v2026('{"v":' .. n .. ',"d":"2026-04-01 00:30:00","p":"PT30M"}'), V2026)
+        local r, _, msg = core.decode(v2026('{"v":' .. n .. ',"d":"2026-04-01 00:30:00","p":"PT30M"}'), V2026)
         assert.is_nil(r, n)
         assert.is_string(msg)
       end
@@ -83,7 +83,7 @@ describe("linky.core", function()
       local past = versions.INTEGERS and { "9223372036854775808", "-9223372036854775809" }
         or { "9007199254740992", "9007199254740993", "-9007199254740992", "18014398509481984" }
       for _, s in ipairs(past) do
-        local r, msg = core.decode(v2026('{"v":"' .. s .. '","d":"2026-04-01 00:30:00","p":"PT30M"}'), V2026)
+        local r, _, msg = core.decode(v2026('{"v":"' .. s .. '","d":"2026-04-01 00:30:00","p":"PT30M"}'), V2026)
         assert.is_nil(r, s)
         assert.truthy(msg:find('"' .. s .. '" is not an integer', 1, true), msg)
       end
@@ -114,7 +114,7 @@ describe("linky.core", function()
           v2026('{"v":"1","d":"2026-04-01 00:30:00","p":"PT30M"}'):gsub('"W"', '"W' .. bytes .. '"'),
           v2026('{"v":"1","d":"2026-04-01 00:30:00","p":"PT30M"}') .. bytes, -- after the document
         } do
-          local r, msg = core.decode(body, V2026)
+          local r, _, msg = core.decode(body, V2026)
           assert.is_nil(r, name)
           assert.matches("UTF%-8", msg, 1, false, name)
         end
@@ -150,7 +150,7 @@ describe("linky.core", function()
           { v2026('{"v":"1","d":"2026-04-01 00:30:00","p":"' .. step .. '"}'), V2026 },
           { v2026('{"v":"1","d":"2026-04-01","p":"' .. step .. '"}'), { shape = "2026", metier = "CONS" } },
         } do
-          local r, msg = core.decode(case[1], case[2])
+          local r, _, msg = core.decode(case[1], case[2])
           assert.is_nil(r, step)
           assert.matches("1 minute", msg, 1, true)
         end

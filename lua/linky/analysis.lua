@@ -10,6 +10,7 @@
 -- @module linky.analysis
 local compat = require "linky.compat"
 local core = require "linky.core"
+local dates = require "linky.dates"
 local errors = require "linky.errors"
 local kinds = require "linky.kinds"
 
@@ -151,14 +152,13 @@ local PERIODS = {
     local day = core.paris_day(t)
     return day_start(day), core.date_of_day(day)
   end,
-  week = function(t) -- ISO weeks start on Monday; day 0 (1970-01-01) was a Thursday
-    local day = core.paris_day(t)
-    local monday = day - (day + 3) % 7
+  week = function(t) -- ISO weeks start on Monday
+    local monday = dates.week_start(core.paris_day(t))
     return day_start(monday), core.date_of_day(monday)
   end,
   month = function(t)
-    local first = core.date_of_day(core.paris_day(t)):sub(1, 8) .. "01"
-    return core.to_epoch(first), first
+    local first = dates.month_start(core.paris_day(t))
+    return day_start(first), core.date_of_day(first)
   end,
 }
 

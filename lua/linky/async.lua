@@ -41,9 +41,8 @@ local CANCELLED = "the request was cancelled"
 
 local function now() return core.boottime() or core.now() end
 
--- The busy timeout a state database has (core.open_sqlite's default), and how long a BEGIN
--- IMMEDIATE of non-blocking mode keeps trying while another process holds the file's lock.
-local BUSY_MS = 10000
+-- How long a BEGIN IMMEDIATE of non-blocking mode keeps trying while another process holds the
+-- file's lock, in seconds.
 local BUSY_WAIT = 10
 
 -- The state database as the coroutine sees it: each transaction's BEGIN IMMEDIATE fails at
@@ -55,10 +54,13 @@ local function yielding_db(db, req)
     if sql ~= "BEGIN IMMEDIATE" then return db:exec(sql) end
     local give_up, gap = now() + BUSY_WAIT, 0.005
     while true do
-      db:busy_timeout(0)
-      local ok, msg, code = db:exec(sql)
-      db:busy_timeout(BUSY_MS)
-      if ok or not code or code % 256 ~= 5 or now() >= give_up or req.cancelled then return ok, msg, code end
+      local busy_ms = db:busy_timeout(0)
+      local ok, kind, msg, code = db:exec(sql)
+      db:busy_timeout(busy_ms)
+      -- SQLITE_BUSY (5), extended or not: another process holds the lock
+      if ok or not code or code % 256 ~= 5 or now() >= give_up or req.cancelled then
+        return ok, kind, msg, code
+      end
       req:_wait(gap)
       gap = math.min(gap * 2, 0.1)
     end

@@ -230,13 +230,6 @@ local function class_of(t, minute, weekday, colour)
   return nil
 end
 
-local function days_in_month(day)
-  local y, m = dates.format(day):match("^(%d+)-(%d+)")
-  y, m = tonumber(y), tonumber(m)
-  local next_first = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
-  return dates.day(next_first) - dates.day(("%04d-%02d-01"):format(y, m))
-end
-
 -- Exact amounts (see the file's header).
 local function amount() return { u = 0, r = 0 } end
 
@@ -343,6 +336,59 @@ function M.numbers(row)
            subscription = number(row.subscription), total = number(M.total(row)), classes = classes }
 end
 
+-- The watt-seconds of a result per calendar day, class and period (one price each), so that
+-- each is priced once: key -> { day =, class =, price =, ws = } | nil, an invalid_argument error.
+local function group_energy(res, t, ws, curve, first, last, colours)
+  local groups = {}
+  for i, p in ipairs(res.points) do
+    if ws[i] ~= nil then
+      local start = curve and p.time - p.step or p.time
+      local wall = start + core.paris_offset(start)
+      local day = math.floor(wall / 86400)
+      if day >= first and day < last then
+        local tday = tariff_day(t, wall)
+        local minute = math.floor((wall % 86400) / 60)
+        local colour, err
+        if t.by_colour then
+          colour, err = colour_of(colours, tday)
+          if not colour then return invalid(err) end
+        end
+        local class = class_of(t, minute, dates.weekday(tday), colour)
+        if not class then
+          return invalid(("no class of the tariff matches the interval starting %s"):format(
+            os.date("!%Y-%m-%d %H:%M", wall)))
+        end
+        local period = period_of(t, tday)
+        if not period then return no_price(tday) end
+        local key = day .. "\0" .. class.name .. "\0" .. tostring(period.from)
+        local g = groups[key]
+        if not g then
+          g = { day = day, class = class.name, price = period.micro[class.name], ws = 0 }
+          groups[key] = g
+        end
+        g.ws = g.ws + ws[i]
+      end
+    end
+  end
+  return groups
+end
+
+-- A row per day of [first, last), each with its share of its month's subscription:
+-- day -> row | nil, an invalid_argument error.
+local function day_rows(t, first, last)
+  local rows = {}
+  for day = first, last - 1 do
+    local period = period_of(t, day)
+    if not period then
+      return invalid(("tariff.periods[1].from is after %s: no subscription for that day")
+        :format(dates.format(day)))
+    end
+    rows[day] = M.row(dates.format(day))
+    add_fraction(rows[day].subscription, period.sub_u, dates.days_in_month(day))
+  end
+  return rows
+end
+
 --- Prices a result with a tariff, exactly: what `cost` gives, in exact sums.
 -- @tparam table res as `cost`'s
 -- @tparam table tariff the tariff
@@ -374,49 +420,12 @@ function M.price(res, tariff, opts)
   ws, err = analysis.watt_seconds(res)
   if not ws then return nil, err end
 
-  -- watt-seconds per calendar day, class and period (one price each), then priced once each
-  local groups = {}
-  for i, p in ipairs(res.points) do
-    if ws[i] ~= nil then
-      local start = curve and p.time - p.step or p.time
-      local wall = start + core.paris_offset(start)
-      local day = math.floor(wall / 86400)
-      if day >= first and day < last then
-        local tday = tariff_day(t, wall)
-        local minute = math.floor((wall % 86400) / 60)
-        local colour
-        if t.by_colour then
-          colour, err = colour_of(colours, tday)
-          if not colour then return invalid(err) end
-        end
-        local class = class_of(t, minute, (tday + 4) % 7, colour) -- day 0 was a Thursday
-        if not class then
-          return invalid(("no class of the tariff matches the interval starting %s"):format(
-            os.date("!%Y-%m-%d %H:%M", wall)))
-        end
-        local period = period_of(t, tday)
-        if not period then return no_price(tday) end
-        local key = day .. "\0" .. class.name .. "\0" .. tostring(period.from)
-        local g = groups[key]
-        if not g then
-          g = { day = day, class = class.name, price = period.micro[class.name], ws = 0 }
-          groups[key] = g
-        end
-        g.ws = g.ws + ws[i]
-      end
-    end
-  end
-
-  local rows = {}
-  for day = first, last - 1 do
-    local period = period_of(t, day)
-    if not period then
-      return invalid(("tariff.periods[1].from is after %s: no subscription for that day")
-        :format(dates.format(day)))
-    end
-    rows[day] = M.row(dates.format(day))
-    add_fraction(rows[day].subscription, period.sub_u, days_in_month(day))
-  end
+  local groups
+  groups, err = group_energy(res, t, ws, curve, first, last, colours)
+  if not groups then return nil, err end
+  local rows
+  rows, err = day_rows(t, first, last)
+  if not rows then return nil, err end
   for _, g in pairs(groups) do
     local d = rows[g.day]
     local c = class_row(d.classes, g.class)

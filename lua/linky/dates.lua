@@ -25,6 +25,37 @@ function M.day(v)
   return day
 end
 
+--- The Paris day a point belongs to: a load-curve point's time ends its interval, so it
+-- belongs to the day of the second before (the 00:00 point is the previous day's last).
+-- @tparam integer time the point's epoch time
+-- @tparam boolean curve a load-curve kind
+-- @treturn integer the day number
+function M.point_day(time, curve)
+  return core.paris_day(curve and time - 1 or time)
+end
+
+--- The Monday that starts the ISO week of a day.
+-- @tparam integer day a day number
+-- @treturn integer
+function M.week_start(day)
+  return day - (M.weekday(day) + 6) % 7
+end
+
+--- The first day of the month of a day.
+-- @tparam integer day a day number
+-- @treturn integer
+function M.month_start(day)
+  return core.day_number(M.format(day):sub(1, 8) .. "01")
+end
+
+--- How many days the month of a day has (28 to 31).
+-- @tparam integer day a day number
+-- @treturn integer
+function M.days_in_month(day)
+  local first = M.month_start(day)
+  return M.month_start(first + 31) - first -- 31 days on is always in the next month
+end
+
 --- The day n calendar months before `day`: the same day of the month, or that month's last.
 -- @tparam integer day a day number
 -- @tparam integer n months
@@ -36,9 +67,7 @@ function M.months_before(day, n)
   y, m = y + math.floor((m - 1) / 12), (m - 1) % 12 + 1
   if y < 1 then return nil end
   local first = core.day_number(("%04d-%02d-01"):format(y, m))
-  local next_month = m == 12 and ("%04d-01-01"):format(y + 1) or ("%04d-%02d-01"):format(y, m + 1)
-  local length = core.day_number(next_month) - first
-  return first + math.min(d, length) - 1
+  return first + math.min(d, M.days_in_month(first)) - 1
 end
 
 --- The first day any data can exist for: no Linky meter reported before 2000-01-01.

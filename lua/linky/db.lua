@@ -134,7 +134,7 @@ end
 -- inside `fn` (a bug, an interruption) rolls back and is raised again: only SQLite's own
 -- failures, which `fn` returns, become the call's failure.
 local function run_transaction(db, fn)
-  local ok, msg = db:exec("BEGIN IMMEDIATE")
+  local ok, _, msg = db:exec("BEGIN IMMEDIATE")
   if not ok then return nil, msg end
   local done, r1, r2 = pcall(fn, db)
   if not done then
@@ -145,7 +145,7 @@ local function run_transaction(db, fn)
     db:exec("ROLLBACK")
     return nil, r2
   end
-  ok, msg = db:exec("COMMIT")
+  ok, _, msg = db:exec("COMMIT")
   if not ok then
     db:exec("ROLLBACK")
     return nil, msg
@@ -165,8 +165,22 @@ function M.transaction(db, fn)
   return r1, r2
 end
 
+--- One statement in its own transaction.
+-- @param db the `linky.SQLite`
+-- @tparam string sql the statement, its `?` bound to the values that follow
+-- @treturn true|nil
+-- @treturn table a `state_unavailable` error
+function M.write(db, sql, ...)
+  local args = compat.pack(...)
+  return M.transaction(db, function()
+    local ok, _, msg = db:rows(sql, compat.unpack(args, 1, args.n))
+    if not ok then return nil, msg end
+    return true
+  end)
+end
+
 local function header(db)
-  local rows, msg = db:rows("SELECT (SELECT application_id FROM pragma_application_id) AS app," ..
+  local rows, _, msg = db:rows("SELECT (SELECT application_id FROM pragma_application_id) AS app," ..
     " (SELECT user_version FROM pragma_user_version) AS version," ..
     " (SELECT count(*) FROM sqlite_master) AS objects")
   return rows and rows[1], msg
@@ -199,11 +213,12 @@ local function migrate(db)
       local fine, no = ours(now)
       if not fine then return nil, no end
       for v = now.version + 1, M.VERSION do
-        local done, err = db:exec(MIGRATIONS[v])
+        local done, _, err = db:exec(MIGRATIONS[v])
         if not done then return nil, err end
       end
-      return db:exec(("PRAGMA application_id = %d; PRAGMA user_version = %d")
+      local done, _, err = db:exec(("PRAGMA application_id = %d; PRAGMA user_version = %d")
         :format(M.APPLICATION_ID, M.VERSION))
+      return done, err
     end)
     if not ok then return nil, why end
   end
@@ -222,7 +237,8 @@ local function wal(db)
     if ok then break end
     core.sleep(0.02)
   end
-  return db:exec("PRAGMA synchronous = NORMAL")
+  local ok, _, why = db:exec("PRAGMA synchronous = NORMAL")
+  return ok, why
 end
 
 --- Opens (creating if needed) and migrates a state database. A missing file is created with
@@ -242,11 +258,11 @@ function M.open(path)
     if file == ":memory:" then file = "./:memory:" end
     -- folders 0700 and the file 0600 before SQLite opens it (it would make it 0644 under the
     -- usual umask); SQLite gives -wal and -shm the main file's mode
-    local made, why = core.mkdirs(file)
-    if made then made, why = core.create_private(file) end
+    local made, _, why = core.mkdirs(file)
+    if made then made, _, why = core.create_private(file) end
     if not made then return nil, unavailable(file, why) end
   end
-  local db, msg = core.open_sqlite(file)
+  local db, _, msg = core.open_sqlite(file)
   if not db then return nil, unavailable(file, msg) end
   local ok, why = migrate(db)
   if ok and path ~= false then ok, why = wal(db) end
@@ -260,13 +276,13 @@ end
 
 -- A copy of db in a new in-memory database: the copy | nil, why.
 local function memory_copy(db)
-  local mem, why = core.open_sqlite(":memory:")
+  local mem, _, why = core.open_sqlite(":memory:")
   if not mem then return nil, why end
   -- an in-memory database takes the source's page size only while it is empty
   local size = db:rows("PRAGMA page_size")
   local ok
-  ok, why = mem:exec(("PRAGMA page_size = %d"):format(size and size[1] and size[1].page_size or 4096))
-  if ok then ok, why = db:copy_into(mem) end
+  ok, _, why = mem:exec(("PRAGMA page_size = %d"):format(size and size[1] and size[1].page_size or 4096))
+  if ok then ok, _, why = db:copy_into(mem) end
   if not ok then
     mem:close()
     return nil, why
@@ -285,8 +301,8 @@ end
 -- @treturn boolean|table true when it was read without locking (another process's writes may
 -- be missing or half seen); or a `state_unavailable` error
 function M.open_readonly(path)
-  local db, unlocked = core.open_sqlite(path, nil, true)
-  if not db then return nil, unavailable(path, unlocked) end
+  local db, unlocked, msg = core.open_sqlite(path, nil, true)
+  if not db then return nil, unavailable(path, msg) end
   local h, why = header(db)
   local ok = h
   if h then ok, why = ours(h) end

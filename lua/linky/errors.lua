@@ -239,6 +239,10 @@ function M.parse_body(body)
   return out, is_ban_document(t)
 end
 
+--- How a ban ends, in the message of every `banned` error (the server's answer and the
+-- remembered ban alike).
+M.BAN_ENDS = "nothing is sent until the ban is cleared (clear_ban, or linky clear-ban)"
+
 --- The error for a complete non-2xx response.
 -- @tparam integer status the HTTP status
 -- @tparam string body the raw body
@@ -250,10 +254,9 @@ function M.from_response(status, body, request)
   local message
   if status == 403 and (not fields or ban_document) then
     kind = "banned"
-    -- worded like the remembered ban's (ledger.lua): the first error already says how it ends
+    -- the first error already says how it ends, as the remembered ban's does (ledger.lua)
     message = "this IP address was banned by the service (" .. (fields and "Cloudflare ban document"
-      or "non-JSON 403 page") .. "), and the ban is remembered: nothing is sent until the ban is"
-      .. " cleared (clear_ban, or linky clear-ban)"
+      or "non-JSON 403 page") .. "), and the ban is remembered: " .. M.BAN_ENDS
   end
   fields = fields or {}
   if not message then

@@ -44,7 +44,7 @@ end
 local function inside(points, curve, first, stop)
   local kept
   for i, p in ipairs(points) do
-    local day = dates.paris_day(curve and p.time - 1 or p.time)
+    local day = dates.point_day(p.time, curve)
     local ok = day >= first and day < stop
     if not ok and not kept then kept = compat.move(points, 1, i - 1, 1, {}) end
     if ok and kept then kept[#kept + 1] = p end
@@ -123,6 +123,64 @@ local function from_store(st, call, res, known, seen, first, last)
   return true
 end
 
+-- The empty result of a call, which the answers and the store fill.
+local function new_result(call, first, last)
+  return {
+    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
+    start = dates.format(first), ["end"] = dates.format(last),
+    requests = 0, cached = 0, points = {}, gaps = {},
+    responses = call.decode_spec.keep and {} or nil,
+  }
+end
+
+-- The gap a day of the plan `p` is (why it has no data, whether it is settled), or nil when it
+-- is complete: what this call saw of it (`seen`, `settled_now`), else what the store knew.
+local function gap_of(p, seen, settled_now, day)
+  if day < p.horizon then return { reason = "beyond_history", settled = true } end
+  local known = p.known[day]
+  local status = seen[day] or (known and known.status) or "missing"
+  if status == "complete" then return nil end
+  -- a day never asked is not settled: a call that may send will ask for it
+  local k = known or {}
+  local asked = known or seen[day]
+  local settled = p.stored and asked
+    and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, p.today))
+  local reason = settled_now[day] or (not seen[day] and k.reason) or status
+  return { reason = reason, settled = settled and true or nil }
+end
+
+-- How many days this call made complete (update's `days_new`).
+local function count_new(seen, known)
+  local n = 0
+  for day, status in pairs(seen) do
+    local k = known[day]
+    if status == "complete" and not (k and k.status == "complete") then n = n + 1 end
+  end
+  return n
+end
+
+-- Counts into `res.days_corrected` the complete BRUT days of a range that came back BEST.
+local function count_corrected(res, known, range, part)
+  for day = range[1], range[2] - 1 do
+    local k = known[day]
+    if k and k.status == "complete" and k.quality ~= "BEST" and part.quality == "BEST" then
+      res.days_corrected = (res.days_corrected or 0) + 1
+    end
+  end
+end
+
+-- The not_found of a call that sent nothing since every day is held or settled: why.
+local function nothing_to_ask(p, last)
+  local message = "no data for these days: they are settled (pass refresh = true to ask again)"
+  if last <= p.horizon then
+    message = ("no data for these days: Conso API keeps no history before %s"):format(dates.format(p.horizon))
+  elseif p.held_until then
+    message = ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
+      math.floor(p.held_until)))
+  end
+  return errors.new("not_found", message, { from_state = true, retry_at = p.held_until })
+end
+
 --- Fetches one call: the days its plan asks for, by sequential requests, merged with the
 -- stored ones.
 -- @tparam table st the client's session (`linky.session`)
@@ -141,41 +199,19 @@ end
 function M.run(st, call, spec, first, last, opts)
   local p, err = plan.make(st, call, spec, first, last, opts)
   if not p then return nil, err end
-  local res = {
-    prm = call.prm, kind = call.kind, api = call.api, type = call.type,
-    start = dates.format(first), ["end"] = dates.format(last),
-    requests = 0, cached = 0, points = {}, gaps = {},
-    responses = call.decode_spec.keep and {} or nil,
-  }
+  local res = new_result(call, first, last)
   local known, stored, today, ranges = p.known, p.stored, p.today, p.ranges
   local seen, settled_now = {}, {}
-  local function gap_of(day)
-    if day < p.horizon then return { reason = "beyond_history", settled = true } end
-    local status = seen[day] or (known[day] and known[day].status) or "missing"
-    if status == "complete" then return nil end
-    -- a day never asked is not settled: a call that may send will ask for it
-    local k = known[day] or {}
-    local asked = known[day] or seen[day]
-    local settled = stored and asked
-      and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, today))
-    local reason = settled_now[day] or (not seen[day] and k.reason) or status
-    return { reason = reason, settled = settled and true or nil }
-  end
   local answered, gap_err, partial_always = 0, nil, false
+  -- the result, the stored days and gaps added; with `fail`, the error carrying it as partial
   local function finish(fail)
     local ok, why = from_store(st, call, res, known, seen, first, last)
     if not ok then return nil, why end
-    if call.daily then res.gaps = gap_list(gap_of, first, last) end
-    res.unit = res.unit or spec.unit
-    if opts.update then
-      res.days_new = 0
-      for day, status in pairs(seen) do
-        local k = known[day]
-        if status == "complete" and not (k and k.status == "complete") then
-          res.days_new = res.days_new + 1
-        end
-      end
+    if call.daily then
+      res.gaps = gap_list(function(day) return gap_of(p, seen, settled_now, day) end, first, last)
     end
+    res.unit = res.unit or spec.unit
+    if opts.update then res.days_new = count_new(seen, known) end
     if not fail then return res end
     if partial_always or answered > 0 or res.cached > 0 then fail.partial = res end
     return nil, fail
@@ -195,14 +231,7 @@ function M.run(st, call, spec, first, last, opts)
     })
     if part then
       answered = answered + 1
-      if opts.update then
-        for day = range[1], range[2] - 1 do
-          local k = known[day]
-          if k and k.status == "complete" and k.quality ~= "BEST" and part.quality == "BEST" then
-            res.days_corrected = (res.days_corrected or 0) + 1
-          end
-        end
-      end
+      if opts.update then count_corrected(res, known, range, part) end
       fail = take(st, call, spec, res, part, range, seen, stored, today)
     elseif is_gap_error(fail) then
       if fail.kind == "not_found" then fail.retry_at = st:now() + store.HOLD end
@@ -216,17 +245,8 @@ function M.run(st, call, spec, first, last, opts)
   if opts.update then out.days_corrected = out.days_corrected or 0 end
   if answered == 0 and #res.points == 0 and not opts.update and not opts.offline then
     if gap_err then return nil, gap_err end
-    if #ranges == 0 and #res.gaps > 0 then -- every day held or settled, none with data: nothing sent
-      local message = "no data for these days: they are settled (pass refresh = true to ask again)"
-      if last <= p.horizon then
-        message = ("no data for these days: Conso API keeps no history before %s")
-          :format(dates.format(p.horizon))
-      elseif p.held_until then
-        message = ("no data for these days yet; asked again after %s"):format(os.date("!%Y-%m-%d %H:%M:%SZ",
-          math.floor(p.held_until)))
-      end
-      return nil, errors.new("not_found", message, { from_state = true, retry_at = p.held_until })
-    end
+    -- every day held or settled, none with data: nothing sent
+    if #ranges == 0 and #res.gaps > 0 then return nil, nothing_to_ask(p, last) end
   end
   out.held_until = p.held_until
   return out

@@ -109,7 +109,7 @@ end
 function Client:json(req)
   local res, err = self:request(req)
   if not res then return nil, err end
-  local value, why = core.json_decode(res.body)
+  local value, _, why = core.json_decode(res.body)
   if value == nil then
     return nil, errors.new("invalid_response", why, { status = res.status, body = res.body,
       request = ("%s %s%s"):format(req.method or "GET", self.base_path, req.path), service = self.service })

@@ -5,7 +5,6 @@
 -- time. Every function returns its value, or nil and an error object.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.ledger
-local compat = require "linky.compat"
 local core = require "linky.core"
 local db_ = require "linky.db"
 local errors = require "linky.errors"
@@ -18,16 +17,6 @@ M.COOLDOWN = 15 * 60
 M.MAX_COOLDOWN = 24 * 3600
 --- The ledger keeps at least this many of its newest rows (more when a budget is larger).
 M.KEEP_ROWS = 1000
-
--- One write in its own transaction: true | nil, a `state_unavailable` error.
-local function write(db, sql, ...)
-  local args = compat.pack(...)
-  return db_.transaction(db, function()
-    local ok, msg = db:rows(sql, compat.unpack(args, 1, args.n))
-    if not ok then return nil, msg end
-    return true
-  end)
-end
 
 local function stamp(t)
   return os.date("!%Y-%m-%d %H:%M:%SZ", math.floor(t))
@@ -69,7 +58,7 @@ local COUNTED = "SELECT time, boot, mono FROM requests WHERE time > ?1" ..
   " UNION ALL SELECT time, boot, mono FROM requests WHERE boot = ?2 AND mono > ?3 AND time <= ?1"
 
 local function counted(db, now, window, w)
-  local rows, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window)
+  local rows, _, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window)
   if not rows then return nil, msg end
   for _, r in ipairs(rows) do r.frees = ends(r, window, now, w) end
   table.sort(rows, function(a, b) return a.frees < b.frees end)
@@ -85,15 +74,15 @@ end
 -- The ban and the cool-down that hold now, the ban first: errors to return at once,
 -- or nil and a message.
 local function holds(db, now, w)
-  local rows, msg = db:rows("SELECT * FROM holds ORDER BY name")
+  local rows, _, msg = db:rows("SELECT * FROM holds ORDER BY name")
   if not rows then return nil, msg end
   local out = {}
   for _, h in ipairs(rows) do
     local fields = { from_state = true, status = h.status, api_message = h.message }
     if h.name == "ban" then -- permanent until cleared: no retry_at
       fields.banned_since = h.since
-      out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered):"
-        .. " nothing is sent until the ban is cleared (clear_ban, or linky clear-ban)", fields)
+      out[#out + 1] = errors.new(h.kind, "this IP address was banned by the service (remembered): "
+        .. errors.BAN_ENDS, fields)
     else
       -- a cool-down lasts its length by the clock (unless the clock went back more than the
       -- cap: it would keep it alive too long) or by the witness
@@ -150,13 +139,13 @@ function M.admit(db, now, budget, request, w, reserve)
       local refused = refusal(rows, budget, reserve)
       if refused then return nil, refused end
     end
-    local rows, err = db:rows("INSERT INTO requests (time, request, boot, mono) VALUES (?, ?, ?, ?)" ..
+    local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono) VALUES (?, ?, ?, ?)" ..
       " RETURNING id", now, request, w.boot, w.mono)
     if not rows then return nil, err end
     local id = rows[1].id
     local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
     local ok
-    ok, err = db:rows("DELETE FROM requests WHERE id <= ?", id - keep)
+    ok, _, err = db:rows("DELETE FROM requests WHERE id <= ?", id - keep)
     if not ok then return nil, err end
     return id
   end)
@@ -167,7 +156,7 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.refund(db, id)
-  return write(db, "DELETE FROM requests WHERE id = ?", id)
+  return db_.write(db, "DELETE FROM requests WHERE id = ?", id)
 end
 
 local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9, Oct = 10,
@@ -201,7 +190,7 @@ function M.note(db, now, err, w)
   end
   if name == "cooldown" then err.retry_at = expires end
   -- a later note replaces the hold but keeps its end when that is later, within the cap
-  return write(db, "INSERT INTO holds (name, kind, since, expires, status, message, boot, mono)" ..
+  return db_.write(db, "INSERT INTO holds (name, kind, since, expires, status, message, boot, mono)" ..
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" ..
     " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, since = excluded.since," ..
     " expires = min(max(holds.expires, excluded.expires), excluded.since + ?9)," ..
@@ -213,7 +202,7 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.clear_ban(db)
-  return write(db, "DELETE FROM holds WHERE name = 'ban'")
+  return db_.write(db, "DELETE FROM holds WHERE name = 'ban'")
 end
 
 --- The room the budget leaves past a reserve: how many requests may be sent now, and when

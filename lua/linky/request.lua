@@ -44,10 +44,10 @@ local function request_range(st, call, path, request)
   if status < 200 or status > 299 then
     return nil, errors.from_response(status, body, request)
   end
-  local part, decoded = core.decode(body, call.decode_spec)
+  local part, decoded, msg = core.decode(body, call.decode_spec)
   if not part then
     -- errors.new cuts the body on a character boundary and makes it valid UTF-8
-    return nil, errors.new("invalid_response", decoded, { status = status, body = body, request = request })
+    return nil, errors.new(decoded, msg, { status = status, body = body, request = request })
   end
   part.decoded = decoded
   return part

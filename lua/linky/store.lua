@@ -18,11 +18,6 @@ M.HOLD = 3600
 --- Age in days after which an incomplete or missing day is settled.
 M.SETTLE_DAYS = 7
 
---- The Paris day a point belongs to: load-curve stamps end their interval.
-local function day_of(p, curve)
-  return dates.paris_day(curve and p.time - 1 or p.time)
-end
-
 -- Paris midnight of a day, as an epoch.
 local function midnight(day)
   return core.to_epoch(dates.format(day) .. " 00:00:00")
@@ -52,7 +47,7 @@ end
 function M.day_statuses(points, curve, first, stop, today, collect)
   local by_day, nulls, keep = {}, {}, {}
   for _, p in ipairs(points) do
-    local day = day_of(p, curve)
+    local day = dates.point_day(p.time, curve)
     if day >= first and day < stop then
       if p.value == nil then
         nulls[day] = true
@@ -82,7 +77,7 @@ end
 -- @treturn table|nil
 -- @treturn table a `state_unavailable` error
 function M.known(db, prm, kind, first, stop)
-  local rows, msg = db:rows("SELECT day, status, quality, fetched, settled, reason FROM days" ..
+  local rows, _, msg = db:rows("SELECT day, status, quality, fetched, settled, reason FROM days" ..
     " WHERE prm = ? AND kind = ? AND day >= ? AND day < ?", prm, kind, first, stop)
   if not rows then return db_.failed(db, msg) end
   local out = {}
@@ -97,7 +92,7 @@ end
 -- @treturn integer|nil the day (nil when none)
 -- @treturn table|nil a `state_unavailable` error
 function M.newest_complete(db, prm, kind)
-  local rows, msg = db:rows("SELECT max(day) AS day FROM days" ..
+  local rows, _, msg = db:rows("SELECT max(day) AS day FROM days" ..
     " WHERE prm = ? AND kind = ? AND status = 'complete'", prm, kind)
   if not rows then return db_.failed(db, msg) end
   return rows[1] and rows[1].day or nil
@@ -176,12 +171,12 @@ function M.put(db, prm, kind, quality, now, statuses, keep, reason)
     days[#days + 1] = { day = day, status = status, quality = q, reason = reason }
   end
   return db_.transaction(db, function()
-    local ok, msg = true, nil
+    local ok, msg, _ = true, nil, nil -- _: the kind, state_unavailable
     if #keep > 0 then
-      ok, msg = db:run_many(PUT_READING, { prm, kind, quality or "BRUT", now }, keep, READING_FIELDS)
+      ok, _, msg = db:run_many(PUT_READING, { prm, kind, quality or "BRUT", now }, keep, READING_FIELDS)
     end
     if ok then
-      ok, msg = db:run_many(PUT_DAY, { prm, kind, now, reason and 1 or 0 }, days, DAY_FIELDS)
+      ok, _, msg = db:run_many(PUT_DAY, { prm, kind, now, reason and 1 or 0 }, days, DAY_FIELDS)
     end
     if not ok then return nil, msg end
     return true
@@ -206,7 +201,7 @@ end
 function M.load(db, prm, kind, covered, first, stop, with_classes)
   local points, qualities, classes = {}, {}, with_classes and {} or nil
   for _, run in ipairs(M.runs(function(day) return covered[day] ~= nil end, first, stop)) do
-    local rows, msg = db:rows("SELECT time, date, value, step, nature, quality FROM readings" ..
+    local rows, _, msg = db:rows("SELECT time, date, value, step, nature, quality FROM readings" ..
       " WHERE prm = ? AND kind = ? AND day >= ? AND day < ? ORDER BY time", prm, kind, run[1], run[2])
     if not rows then return db_.failed(db, msg) end
     for _, r in ipairs(rows) do
@@ -214,7 +209,7 @@ function M.load(db, prm, kind, covered, first, stop, with_classes)
       qualities[r.quality or "BRUT"] = true
     end
     if classes then
-      rows, msg = db:rows("SELECT kind, time, date, value FROM readings" ..
+      rows, _, msg = db:rows("SELECT kind, time, date, value FROM readings" ..
         " WHERE prm = ? AND kind > ? AND kind < ? AND day >= ? AND day < ? ORDER BY time",
         prm, M.class_kind(kind, ""), kind .. "0", run[1], run[2])
       if not rows then return db_.failed(db, msg) end
@@ -243,7 +238,7 @@ end
 -- not_complete = }, ... }` (`last_complete` nil when no day is complete)
 -- @treturn table a `state_unavailable` error
 function M.summary(db)
-  local rows, msg = db:rows("SELECT prm, kind, min(day) AS first, max(day) AS last," ..
+  local rows, _, msg = db:rows("SELECT prm, kind, min(day) AS first, max(day) AS last," ..
     " max(CASE WHEN status = 'complete' THEN day END) AS last_complete," ..
     " sum(status = 'complete') AS complete FROM days WHERE kind NOT LIKE '%/%'" ..
     " GROUP BY prm, kind ORDER BY prm, kind")
@@ -257,7 +252,7 @@ end
 -- @treturn number|nil the time (0 when never)
 -- @treturn table|integer|nil the first day of the hole (nil when none), or a `state_unavailable` error
 function M.checked(db, prm, kind)
-  local rows, msg = db:rows("SELECT checked, heal_from FROM corrections WHERE prm = ? AND kind = ?",
+  local rows, _, msg = db:rows("SELECT checked, heal_from FROM corrections WHERE prm = ? AND kind = ?",
     prm, kind)
   if not rows then return db_.failed(db, msg) end
   return rows[1] and rows[1].checked or 0, rows[1] and rows[1].heal_from or nil
@@ -267,20 +262,16 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.set_heal_from(db, prm, kind, day)
-  return db_.transaction(db, function()
-    return db:rows("INSERT INTO corrections (prm, kind, checked, heal_from) VALUES (?, ?, 0, ?)" ..
-      " ON CONFLICT (prm, kind) DO UPDATE SET heal_from = excluded.heal_from", prm, kind, day)
-  end)
+  return db_.write(db, "INSERT INTO corrections (prm, kind, checked, heal_from) VALUES (?, ?, 0, ?)" ..
+    " ON CONFLICT (prm, kind) DO UPDATE SET heal_from = excluded.heal_from", prm, kind, day)
 end
 
 --- Records a correction check.
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.set_checked(db, prm, kind, now)
-  return db_.transaction(db, function()
-    return db:rows("INSERT INTO corrections (prm, kind, checked) VALUES (?, ?, ?)" ..
-      " ON CONFLICT (prm, kind) DO UPDATE SET checked = excluded.checked", prm, kind, now)
-  end)
+  return db_.write(db, "INSERT INTO corrections (prm, kind, checked) VALUES (?, ?, ?)" ..
+    " ON CONFLICT (prm, kind) DO UPDATE SET checked = excluded.checked", prm, kind, now)
 end
 
 return M

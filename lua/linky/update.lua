@@ -77,6 +77,31 @@ local function default_first(db, call, known, force, today, heal_from)
   return first
 end
 
+-- Whether the last 7 days hold complete BRUT days, and those to ask again (day -> true) when
+-- the correction check is due.
+local function brut_days(known, window, today, check_due)
+  local brut, force = false, {}
+  for day = window, today - 1 do
+    local k = known[day]
+    if k and k.status == "complete" and k.quality ~= "BEST" then
+      brut = true
+      if check_due then force[day] = true end
+    end
+  end
+  return brut, force
+end
+
+-- When the next update has something to ask: a new day, the correction check of BRUT days
+-- (`checked`, false when there are none), or the end of a hold on a day without data.
+local function next_update(res, today, now, checked)
+  local retry_at = core.to_epoch(dates.format(today + 1) .. " 00:00:00")
+  if checked then retry_at = math.min(retry_at, checked + M.CORRECTION_CHECK) end
+  for _, gap in ipairs(res.gaps) do
+    if not gap.settled then retry_at = math.min(retry_at, res.held_until or now + store.HOLD) end
+  end
+  return retry_at
+end
+
 --- One `client:update` (see there), its arguments checked.
 -- @tparam table st the client's session (`linky.session`)
 -- @tparam table call what `linky.call` built
@@ -99,15 +124,7 @@ function M.update(st, call, spec, since, empty, opts)
   known, err = store.known(db, call.prm, call.kind, window, today)
   if known then checked, heal_from = store.checked(db, call.prm, call.kind) end
   if not checked then return nil, heal_from or err end
-  -- the BRUT days of the last 7, asked again when the last check is a day old
-  local brut, force, check_due = false, {}, now - checked >= M.CORRECTION_CHECK
-  for day = window, today - 1 do
-    local k = known[day]
-    if k and k.status == "complete" and k.quality ~= "BEST" then
-      brut = true
-      if check_due then force[day] = true end
-    end
-  end
+  local brut, force = brut_days(known, window, today, now - checked >= M.CORRECTION_CHECK)
   local first = since
   if not first then
     first, err = default_first(db, call, known, force, today, heal_from)
@@ -142,12 +159,7 @@ function M.update(st, call, spec, since, empty, opts)
     local ok, why = store.set_heal_from(db, call.prm, call.kind, nil)
     if not ok then return nil, why end
   end
-  local retry_at = core.to_epoch(dates.format(today + 1) .. " 00:00:00") -- a new day to ask for
-  if brut then retry_at = math.min(retry_at, checked + M.CORRECTION_CHECK) end
-  for _, gap in ipairs(res.gaps) do -- a day without data is asked again when its hold ends
-    if not gap.settled then retry_at = math.min(retry_at, res.held_until or now + store.HOLD) end
-  end
-  res.retry_at = retry_at
+  res.retry_at = next_update(res, today, now, brut and checked)
   return res
 end
 

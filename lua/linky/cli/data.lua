@@ -8,6 +8,7 @@ local compat = require "linky.compat"
 local analysis = require "linky.analysis"
 local dates = require "linky.dates"
 local format = require "linky.format"
+local plural = require("linky.format.common").plural
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
@@ -94,8 +95,6 @@ local function render(self, res, err)
   if fmt == "chart" then return format.chart(v, opts) end
   return format.table(v, opts)
 end
-
-local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
 
 -- What the command does with a plan, the one rule of the real run and of --dry-run: the
 -- requests it sends (at most --max-requests), or nil and the requests it would need when the

@@ -4,6 +4,7 @@
 -- @module linky.cli.output
 local compat = require "linky.compat"
 local core = require "linky.core"
+local errors = require "linky.errors"
 
 local M = {}
 
@@ -42,16 +43,7 @@ end
 -- @tparam string s
 -- @treturn string
 function M.one_line(s)
-  s = tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")
-  local out, i = {}, 1
-  while true do
-    local _, bad = compat.utf8_len(s, i)
-    if not bad then break end
-    out[#out + 1] = s:sub(i, bad - 1) .. "?"
-    i = bad + 1
-  end
-  out[#out + 1] = s:sub(i)
-  return table.concat(out)
+  return errors.valid_utf8((tostring(s):gsub("[\r\n]+", " "):gsub("%c", "?")))
 end
 
 --- Whether a raised message is Lua's standalone interpreter's SIGINT ("interrupted!").
@@ -67,9 +59,9 @@ local TYPE_NAMES = { directory = "a folder", fifo = "a FIFO", device = "a device
 -- Whether the command may replace what is at `path`: true and the mode to keep (nil when
 -- nothing is there), or nil and why not. Only a regular file, or a link to one, is replaced.
 local function replaceable(path)
-  local kind, mode = core.file_type(path)
+  local kind, mode, why = core.file_type(path)
   if kind == nil then
-    if mode then return nil, mode end
+    if mode then return nil, why end
     return true
   end
   if kind == "link" then
@@ -97,11 +89,11 @@ end
 function M.write_atomic(path, data, private, mode)
   local allowed, kept = replaceable(path)
   if not allowed then return nil, kept end
-  local made, merr = core.mkdirs(path, not private and 511 or nil) -- 0777, less the umask
+  local made, _, merr = core.mkdirs(path, not private and 511 or nil) -- 0777, less the umask
   if not made then return nil, merr end
   if private then mode = nil else mode = mode or (kept and kept % 512) end
-  local f, tmp = core.create_temp(path .. ".tmp-", mode)
-  if not f then return nil, tmp end
+  local f, tmp, terr = core.create_temp(path .. ".tmp-", mode)
+  if not f then return nil, terr end
   -- a raise (SIGINT arrives as one) removes the temporary file too, then goes on
   local done, ok, err = pcall(function()
     local written, werr = f:write(data)

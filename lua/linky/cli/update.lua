@@ -5,14 +5,13 @@
 -- @module linky.cli.update
 local dates = require "linky.dates"
 local format = require "linky.format"
+local plural = require("linky.format.common").plural
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 
 local M = {}
-
-local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
 
 -- The kinds of the command line (default: daily_consumption), or nil and the exit code.
 local function kinds_of(self, default)

@@ -13,7 +13,9 @@ local SHADES = { "░", "▒", "▓", "█" }
 
 -- Load curves: one line per Paris day, 48 half-hour cells shaded by mean power; a missing day
 -- is a line of empty cells saying "no data", an incomplete one says "partial".
-local function curve_chart(v, opts, c)
+-- The half-hour slots of each Paris day of a load curve: day -> { sum =, weight =, max =,
+-- empty =, partial = } (time-weighted sums per slot), and the days in order.
+local function half_hours(res, cov)
   local days, order = {}, {}
   local function day_entry(day)
     local d = days[day]
@@ -24,7 +26,7 @@ local function curve_chart(v, opts, c)
     end
     return d
   end
-  for _, p in ipairs(v.res.points) do
+  for _, p in ipairs(res.points) do
     local t = p.time - (p.step or 0)
     local local_t = t + core.paris_offset(t)
     local d = day_entry(math.floor(local_t / 86400))
@@ -36,12 +38,51 @@ local function curve_chart(v, opts, c)
       d.max = math.max(d.max or p.value, p.value)
     end
   end
-  local cov = common.coverage(v.res)
   for day, status in pairs(cov and cov.status or {}) do
     if status == "missing" and not days[day] then day_entry(day).empty = true end
     if status == "incomplete" then day_entry(day).partial = true end
   end
   table.sort(order)
+  return days, order
+end
+
+-- A day's 48 cells, each shaded by its mean power against the chart's `max`.
+local function cells_of(d, max)
+  local cells = {}
+  for slot = 0, 47 do
+    local w = d.weight[slot]
+    if not w then cells[#cells + 1] = " "
+    else
+      local mean = d.sum[slot] / w
+      if mean <= 0 then cells[#cells + 1] = "·"
+      else cells[#cells + 1] = SHADES[math.min(4, math.max(1, math.ceil(mean / max * 4)))] end
+    end
+  end
+  return table.concat(cells)
+end
+
+-- Appends the peak/off-peak split of --offpeak and the total: true | nil, an error.
+local function offpeak_lines(lines, v, opts, c, covered)
+  local split, err = analysis.split_offpeak(v.res, opts.offpeak)
+  if not split then return nil, err end
+  local total = analysis.total_wh(v.res) -- exact, rounded once: the values are checked already
+  local function share(x) return total > 0 and round(x / total * 100) or 0 end
+  local ranges = table.concat(opts.offpeak, ", ")
+  local a, b = group(split.peak), group(split.offpeak)
+  local w = math.max(#a, #b, #group(total))
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("peak", pad_left(a, w), share(split.peak),
+    c.dim("outside " .. ranges))
+  lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("off-peak", pad_left(b, w), share(split.offpeak),
+    c.dim(ranges))
+  lines[#lines + 1] = ("%-9s %s Wh"):format("total", pad_left(group(total), w))
+    .. (covered and ("  " .. c.dim(covered)) or "")
+  return true
+end
+
+local function curve_chart(v, opts, c)
+  local cov = common.coverage(v.res)
+  local days, order = half_hours(v.res, cov)
   local max = 0
   for _, d in pairs(days) do max = math.max(max, d.max or 0) end
   local lines = { c.bold(common.title(v)), "" }
@@ -59,18 +100,8 @@ local function curve_chart(v, opts, c)
   end
   for i, day in ipairs(order) do
     local d = days[day]
-    local cells = {}
-    for slot = 0, 47 do
-      local w = d.weight[slot]
-      if not w then cells[#cells + 1] = " "
-      else
-        local mean = d.sum[slot] / w
-        if mean <= 0 then cells[#cells + 1] = "·"
-        else cells[#cells + 1] = SHADES[math.min(4, math.max(1, math.ceil(mean / max * 4)))] end
-      end
-    end
     local date = core.date_of_day(day)
-    local head = ("%s %s │%s│ "):format(date, common.weekday(date), c.bar(table.concat(cells)))
+    local head = ("%s %s │%s│ "):format(date, common.weekday(date), c.bar(cells_of(d, max)))
     if d.empty then
       lines[#lines + 1] = head .. c.dim(common.MARKS.missing)
     else
@@ -84,20 +115,8 @@ local function curve_chart(v, opts, c)
   if not per_day then lines[#lines + 1] = c.dim(why.message) end
   local covered = common.coverage_note(cov)
   if opts.offpeak then
-    local split, err = analysis.split_offpeak(v.res, opts.offpeak)
-    if not split then return nil, err end
-    local total = analysis.total_wh(v.res) -- exact, rounded once: the values are checked already
-    local function share(x) return total > 0 and round(x / total * 100) or 0 end
-    local ranges = table.concat(opts.offpeak, ", ")
-    local a, b = group(split.peak), group(split.offpeak)
-    local w = math.max(#a, #b, #group(total))
-    lines[#lines + 1] = ""
-    lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("peak", pad_left(a, w), share(split.peak),
-      c.dim("outside " .. ranges))
-    lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("off-peak", pad_left(b, w), share(split.offpeak),
-      c.dim(ranges))
-    lines[#lines + 1] = ("%-9s %s Wh"):format("total", pad_left(group(total), w))
-      .. (covered and ("  " .. c.dim(covered)) or "")
+    local ok, err = offpeak_lines(lines, v, opts, c, covered)
+    if not ok then return nil, err end
   elseif covered then
     lines[#lines + 1] = c.dim("data: " .. covered)
   end

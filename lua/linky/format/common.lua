@@ -125,7 +125,12 @@ end
 
 local function day_of(s) return type(s) == "string" and core.day_number(s:sub(1, 10)) or nil end
 
-local function plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+--- A count and its word, plural unless the count is 1: "1 day", "3 requests".
+-- @tparam integer n
+-- @tparam string word the singular
+-- @treturn string
+function M.plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+local plural = M.plural
 
 --- The days of a result's range that its gaps list, or nil when none does.
 -- Gaps outside the range, or whose dates are not dates, are left out.
@@ -190,7 +195,7 @@ local function day_marks(v, rows, cov)
   local keys, marks = {}, {}
   for i, r in ipairs(rows) do
     local t = compat.tointeger(r.time)
-    keys[i] = t and core.paris_day(v.curve and t - 1 or t) -- a load-curve date ends its interval
+    keys[i] = t and dates.point_day(t, v.curve)
   end
   for day, status in pairs(cov.status) do
     local date = core.date_of_day(day)

@@ -9,23 +9,10 @@ local pad_left, pad_right = common.pad_left, common.pad_right
 
 local M = {}
 
---- A table: date, value, unit and a bar scaled to the maximum, then total, mean and max.
--- Each missing or incomplete day of the result's range is a marked row ("no data",
--- "partial") at its place, a period lacking days says how many it has, and the totals say
--- how many days they cover ("4 of 7 days, 1 partial") when some lack.
--- A load curve whose energy is unknown (a point without a step) has no energy line but a note.
--- @tparam table v a view
--- @tparam table opts `color`, `offpeak` (list of ranges), `bar` (cells, default 30)
--- @treturn string|nil
--- @treturn table the analysis error of the off-peak split
-function M.table(v, opts)
-  opts = opts or {}
-  local c = common.painter(opts.color)
-  local st = common.stats(v.rows)
-  local cov = common.coverage(v.res)
-  local entries = common.marked(v, v.rows, cov)
-  -- An extra column: energy per interval (load curves with --energy), change since the previous
-  -- reading (index kinds, whose bars then show that change).
+-- The extra column: energy per interval (load curves with --energy), change since the previous
+-- reading (index kinds, whose bars then show that change). Its name (nil: none), the value each
+-- row's bar shows when not its own (index kinds), and the bars' scale.
+local function extra_column(v, st)
   local extra, bar_of, bar_max = nil, {}, st.max
   if v.curve and v.rows[1] ~= nil and v.rows[1].energy ~= nil then
     extra = "energy"
@@ -38,26 +25,18 @@ function M.table(v, opts)
       bar_max = math.max(bar_max, r.energy or 0)
     end
   end
-  local show_energy = extra ~= nil
-  local lines, cells = {}, {}
-  local wl, wv, we = #"date", #"value", #(extra or "")
-  for i, r in ipairs(v.rows) do
-    local row = { label(v, r.date), group(r.value), show_energy and group(r.energy) or nil }
-    cells[i] = row
-    wl, wv = math.max(wl, width(row[1])), math.max(wv, #row[2])
-    if row[3] then we = math.max(we, #row[3]) end
-  end
-  for _, e in ipairs(entries) do
-    if e.label then wl = math.max(wl, width(e.label)) end
-  end
+  return extra, bar_of, bar_max
+end
+
+-- The totals under the rows, each { name, value, unit, note }, a note when the energy is
+-- unknown, and `covered` back unless a total took it (the days the totals cover are said once,
+-- on the first total that takes them); or nil and the analysis error of the off-peak split.
+local function summary_of(v, st, opts, covered)
   local unit = v.unit or ""
   local summary = {}
   local function add(name, value, u, note)
     summary[#summary + 1] = { name, group(value), u, note }
-    wl, wv = math.max(wl, #name), math.max(wv, #group(value))
   end
-  -- the days the totals cover, said once, on the first total that takes it
-  local covered = common.coverage_note(cov)
   local function with(note)
     if not covered then return note end
     local s = note and (note .. ", " .. covered) or covered
@@ -95,6 +74,41 @@ function M.table(v, opts)
     if st.mean then add("mean", st.mean, unit, with()) end
     if st.max then add("max", st.max, unit, label(v, st.max_row.date)) end
   end
+  return summary, note, covered
+end
+
+--- A table: date, value, unit and a bar scaled to the maximum, then total, mean and max.
+-- Each missing or incomplete day of the result's range is a marked row ("no data",
+-- "partial") at its place, a period lacking days says how many it has, and the totals say
+-- how many days they cover ("4 of 7 days, 1 partial") when some lack.
+-- A load curve whose energy is unknown (a point without a step) has no energy line but a note.
+-- @tparam table v a view
+-- @tparam table opts `color`, `offpeak` (list of ranges), `bar` (cells, default 30)
+-- @treturn string|nil
+-- @treturn table the analysis error of the off-peak split
+function M.table(v, opts)
+  opts = opts or {}
+  local c = common.painter(opts.color)
+  local st = common.stats(v.rows)
+  local cov = common.coverage(v.res)
+  local entries = common.marked(v, v.rows, cov)
+  local extra, bar_of, bar_max = extra_column(v, st)
+  local show_energy = extra ~= nil
+  local lines, cells = {}, {}
+  local wl, wv, we = #"date", #"value", #(extra or "")
+  for i, r in ipairs(v.rows) do
+    local row = { label(v, r.date), group(r.value), show_energy and group(r.energy) or nil }
+    cells[i] = row
+    wl, wv = math.max(wl, width(row[1])), math.max(wv, #row[2])
+    if row[3] then we = math.max(we, #row[3]) end
+  end
+  for _, e in ipairs(entries) do
+    if e.label then wl = math.max(wl, width(e.label)) end
+  end
+  local unit = v.unit or ""
+  local summary, note, covered = summary_of(v, st, opts, common.coverage_note(cov))
+  if not summary then return nil, note end
+  for _, row in ipairs(summary) do wl, wv = math.max(wl, #row[1]), math.max(wv, #row[2]) end
   local wu = math.max(#"unit", #unit, show_energy and 0 or 2)
   lines[1] = c.bold(common.title(v))
   lines[2] = ""
