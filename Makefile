@@ -106,9 +106,9 @@ lint: deps
 valgrind: deps
 	$(MAKE) all
 	rm -rf $(BUILD_DIR)/state
-	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) valgrind --leak-check=full --errors-for-leak-kinds=definite \
-	  --error-exitcode=99 --keep-debuginfo=yes --suppressions=spec/support/valgrind.supp \
-	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
+	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) \
+	  "valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --keep-debuginfo=yes \
+	  --suppressions=spec/support/valgrind.supp $(LUA)" $(BUSTED) $(BUSTED_ARGS)
 
 # The interpreter is not instrumented: the ASan runtime is preloaded into it alone,
 # and a spec checks that the instrumented module is the one loaded. The plain module is
@@ -120,9 +120,9 @@ asan: deps
 	rm -rf $(ASAN_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(call spec_env,$(ASAN_DIR)) \
-	  LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
-	  $(LUA) $(BUSTED) $(BUSTED_ARGS)
+	  $(call spec_env,$(ASAN_DIR)) sh tools/specs.sh $(ASAN_DIR)/state $(JOBS) \
+	  "env LD_PRELOAD=$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so) $(LUA)" \
+	  $(BUSTED) $(BUSTED_ARGS)
 
 # Embedding: the C core, linky_openlibs and the Lua sources in one static library.
 static: $(STATIC_LIB)

@@ -2,14 +2,24 @@
 # make test and make test-all: the spec files in JOBS busted processes at once (one per core),
 # each with a state folder of its own, their outputs printed one after the other, then one
 # summary line in busted's words for the whole run. Exit 1 when any process failed.
-# Usage: tools/specs.sh STATE_DIR JOBS LUA BUSTED [busted options...]
+# Usage: tools/specs.sh STATE_DIR JOBS LUA BUSTED [busted options...]; LUA may be a command line
+# (`valgrind ... lua5.4`, `env LD_PRELOAD=... lua5.4`): it is split into words.
 set -u
 state=$1 jobs=$2 lua=$3 busted=$4
 shift 4
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT INT TERM
+# spec files among the options (BUSTED_ARGS=spec/x_spec.lua) are the ones run; else every one
+opts="" files=""
+for a in "$@"; do
+  case $a in *.lua) files="$files $a" ;; *) opts="$opts $a" ;; esac
+done
+[ -n "$files" ] || files=$(ls spec/*_spec.lua)
+# shellcheck disable=SC2086
+set -- $opts
 # the largest files first, each to the shard with the fewest bytes so far: shards of like length
-ls -S spec/*_spec.lua | awk -v jobs="$jobs" '
+# shellcheck disable=SC2086
+ls -S $files | awk -v jobs="$jobs" '
   { size = 0; while ((getline line < $0) > 0) size += length(line); close($0)
     best = 1; for (j = 2; j <= jobs; j++) if (load[j] < load[best]) best = j
     load[best] += size; files[best] = files[best] " " $0 }
@@ -20,7 +30,7 @@ while read -r files; do
   i=$((i + 1))
   mkdir -p "$state/$i"
   # shellcheck disable=SC2086
-  ( XDG_STATE_HOME="$state/$i" "$lua" "$busted" -o utfTerminal "$@" $files > "$out/$i.log" 2>&1
+  ( XDG_STATE_HOME="$state/$i" $lua "$busted" -o utfTerminal "$@" $files > "$out/$i.log" 2>&1
     echo $? > "$out/$i.rc" ) &
 done < "$out/shards"
 wait
