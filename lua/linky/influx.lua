@@ -68,14 +68,18 @@ end
 -- (1.x), `org` and `bucket` (2.x), `base_url`, `path` (the write request's path and query)
 -- @treturn table an `invalid_argument` error
 function M.parse(url)
-  if type(url) ~= "string" then error(("bad argument #1 to 'parse' (string expected, got %s)"):format(type(url)), 2) end
+  if type(url) ~= "string" then
+    error(("bad argument #1 to 'parse' (string expected, got %s)"):format(type(url)), 2)
+  end
   local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
   local kind = scheme and SCHEMES[scheme:lower()]
   if not kind then
     return invalid("an InfluxDB target starts with influxdb://, influxdbs://, influxdb2:// or influxdb2s://")
   end
   scheme = scheme:lower()
-  if rest:find("[%s%c\127]") then return invalid("an InfluxDB target holds a space or a control character") end
+  if rest:find("[%s%c\127]") then
+    return invalid("an InfluxDB target holds a space or a control character")
+  end
   if rest:find("[?#]") then
     return invalid("an InfluxDB target takes no query or fragment (secrets go in LINKY_INFLUX_PASSWORD, "
       .. "LINKY_INFLUX_TOKEN or the config)")
@@ -90,7 +94,8 @@ function M.parse(url)
         .. "or the config key influx_password")
     end
     if t.version == 2 then
-      return invalid("an influxdb2 target takes no user: the token (LINKY_INFLUX_TOKEN or influx_token) names it")
+      return invalid("an influxdb2 target takes no user: the token (LINKY_INFLUX_TOKEN or influx_token) "
+        .. "names it")
     end
     t.user = segment(userinfo)
     if not t.user then return invalid("the user of an InfluxDB target is not a valid URL user name") end
@@ -103,15 +108,15 @@ function M.parse(url)
   end
   t.host, t.port = host:lower(), math.floor(number)
   local parts = {}
-  for s in (path .. "/"):gmatch("/([^/]*)") do parts[#parts + 1] = s end
-  if parts[#parts] == "" then parts[#parts] = nil end -- one trailing slash
+  for s in (path:gsub("/$", "")):gmatch("/([^/]*)") do parts[#parts + 1] = s end
   local want = t.version == 1 and 1 or 2
   for i = 1, #parts do
     parts[i] = segment(parts[i])
     if not parts[i] then return invalid("an InfluxDB target's path holds an empty or invalid segment") end
   end
   if #parts ~= want then
-    return invalid(t.version == 1 and "an influxdb target names one database: influxdb://[user@]host[:port]/DB"
+    return invalid(t.version == 1
+      and "an influxdb target names one database: influxdb://[user@]host[:port]/DB"
       or "an influxdb2 target names an organisation and a bucket: influxdb2://host[:port]/ORG/BUCKET")
   end
   t.base_url = ("%s://%s:%d"):format(t.tls and "https" or "http", t.host, t.port)
@@ -141,7 +146,8 @@ local function credentials(t, opts)
   local getenv = opts.getenv
   if getenv == nil then getenv = os.getenv end
   local from_env = getenv and getenv(M.ENV[t.version])
-  local secret = from_env ~= nil and from_env ~= "" and from_env or opts[t.version == 1 and "password" or "token"]
+  local secret = from_env ~= nil and from_env ~= "" and from_env
+    or opts[t.version == 1 and "password" or "token"]
   if secret == "" then secret = nil end
   if t.version == 1 then
     if not t.user then return {} end
@@ -222,9 +228,9 @@ end
 
 --- Option names of `write` and their Lua types.
 M.types = {
-  password = "string", token = "string", cafile = "string", getenv = { "function", false }, user_agent = "string",
-  timeout = "number", connect_timeout = "number", batch = "number", max_requests = "number",
-  proxy = "string", log = "function",
+  password = "string", token = "string", cafile = "string", getenv = { "function", false },
+  user_agent = "string", timeout = "number", connect_timeout = "number", batch = "number",
+  max_requests = "number", proxy = "string", log = "function",
 }
 
 --- Writes line protocol to a target: batches of at most `BATCH` lines, one request each, over
@@ -254,26 +260,30 @@ function M.write(target, source, opts)
   if ts ~= "function" and ts ~= "table" then
     error(("bad argument #2 to 'write' (function or table expected, got %s)"):format(ts), 2)
   end
-  if type(opts) ~= "table" then error(("bad argument #3 to 'write' (table expected, got %s)"):format(type(opts)), 2) end
+  if type(opts) ~= "table" then
+    error(("bad argument #3 to 'write' (table expected, got %s)"):format(type(opts)), 2)
+  end
   local unknown = options.check_types(opts, M.types, 3)
   if unknown then return invalid(("unknown option '%s'"):format(unknown)) end
-  local t, err = target, nil
+  local t = target
   if type(target) == "string" then
+    local err
     t, err = M.parse(target)
     if not t then return nil, err end
   elseif type(target) ~= "table" or not target.name or not target.path then
-    error(("bad argument #1 to 'write' (target URL or parsed target expected, got %s)"):format(type(target)), 2)
+    error(("bad argument #1 to 'write' (target URL or parsed target expected, got %s)")
+      :format(type(target)), 2)
   end
   local batch = opts.batch or M.BATCH
   local max_requests = opts.max_requests or M.MAX_REQUESTS
   if not (batch >= 1 and batch <= M.BATCH and batch == math.floor(batch)) then
     return invalid(("option 'batch' must be a whole number from 1 to %d"):format(M.BATCH))
   end
-  if not (max_requests >= 1 and max_requests <= M.MAX_REQUESTS and max_requests == math.floor(max_requests)) then
+  if not (max_requests >= 1 and max_requests <= M.MAX_REQUESTS
+      and max_requests == math.floor(max_requests)) then
     return invalid(("option 'max_requests' must be a whole number from 1 to %d"):format(M.MAX_REQUESTS))
   end
-  local auth
-  auth, err = credentials(t, opts)
+  local auth, err = credentials(t, opts)
   if not auth then return nil, err end
 
   local next_line = lines_of(source)
@@ -295,7 +305,8 @@ function M.write(target, source, opts)
         if type(line) ~= "string" then error("a line of the source is not a string", 0) end
         line = line:gsub("\n$", "")
         if line == "" or line:find("[\r\n]") then
-          return invalid(("line %d of the source is empty or holds a line break"):format(done.lines + #lines + 1))
+          return invalid(("line %d of the source is empty or holds a line break")
+            :format(done.lines + #lines + 1))
         end
         lines[#lines + 1] = line
       end

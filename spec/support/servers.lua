@@ -55,17 +55,34 @@ end
 local Server = {}
 Server.__index = Server
 
---- Stops the server: SIGTERM, then SIGKILL after 2 s; removes its folder. Safe to call twice.
-function Server:stop()
-  if self.stopped then return end
-  self.stopped = true
+--- Stops the server's process: SIGTERM, then SIGKILL after 2 s; its folder stays (`restart`).
+function Server:halt()
   if self.pid then
     os.execute("kill -CONT " .. self.pid .. " 2>/dev/null") -- a paused server cannot take SIGTERM
     os.execute("kill -TERM " .. self.pid .. " 2>/dev/null")
     local deadline = socket.gettime() + 2
     while alive(self.pid) and socket.gettime() < deadline do socket.sleep(0.02) end
     if alive(self.pid) then os.execute("kill -KILL " .. self.pid .. " 2>/dev/null") end
+    self.pid = nil
   end
+end
+
+--- Starts a halted server again, on the same port with the same data (servers that can).
+-- @treturn true|nil
+-- @treturn string why not
+function Server:restart()
+  self:halt()
+  local s, why = self.relaunch()
+  if not s then return nil, why end
+  self.pid = s.pid
+  return true
+end
+
+--- Stops the server (`halt`) and removes its folder. Safe to call twice.
+function Server:stop()
+  if self.stopped then return end
+  self.stopped = true
+  self:halt()
   os.execute("rm -rf " .. quote(self.root))
 end
 
@@ -121,9 +138,10 @@ end
 
 -- Starts `argv` (a list of words, with "{port}" replaced) in the background, its output in `root`,
 -- and waits until `ready_path` answers `ready_status` (200); `prepare(port)`, when given, runs
--- first (a config file naming the port): the server, or nil and why.
-local function launch(root, argv, ready_path, prepare, ready_status)
-  local port = free_port()
+-- first (a config file naming the port); `port`, when given, is used (a restart): the server,
+-- or nil and why.
+local function launch(root, argv, ready_path, prepare, ready_status, port)
+  port = port or free_port()
   if prepare then prepare(port) end
   local words = {}
   for i, a in ipairs(argv) do words[i] = quote((a:gsub("{port}", tostring(port)))) end
@@ -202,16 +220,17 @@ end
 -- `opts.users` (name -> { password =, grant = "WRITE"|"READ"|nil }) are created.
 -- @tparam[opt] table opts `auth` (boolean), `users`, `db` (default "linky")
 -- @treturn table|nil the server: `url`, `port`, `pid`, `admin`, `get`, `query`, `pause`,
--- `resume`, `stop()`
+-- `resume`, `halt`, `restart` (same port and data), `stop()`
 -- @treturn string why it could not start
 function M.influxd(opts)
   opts = opts or {}
   local root, why = temp_folder(), nil
+  local argv = { M.INFLUXD, "-config", root .. "/influxdb.conf" }
   for _ = 1, 3 do
     local s
-    s, why = launch(root, { M.INFLUXD, "-config", root .. "/influxdb.conf" }, "/ping",
-      function(port) influxd_config(root, port, opts.auth) end, 204)
+    s, why = launch(root, argv, "/ping", function(port) influxd_config(root, port, opts.auth) end, 204)
     if s then
+      s.relaunch = function() return launch(root, argv, "/ping", nil, 204, s.port) end
       local db = opts.db or "linky"
       local function run(q)
         local res, qerr = s:query(q)
