@@ -58,7 +58,6 @@ Server.__index = Server
 --- Stops the server's process: SIGTERM, then SIGKILL after 2 s; its folder stays (`restart`).
 function Server:halt()
   if self.pid then
-    os.execute("kill -CONT " .. self.pid .. " 2>/dev/null") -- a paused server cannot take SIGTERM
     os.execute("kill -TERM " .. self.pid .. " 2>/dev/null")
     local deadline = socket.gettime() + 2
     while alive(self.pid) and socket.gettime() < deadline do socket.sleep(0.02) end
@@ -219,8 +218,8 @@ end
 -- authentication is on: an admin (`server.admin`, {user, password}) and the users of
 -- `opts.users` (name -> { password =, grant = "WRITE"|"READ"|nil }) are created.
 -- @tparam[opt] table opts `auth` (boolean), `users`, `db` (default "linky")
--- @treturn table|nil the server: `url`, `port`, `pid`, `admin`, `get`, `query`, `pause`,
--- `resume`, `halt`, `restart` (same port and data), `stop()`
+-- @treturn table|nil the server: `url`, `port`, `pid`, `admin`, `get`, `query`, `halt`,
+-- `restart` (same port and data), `stop()`
 -- @treturn string why it could not start
 function M.influxd(opts)
   opts = opts or {}
