@@ -86,6 +86,11 @@ describe("linky.influx", function()
       t = assert(influx.parse("influxdb2://localhost:9999/my-org/linky"))
       assert.same({ 2, false, "my-org", "linky" }, { t.version, t.tls, t.org, t.bucket })
       assert.equal("/api/v2/write?org=my-org&bucket=linky&precision=s", t.path)
+      assert.same({ "influxdb", "influxdbs", "influxdb2", "influxdb2s" }, influx.schemes)
+      for _, scheme in ipairs(influx.schemes) do
+        local path = scheme:find("2") and "/o/b" or "/db"
+        assert.equal(scheme .. "://127.0.0.1:8086" .. path, assert(influx.parse(scheme .. "://127.0.0.1" .. path)).name)
+      end
       t = assert(influx.parse("influxdb2s://[::1]/o/b"))
       assert.equal("https://[::1]:8086", t.base_url)
       assert.equal("influxdb2s://[::1]:8086/o/b", t.name)

@@ -35,6 +35,9 @@ local SCHEMES = {
   influxdb = { 1, false }, influxdbs = { 1, true }, influxdb2 = { 2, false }, influxdb2s = { 2, true },
 }
 
+--- The schemes of the targets this module writes to (a publish registry's keys).
+M.schemes = { "influxdb", "influxdbs", "influxdb2", "influxdb2s" }
+
 -- The environment variable of each version's secret.
 M.ENV = { "LINKY_INFLUX_PASSWORD", "LINKY_INFLUX_TOKEN" }
 
