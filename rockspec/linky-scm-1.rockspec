@@ -75,6 +75,7 @@ build = {
     ["linky.format.status"] = "lua/linky/format/status.lua",
     ["linky.format.table"] = "lua/linky/format/table.lua",
     ["linky.http"] = "lua/linky/http.lua",
+    ["linky.influx"] = "lua/linky/influx.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",
     ["linky.ledger"] = "lua/linky/ledger.lua",
     ["linky.luv"] = "lua/linky/luv.lua",

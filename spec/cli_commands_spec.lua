@@ -293,6 +293,26 @@ without --dry-run: sends 3 requests
       assert.is_nil(io.open(path))
     end)
 
+    it("lists the InfluxDB secrets masked, and never takes them on the command line (exit 2)", function()
+      local secret = "influx-pw-sentinel-0c4e"
+      assert(os.execute("mkdir -p " .. quote(h.dir .. "/config/linky")))
+      h.runner:write("config/linky/config", "influx_password=" .. secret .. "\ninflux_token=" .. secret
+        .. "t\ninflux_cafile=/etc/ssl/influx.pem\n")
+      local r = h.runner:run { "config" }
+      assert.equal(0, r.code, r.err)
+      assert.equal("influx_password = (redacted)\ninflux_token = (redacted)\ninflux_cafile = /etc/ssl/influx.pem\n", r.out)
+      assert.equal("(redacted)\n", h.runner:run({ "config", "influx_token" }).out)
+      for _, args in ipairs { { "config", "influx_password", "other" }, { "config", "influx_token", "other" },
+          { "config", "influx_cafile", "relative.pem" } } do
+        r = h.runner:run(args)
+        assert.equal(2, r.code, args[2])
+        assert.is_nil(r.err:find("other", 1, true))
+      end
+      assert.is_nil(read(h.dir .. "/config/linky/config"):find("other", 1, true))
+      assert.equal(0, h.runner:run({ "config", "influx_cafile", "/srv/ca.pem" }).code)
+      assert.equal("/srv/ca.pem\n", h.runner:run({ "config", "influx_cafile" }).out)
+    end)
+
     it("keeps working with a file of today's `linky auth`, and options win over it", function()
       assert(os.execute("mkdir -p " .. quote(h.dir .. "/config/linky")))
       h.runner:write("config/linky/config", "# linky configuration, written by `linky auth`\ntoken=" .. emu.TOKEN1

@@ -12,7 +12,23 @@ local output = require "linky.cli.output"
 local M = {}
 
 --- The keys of the config file, in the order `linky config` lists them.
-M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state" }
+M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state",
+  "influx_password", "influx_token", "influx_cafile" }
+
+--- The keys that hold a secret: masked by `linky config`, never set from the command line (its
+-- words show in `ps` and the shell history).
+M.SECRETS = { token = true, influx_password = true, influx_token = true }
+
+-- A secret of another service: one line of printable text.
+local function secret(v)
+  return v ~= "" and not v:find("[%c\127]") and v or nil, "a secret is one line of printable text"
+end
+
+-- An absolute path, `~/` for the home folder.
+local function absolute(v)
+  if v:sub(1, 2) == "~/" and os.getenv("HOME") then v = os.getenv("HOME") .. v:sub(2) end
+  return v:sub(1, 1) == "/" and not v:find("%c") and v or nil
+end
 
 -- Checks of the values a key may take: the value (normalised) or nil and why not.
 local CHECKS = {
@@ -33,10 +49,10 @@ local CHECKS = {
   from = function(v)
     return v:match("^[^%s%c@]+@[^%s%c@]+$") and v or nil, "from is an e-mail address"
   end,
-  state = function(v)
-    if v:sub(1, 2) == "~/" and os.getenv("HOME") then v = os.getenv("HOME") .. v:sub(2) end
-    return v:sub(1, 1) == "/" and not v:find("%c") and v or nil, "the state is an absolute path"
-  end,
+  state = function(v) return absolute(v), "the state is an absolute path" end,
+  influx_password = secret,
+  influx_token = secret,
+  influx_cafile = function(v) return absolute(v), "influx_cafile is an absolute path" end,
 }
 
 --- The config file's path.
@@ -96,6 +112,17 @@ end
 function M.mask(token)
   local first = token:match("^[^.]*")
   return first:sub(1, math.min(4, #first - 1)) .. "…(redacted)"
+end
+
+--- A value of the config file as `linky config` shows it: a secret masked (the token's first
+-- characters, which name its format; nothing of another secret).
+-- @tparam string key
+-- @tparam string value
+-- @treturn string
+function M.shown(key, value)
+  if key == "token" then return M.mask(value) end
+  if M.SECRETS[key] then return "(redacted)" end
+  return value
 end
 
 --- Sets a key of the config file: written atomically (mode 0600, folders 0700), its other lines

@@ -118,7 +118,7 @@ function M.config(self)
     local lines = {}
     for _, k in ipairs(key and { key } or config.KEYS) do
       local v = cfg.values[k]
-      if v and k == "token" then v = config.mask(v) end
+      if v then v = config.shown(k, v) end
       if v then lines[#lines + 1] = key and v or ("%-10s = %s"):format(k, v) end
     end
     if key and #lines == 0 then
@@ -133,6 +133,10 @@ function M.config(self)
   end
   if key == "token" then
     return self:usage("set the token with `linky auth` (it reads standard input: not in your shell history)")
+  end
+  if config.SECRETS[key] then
+    return self:usage(("write %s in %s (mode 0600) or set it in the environment: a value on the command "
+      .. "line shows in ps and the shell history"):format(key, config.path()))
   end
   local ok, why = config.check(key, value)
   if not ok then return self:usage(("%s: %s"):format(key, why)) end
