@@ -12,7 +12,10 @@ local output = require "linky.cli.output"
 local M = {}
 
 --- The keys of the config file, in the order `linky config` lists them.
-M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state" }
+M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state", "tempo_source", "tempo_base_url",
+           "tempo_budget", "rte_client_id", "rte_client_secret" }
+--- The keys `linky config` masks: secrets, never printed.
+M.SECRETS = { token = true, rte_client_id = true, rte_client_secret = true }
 
 -- Checks of the values a key may take: the value (normalised) or nil and why not.
 local CHECKS = {
@@ -33,11 +36,22 @@ local CHECKS = {
   from = function(v)
     return v:match("^[^%s%c@]+@[^%s%c@]+$") and v or nil, "from is an e-mail address"
   end,
+  tempo_source = function(v)
+    return (v == "api-couleur-tempo" or v == "rte") and v or nil, "the Tempo source is api-couleur-tempo or rte"
+  end,
+  tempo_budget = function(v)
+    local n = v:match("^%d+$") and tonumber(v)
+    return n and n >= 1 and n <= 1000 and v or nil, "the Tempo budget is 1 to 1000 requests in 24 hours"
+  end,
+  rte_client_id = function(v) return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client id has no spaces" end,
+  rte_client_secret = function(v) return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client secret has no spaces" end,
   state = function(v)
     if v:sub(1, 2) == "~/" and os.getenv("HOME") then v = os.getenv("HOME") .. v:sub(2) end
     return v:sub(1, 1) == "/" and not v:find("%c") and v or nil, "the state is an absolute path"
   end,
 }
+
+CHECKS.tempo_base_url = CHECKS.base_url
 
 --- The config file's path.
 -- @treturn string
@@ -90,10 +104,13 @@ function M.check(key, value)
   return check(value)
 end
 
---- A token as `linky config` shows it: its first characters, never a whole segment.
+--- A secret as `linky config` shows it: a token's first characters, never a whole segment; the
+-- RTE credentials not at all.
 -- @tparam string token
+-- @tparam[opt="token"] string key the key it is the value of
 -- @treturn string
-function M.mask(token)
+function M.mask(token, key)
+  if key and key ~= "token" then return "(redacted)" end
   local first = token:match("^[^.]*")
   return first:sub(1, math.min(4, #first - 1)) .. "…(redacted)"
 end
