@@ -305,3 +305,52 @@ describe("linky state file version 5", function()
     db:close()
   end)
 end)
+
+describe("linky.tempo in use", function()
+  local t = simulated.new { now = at("2026-01-01 07:00:00") }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+
+  local function reader(source)
+    local o = { source = source, base_url = t.server.base, state = t.path, clock = function() return t.now end,
+                monotonic = function() return t.now end }
+    if source == "rte" then o.rte_client_id, o.rte_client_secret = emu.RTE_CLIENT_ID, emu.RTE_CLIENT_SECRET end
+    return assert(tempo.new(o))
+  end
+
+  for _, case in ipairs { { "api-couleur-tempo", "tempo", 1 }, { "rte", "rte", 2 } } do
+    local source, service, year = case[1], case[2], case[3]
+    it(("costs %d request(s) of %s for a year of colours"):format(year, source), function()
+      t.server:tempo { today = "2026-01-01" }
+      local r = reader(source)
+      local days = assert(r:colours("2024-09-01", "2025-09-01"))
+      assert.same({}, days.missing)
+      r:close()
+      assert.equal(year, #t.server:requests_to(service))
+    end)
+  end
+
+  -- A month of a daily cron run at 07:00 (before RTE publishes tomorrow's colour, around 11:00):
+  -- each run is a new process (`linky tempo`: the last 7 days to tomorrow, then the colours of
+  -- yesterday's cost, already there). Requests per source, counted.
+  for _, case in ipairs { { "api-couleur-tempo", "tempo", 31 }, { "rte", "rte", 62 } } do
+    local source, service, month = case[1], case[2], case[3]
+    it(("costs %d requests of %s in the first month of a daily cron run"):format(month, source), function()
+      local first = require("linky.dates").day("2026-01-01")
+      for i = 0, 30 do
+        local date = require("linky.dates").format(first + i)
+        t.now = at(date .. " 07:00:00")
+        t.server:tempo { today = date, tomorrow = "unknown" }
+        local r = reader(source)
+        local days = assert(r:colours(require("linky.dates").format(first + i - 7),
+          require("linky.dates").format(first + i + 2)))
+        assert.same({ require("linky.dates").format(first + i + 1) }, days.missing)
+        assert(r:colours(require("linky.dates").format(first + i - 1), date)) -- the cost of yesterday
+        r:close()
+      end
+      assert.equal(month, #t.server:requests_to(service))
+      local r = reader(source)
+      assert.equal(source == "rte" and 2 or 1, assert(r:budget()).used) -- the last 24 hours
+      r:close()
+    end)
+  end
+end)

@@ -344,8 +344,23 @@ local function store(self, handle, got, now, t)
   end)
 end
 
--- The requests for the wanted days: { { season_year, days } } or { { a, b } } for RTE.
+-- RTE: the wanted days (sorted) in ranges of at most 366 days, one request each.
+local function rte_requests(self, days)
+  local out, from = {}, 1
+  for i = 1, #days do
+    if i == #days or days[i + 1] - days[from] >= 366 then
+      local a, b = days[from], days[i] + 1
+      out[#out + 1] = function() return ask_rte(self, a, b) end
+      from = i + 1
+    end
+  end
+  return out
+end
+
+-- The requests for the wanted days (sorted): functions that send one each and return the
+-- answer, day -> colour|false. api-couleur-tempo: a season a request; RTE: 366 days a request.
 local function requests_for(self, days)
+  if self.source == "rte" then return rte_requests(self, days) end
   local by_season, order = {}, {}
   for _, day in ipairs(days) do
     local name = rules.season(day)
@@ -359,12 +374,7 @@ local function requests_for(self, days)
   for _, name in ipairs(order) do
     local list = by_season[name]
     local year = tonumber(name:match("^(%d+)"))
-    if self.source == "rte" then
-      -- a season is at most 366 days: one request, ending at most two days ahead
-      out[#out + 1] = function() return ask_rte(self, list[1], list[#list] + 1) end
-    else
-      out[#out + 1] = function() return ask_couleur(self, year, list) end
-    end
+    out[#out + 1] = function() return ask_couleur(self, year, list) end
   end
   return out
 end
