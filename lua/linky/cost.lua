@@ -351,7 +351,8 @@ end
 function M.colour_days(t, first, stop)
   local a, b = dates.day(first or ""), dates.day(stop or "")
   if not (t.by_colour and a and b and a < b) then return nil end
-  return { first = dates.format(tariff_day(t, a * 86400)), last = dates.format(tariff_day(t, b * 86400 - 300)) }
+  return { first = dates.format(tariff_day(t, a * 86400)),
+           last = dates.format(tariff_day(t, b * 86400 - 300)) }
 end
 
 -- The group of an interval starting at Paris wall-clock `wall`: its key and the group (class

@@ -59,7 +59,8 @@ end
 -- The ledger rows that count at `now`: stamped within `window` by the clock (later than now
 -- included) or by the witness. Each row gets `frees`, when it stops counting.
 local COUNTED = "SELECT time, boot, mono FROM requests WHERE source = ?4 AND time > ?1" ..
-  " UNION ALL SELECT time, boot, mono FROM requests WHERE source = ?4 AND boot = ?2 AND mono > ?3 AND time <= ?1"
+  " UNION ALL SELECT time, boot, mono FROM requests" ..
+  " WHERE source = ?4 AND boot = ?2 AND mono > ?3 AND time <= ?1"
 
 local function counted(db, now, window, w, source)
   local rows, _, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window, source or M.CONSO)
@@ -203,7 +204,8 @@ function M.note(db, now, err, w, source)
   -- the hold's name is unique across sources: another source's is prefixed by its name
   if source ~= M.CONSO then name = source .. ":" .. name end
   -- a later note replaces the hold but keeps its end when that is later, within the cap
-  return db_.write(db, "INSERT INTO holds (name, kind, since, expires, status, message, boot, mono, source)" ..
+  return db_.write(db, "INSERT INTO holds" ..
+    " (name, kind, since, expires, status, message, boot, mono, source)" ..
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)" ..
     " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, since = excluded.since," ..
     " expires = min(max(holds.expires, excluded.expires), excluded.since + ?9)," ..

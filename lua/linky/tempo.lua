@@ -107,7 +107,8 @@ function M.new(opts)
   return setmetatable({
     source = source, http = client, ledger = ledger.of(source), limit = budget,
     clock = opts.clock or core.now, fixed_today = opts.today and dates.day(opts.today),
-    witness = monotonic and function() return { boot = "simulated", mono = monotonic() } end or ledger.witness,
+    witness = monotonic and function() return { boot = "simulated", mono = monotonic() } end
+      or ledger.witness,
     state_path = opts.state, handle = nil,
     -- the RTE credentials and token: in memory only, in this table alone
     credentials = source == "rte" and { opts.rte_client_id, opts.rte_client_secret } or nil,
@@ -192,7 +193,9 @@ end
 
 -- An api-couleur-tempo day object: day, code | nil.
 local function jour(v)
-  if type(v) ~= "table" or type(v.dateJour) ~= "string" or not is_integer(v.codeJour, 0, 3) then return nil end
+  if type(v) ~= "table" or type(v.dateJour) ~= "string" or not is_integer(v.codeJour, 0, 3) then
+    return nil
+  end
   local day = v.dateJour:match("^%d%d%d%d%-%d%d%-%d%d$") and dates.day(v.dateJour)
   return day, day and v.codeJour
 end
@@ -211,7 +214,9 @@ local function ask_couleur(self, season_year, days)
   end
   local v, err = send(self, { path = ("/api/joursTempo?periode=%d-%d"):format(season_year, season_year + 1) })
   if v == nil then return nil, err end
-  if type(v) ~= "table" or (v[1] == nil and next(v) ~= nil) then return bad_answer(self, "not a list of days") end
+  if type(v) ~= "table" or (v[1] == nil and next(v) ~= nil) then
+    return bad_answer(self, "not a list of days")
+  end
   local name = ("%d-%d"):format(season_year, season_year + 1)
   for i, item in ipairs(v) do
     local day, code = jour(item)
@@ -236,7 +241,8 @@ local function rte_token(self)
     headers = { ["Content-Type"] = "application/x-www-form-urlencoded", Accept = "application/json" },
     body = "grant_type=client_credentials" })
   if v == nil then return nil, err end
-  if type(v) ~= "table" or type(v.access_token) ~= "string" or not v.access_token:match("^[%w%-._~+/]+=*$") then
+  if type(v) ~= "table" or type(v.access_token) ~= "string"
+      or not v.access_token:match("^[%w%-._~+/]+=*$") then
     return bad_answer(self, "the token answer has no access_token")
   end
   local life = is_integer(v.expires_in, 1, 1e7) and v.expires_in or 3600
@@ -269,7 +275,8 @@ local function ask_rte(self, a, b)
   local ok, err = rte_token(self)
   if not ok then return nil, err end
   local v
-  v, err = send(self, { path = ("%s?start_date=%s&end_date=%s"):format(M.RTE_CALENDARS_PATH, rte_stamp(a), rte_stamp(b)),
+  local path = ("%s?start_date=%s&end_date=%s"):format(M.RTE_CALENDARS_PATH, rte_stamp(a), rte_stamp(b))
+  v, err = send(self, { path = path,
     headers = { Authorization = "Bearer " .. self.token, Accept = "application/json" } })
   if v == nil then
     if err.status == 401 then self.token = nil end
@@ -285,7 +292,9 @@ local function ask_rte(self, a, b)
       and item.start_date:match("^(%d%d%d%d%-%d%d%-%d%d)T00:00:00[+-]%d%d:%d%d$")
     local day = date and dates.day(date)
     local colour = type(item) == "table" and RTE_VALUES[item.value]
-    if not (day and colour) then return bad_answer(self, ("value %d is not {start_date, value}"):format(i)) end
+    if not (day and colour) then
+      return bad_answer(self, ("value %d is not {start_date, value}"):format(i))
+    end
     if got[day] == nil then return bad_answer(self, "a day outside the range asked: " .. date) end
     if got[day] then return bad_answer(self, "a day given twice: " .. date) end
     got[day] = colour
@@ -315,7 +324,8 @@ local function check_rules(self, handle, got)
     end
     local ok, why, rule, date = rules.check(list)
     if not ok then
-      return bad_answer(self, ("the season %s breaks a rule: %s"):format(name, why), { rule = rule, date = date })
+      return bad_answer(self, ("the season %s breaks a rule: %s"):format(name, why),
+        { rule = rule, date = date })
     end
   end
   return true
@@ -400,7 +410,9 @@ end
 function Tempo:colours(start, stop, copts)
   check_open(self)
   local a, b = dates.day(start or ""), dates.day(stop or "")
-  if not (a and b and a < b) then return invalid("start and stop must be dates YYYY-MM-DD, start before stop") end
+  if not (a and b and a < b) then
+    return invalid("start and stop must be dates YYYY-MM-DD, start before stop")
+  end
   if b - a > 3660 then return invalid("at most ten years of colours at once") end
   local handle, err = db(self)
   if not handle then return nil, err end
@@ -421,7 +433,7 @@ function Tempo:colours(start, stop, copts)
       if got then
         local ok
         ok, err = check_rules(self, handle, got)
-        if ok then ok, err = store(self, handle, got, self.clock(), today(self)) end
+        if ok then _, err = store(self, handle, got, self.clock(), today(self)) end
       end
       if err then break end
     end

@@ -37,14 +37,19 @@ local CHECKS = {
     return v:match("^[^%s%c@]+@[^%s%c@]+$") and v or nil, "from is an e-mail address"
   end,
   tempo_source = function(v)
-    return (v == "api-couleur-tempo" or v == "rte") and v or nil, "the Tempo source is api-couleur-tempo or rte"
+    return (v == "api-couleur-tempo" or v == "rte") and v or nil,
+      "the Tempo source is api-couleur-tempo or rte"
   end,
   tempo_budget = function(v)
     local n = v:match("^%d+$") and tonumber(v)
     return n and n >= 1 and n <= 1000 and v or nil, "the Tempo budget is 1 to 1000 requests in 24 hours"
   end,
-  rte_client_id = function(v) return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client id has no spaces" end,
-  rte_client_secret = function(v) return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client secret has no spaces" end,
+  rte_client_id = function(v)
+    return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client id has no spaces"
+  end,
+  rte_client_secret = function(v)
+    return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client secret has no spaces"
+  end,
   state = function(v)
     if v:sub(1, 2) == "~/" and os.getenv("HOME") then v = os.getenv("HOME") .. v:sub(2) end
     return v:sub(1, 1) == "/" and not v:find("%c") and v or nil, "the state is an absolute path"

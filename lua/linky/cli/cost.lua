@@ -152,7 +152,8 @@ local function render_csv(c, rows, names)
   return table.concat(lines, "\n") .. "\n"
 end
 
-local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "unpriced_kwh", "partial",
+local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "unpriced_kwh",
+               "partial",
                "missing_colours", "classes", "periods", "days", "gaps", "date", "cost" }
 
 -- The library's result fields (`linky.cost`), with the periods of --by, in a stable key order.
@@ -205,13 +206,13 @@ function M.run(self)
       return self:usage(("the tariff %s%s: %s"):format(a.tariff, with, rerr.message))
     end
   end
-  local cerr
+  local colour_err
   if checked.by_colour and not colours then
     local days = tariffs.colour_days(checked, first, stop)
     if days then
-      colours, cerr = tempo.colours(self, days.first, dates.format(dates.day(days.last) + 1),
+      colours, colour_err = tempo.colours(self, days.first, dates.format(dates.day(days.last) + 1),
         a.offline or a.dry_run)
-      if not colours then return cerr end
+      if not colours then return colour_err end
     end
   end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
@@ -235,12 +236,13 @@ function M.run(self)
   local written = self:write(text)
   local missing = format.missing_warning(shown)
   if missing then self:warn((missing:gsub("^warning: ", ""))) end
-  if cerr then self:warn("Tempo colours: " .. output.one_line(tostring(cerr):gsub("^linky: ", ""))) end
+  if colour_err then self:warn("Tempo colours: " .. (tostring(colour_err):gsub("^linky: ", ""))) end
   if c.partial then
     local n = #c.missing_colours
     self:warn(("no Tempo colour for the tariff day%s %s: %s kWh not priced, the cost is partial; get the"
       .. " colours with `linky tempo`, or give them with --colours FILE"):format(n > 1 and "s" or "",
-      n > 10 and (table.concat(c.missing_colours, ", ", 1, 10) .. ", ...") or table.concat(c.missing_colours, ", "),
+      n > 10 and (table.concat(c.missing_colours, ", ", 1, 10) .. ", ...")
+        or table.concat(c.missing_colours, ", "),
       kwh(c.unpriced)))
   end
   if capped then data.capped_warning(self, kind, first, err) end

@@ -41,7 +41,9 @@ function M.reader(self)
   if ok == false then return nil, code end
   local a = self.args
   local timeout = a.timeout and tonumber(a.timeout)
-  if a.timeout and not (timeout and timeout > 0) then return nil, self:usage("--timeout takes a number of seconds > 0") end
+  if a.timeout and not (timeout and timeout > 0) then
+    return nil, self:usage("--timeout takes a number of seconds > 0")
+  end
   o.state, o.timeout, o.cainfo, o.proxy = state, timeout, a.cainfo, a.proxy
   -- the command's clock: under LINKY_TODAY, noon of that day on (provisional colours, the hour
   -- between two asks of an unknown day), so that the simulated day and the clock agree
@@ -86,7 +88,8 @@ local function render(fmt, days, source)
       if d.colour then lines[#lines + 1] = d.date .. "," .. d.colour end
     else
       lines[#lines + 1] = ("%s  %-7s%s"):format(d.date, d.colour or "unknown",
-        d.provisional and " (provisional: final after 12:00)" or d.settled and " (settled: asked no more)" or "")
+        d.provisional and " (provisional: final after 12:00)"
+          or d.settled and " (settled: asked no more)" or "")
     end
   end
   return table.concat(lines, "\n") .. (lines[1] and "\n" or "")
