@@ -156,15 +156,81 @@ describe("linky cost", function()
       refused(2, { "--tariff", tempo, "--colours", colours }, tempo, "tariff.periods[1].from", "2026-03-27")
     end)
 
-    it("exits 2 for a date given two colours, a bad colour, and a tariff day without a colour", function()
+    it("exits 2 for a date given two colours and a bad colour", function()
       local days = "date,colour\n2026-03-27,blue\n2026-03-28,blue\n2026-03-29,blue\n2026-03-30,red\n"
       local twice = r:write("twice.csv", days .. "2026-03-31,blue\n2026-04-01,white\n2026-03-28,red\n")
       refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", twice }, twice, "line 8", "2026-03-28")
       local pink = r:write("pink.csv", days .. "2026-03-31,pink\n2026-04-01,white\n")
       refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", pink }, pink, "line 6")
-      local short = r:write("short.csv", days .. "2026-04-01,white\n") -- no 2026-03-31
-      refused(2, { "--tariff", TARIFFS .. "tempo.json", "--colours", short }, short, "2026-03-31")
-      refused(2, { "--tariff", TARIFFS .. "tempo.json" }, "tempo.json", "--colours")
+    end)
+  end)
+
+  describe("Tempo colours", function()
+    local RANGE = { "--start", "2026-03-28", "--end", "2026-04-02" }
+    local function configured()
+      assert(os.execute("mkdir -p " .. emu.quote(r.dir .. "/config/linky")))
+      r:write("config/linky/config", "tempo_base_url=" .. server.base .. "\n")
+      server:tempo { today = "2026-04-04" }
+    end
+    local function run(args)
+      for _, a in ipairs(RANGE) do args[#args + 1] = a end
+      return cost(args)
+    end
+    local function emulated_colours()
+      local res = assert(server:request { path = "/api/joursTempo?periode=2025-2026" })
+      local out = {}
+      for _, d in ipairs(cjson.decode(res.body)) do out[d.dateJour] = ({ "blue", "white", "red" })[d.codeJour] end
+      return out
+    end
+
+    it("makes the cost partial for a tariff day without a colour: exit 0, a warning naming the day, linky tempo and --colours", function()
+      local short = r:write("short.csv", "date,colour\n2026-03-27,blue\n2026-03-28,blue\n2026-03-29,blue\n"
+        .. "2026-03-30,red\n2026-04-01,white\n") -- no 2026-03-31
+      local out = run { "--tariff", TARIFFS .. "tempo.json", "--colours", short, "--format", "json" }
+      assert.equal(0, out.code, out.err)
+      for _, word in ipairs { "2026-03-31", "`linky tempo`", "--colours", "partial" } do
+        assert.truthy(out.err:find(word, 1, true), out.err)
+      end
+      local got = cjson.decode(out.out)
+      assert.is_true(got.partial)
+      assert.same({ "2026-03-31" }, got.missing_colours)
+      local want = library(TARIFFS .. "tempo.json", { colours = { ["2026-03-27"] = "blue", ["2026-03-28"] = "blue",
+        ["2026-03-29"] = "blue", ["2026-03-30"] = "red", ["2026-04-01"] = "white" } })
+      assert.is_true(math.abs(want.total - got.total) < 1e-9)
+      assert.is_true(math.abs(want.unpriced_kwh - got.unpriced_kwh) < 1e-9)
+      assert.is_true(got.unpriced_kwh > 0)
+      assert.same({}, server:requests_to("tempo")) -- --colours overrides: no request
+    end)
+
+    it("uses the stored colours and fetches the missing ones from the source, once", function()
+      configured()
+      local out = run { "--tariff", TARIFFS .. "tempo.json", "--format", "json" }
+      assert.equal(0, out.code, out.err)
+      local got = cjson.decode(out.out)
+      assert.is_false(got.partial)
+      local want = library(TARIFFS .. "tempo.json", { colours = emulated_colours() })
+      assert.is_true(math.abs(want.total - got.total) < 1e-9)
+      assert.equal(2, #server:requests_to("tempo")) -- the season, and the spec's own read of it
+      out = run { "--tariff", TARIFFS .. "tempo.json", "--format", "json" }
+      assert.equal(0, out.code, out.err)
+      assert.equal(2, #server:requests_to("tempo"))
+    end)
+
+    it("sends no colour request with --offline: the cost is partial", function()
+      configured()
+      assert.equal(0, cost({ "--tariff", TARIFFS .. "tempo.json", "--start", "2026-03-28", "--end", "2026-04-02" }).code)
+      local out = run { "--tariff", TARIFFS .. "tempo.json", "--offline", "--format", "json" }
+      assert.equal(0, out.code, out.err)
+      assert.is_false(cjson.decode(out.out).partial) -- the colours stored by the first run
+      r:remove()
+      r = runner.new()
+      configured()
+      assert.equal(0, r:run({ "loadcurve", "--base-url", server.url, "--token-file", r.token_file, "--start",
+        "2026-03-28", "--end", "2026-04-02" }).code) -- the readings stored, no colour
+      out = run { "--tariff", TARIFFS .. "tempo.json", "--offline", "--format", "json" }
+      assert.equal(0, out.code, out.err)
+      assert.is_true(cjson.decode(out.out).partial)
+      assert.equal(1, #server:requests_to("tempo"))
     end)
   end)
 

@@ -95,6 +95,32 @@ describe("linky.cost", function()
     near(c.energy, by_function.energy)
   end)
 
+  it("prices a tariff day without a colour partially: its energy unpriced, its subscription paid", function()
+    local tariff = { day_starts = "06:00", periods = { { from = "2026-01-01", subscription = 31,
+      prices = TEMPO.periods[1].prices } }, classes = TEMPO.classes }
+    -- the 9th's tariff day (00:00 to 06:00 of the 10th) and the 11th's have no colour
+    local c = assert(linky.cost(curve("2026-06-10", "2026-06-12", 1000), tariff,
+      { colours = { ["2026-06-10"] = "blue" } }))
+    assert.is_true(c.partial)
+    assert.same({ "2026-06-09", "2026-06-11" }, c.missing_colours)
+    near(48, c.kwh)
+    near(6 + 18, c.unpriced_kwh) -- the 10th's 00:00 to 06:00, the 11th's 06:00 to 24:00
+    near(16, c.classes.blue_hp.kwh)
+    near(2 + 6, c.classes.blue_hc.kwh) -- 22:00 to 06:00 of the blue tariff day of the 10th
+    near(16 * 0.2 + 8 * 0.1, c.energy)
+    near(2 * 31 / 30, c.subscription)
+    near(c.energy + c.subscription, c.total)
+    near(6, c.days[1].unpriced_kwh)
+    near(24, c.days[1].kwh)
+    assert.is_nil(c.classes.red_hc)
+    local full = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), TEMPO,
+      { colours = { ["2026-06-09"] = "red", ["2026-06-10"] = "blue" } }))
+    assert.is_false(full.partial)
+    assert.same({}, full.missing_colours)
+    assert.equal(0, full.unpriced_kwh)
+    assert.is_nil(full.days[1].unpriced_kwh)
+  end)
+
   it("changes price at midnight inside the range", function()
     local tariff = base(0.2)
     tariff.periods[2] = { from = "2026-06-11", subscription = 0, prices = { base = 0.25 } }
@@ -216,10 +242,6 @@ describe("linky.cost", function()
       t.classes[1].colour = "green"
       refused(t, "tariff.classes[1].colour")
       refused(TEMPO, 'colours["2026-06-10"]', { colours = { ["2026-06-09"] = "blue", ["2026-06-10"] = "pink" } })
-    end)
-
-    it("a tariff day without a colour when a class needs one", function()
-      refused(TEMPO, "2026-06-09", { colours = { ["2026-06-10"] = "blue" } })
     end)
 
     it("a date before the first period, and periods unsorted or repeated", function()

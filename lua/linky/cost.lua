@@ -181,13 +181,14 @@ local function no_price(day)
   return invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
 end
 
--- The colour of a tariff day: nil and an error when a class needs one and none is known.
+-- The colour of a tariff day: nil when none is known (the day is priced partially), or nil and
+-- an error for a value that is no colour.
 local function colour_of(colours, day)
   local date = dates.format(day)
   local c
   if type(colours) == "function" then c = colours(date)
   elseif type(colours) == "table" then c = colours[date] end
-  if c == nil then return nil, ("no colour for the tariff day %s"):format(date) end
+  if c == nil then return nil end
   if not COLOURS[c] then
     return nil, ("colours[%q] must be \"blue\", \"white\" or \"red\", not %q")
       :format(date, tostring(c):sub(1, 20))
@@ -196,9 +197,10 @@ local function colour_of(colours, day)
 end
 
 --- Checks before any data is fetched that a checked tariff can price the days [first, stop):
--- a period in force from the first tariff day on and, when a class depends on colours, a colour
--- for every tariff day the range touches (from the one holding the first midnight to the one
--- holding the last 5 minutes).
+-- a period in force from the first tariff day on and, when a class depends on colours, no
+-- colour given that is not one, for every tariff day the range touches (from the one holding
+-- the first midnight to the one holding the last 5 minutes). A day without a colour is no
+-- error: its energy is left unpriced (see `cost`).
 -- @tparam table t what `check` returned
 -- @tparam string first `"YYYY-MM-DD"`
 -- @tparam string stop `"YYYY-MM-DD"`, excluded
@@ -284,12 +286,13 @@ function M.format_kwh(ws)
   return fixed(analysis.wh(ws), 3)
 end
 
---- A row of exact sums, empty: `{ date =, ws =, energy =, subscription =,
--- classes = { [name] = { ws =, cost = } } }` (energy in W·s, money as amounts).
+--- A row of exact sums, empty: `{ date =, ws =, unpriced =, energy =, subscription =,
+-- classes = { [name] = { ws =, cost = } } }` (energy in W·s, `unpriced` the part of `ws` of
+-- tariff days without a colour, money as amounts).
 -- @tparam[opt] string date its label
 -- @treturn table
 function M.row(date)
-  return { date = date, ws = 0, energy = amount(), subscription = amount(), classes = {} }
+  return { date = date, ws = 0, unpriced = 0, energy = amount(), subscription = amount(), classes = {} }
 end
 
 local function class_row(classes, name)
@@ -306,6 +309,7 @@ end
 -- @tparam table row the row added
 function M.add_row(into, row)
   into.ws = into.ws + row.ws
+  into.unpriced = into.unpriced + row.unpriced
   add_amount(into.energy, row.energy)
   add_amount(into.subscription, row.subscription)
   for name, c in pairs(row.classes) do
@@ -326,51 +330,78 @@ function M.total(row)
 end
 
 --- A row of exact sums as the results give it, in Lua numbers: `{ date =, kwh =, energy =,
--- subscription =, total =, classes = { [name] = { kwh =, cost = } } }`.
+-- subscription =, total =, classes = { [name] = { kwh =, cost = } } }`, and `unpriced_kwh`
+-- when some of its energy has no colour.
 -- @tparam table row a row of exact sums
 -- @treturn table
 function M.numbers(row)
   local classes = {}
   for name, c in pairs(row.classes) do classes[name] = { kwh = c.ws / WS_PER_KWH, cost = number(c.cost) } end
   return { date = row.date, kwh = row.ws / WS_PER_KWH, energy = number(row.energy),
-           subscription = number(row.subscription), total = number(M.total(row)), classes = classes }
+           subscription = number(row.subscription), total = number(M.total(row)), classes = classes,
+           unpriced_kwh = row.unpriced > 0 and row.unpriced / WS_PER_KWH or nil }
+end
+
+--- The tariff days of a range that a tariff prices by colour: `{ first =, last = }` as dates
+-- (`"YYYY-MM-DD"`, both included), or nil when no class depends on colours.
+-- @tparam table t what `check` returned
+-- @tparam string first `"YYYY-MM-DD"`
+-- @tparam string stop `"YYYY-MM-DD"`, excluded
+-- @treturn table|nil
+function M.colour_days(t, first, stop)
+  local a, b = dates.day(first or ""), dates.day(stop or "")
+  if not (t.by_colour and a and b and a < b) then return nil end
+  return { first = dates.format(tariff_day(t, a * 86400)),
+           last = dates.format(tariff_day(t, b * 86400 - 300)) }
+end
+
+-- The group of an interval starting at Paris wall-clock `wall`: its key and the group (class
+-- false: no colour known, unpriced) | nil, an invalid_argument error. `missing` collects the
+-- tariff days without a colour.
+local function interval_group(t, wall, day, colours, missing)
+  local tday = tariff_day(t, wall)
+  local colour, err
+  if t.by_colour then
+    colour, err = colour_of(colours, tday)
+    if err then return invalid(err) end
+    if not colour then
+      missing[tday] = true
+      return day .. "\0", { day = day, class = false }
+    end
+  end
+  local class = class_of(t, math.floor((wall % 86400) / 60), dates.weekday(tday), colour)
+  if not class then
+    return invalid(("no class of the tariff matches the interval starting %s"):format(
+      os.date("!%Y-%m-%d %H:%M", wall)))
+  end
+  local period = period_of(t, tday)
+  if not period then return no_price(tday) end
+  return day .. "\0" .. class.name .. "\0" .. tostring(period.from),
+    { day = day, class = class.name, price = period.micro[class.name] }
 end
 
 -- The watt-seconds of a result per calendar day, class and period (one price each), so that
--- each is priced once: key -> { day =, class =, price =, ws = } | nil, an invalid_argument error.
+-- each is priced once: key -> { day =, class =, price =, ws = } (class false: unpriced), and the
+-- set of tariff days without a colour | nil, an invalid_argument error.
 local function group_energy(res, t, ws, curve, first, last, colours)
-  local groups = {}
+  local groups, missing = {}, {}
   for i, p in ipairs(res.points) do
     if ws[i] ~= nil then
       local start = curve and p.time - p.step or p.time
       local wall = start + core.paris_offset(start)
       local day = math.floor(wall / 86400)
       if day >= first and day < last then
-        local tday = tariff_day(t, wall)
-        local minute = math.floor((wall % 86400) / 60)
-        local colour, err
-        if t.by_colour then
-          colour, err = colour_of(colours, tday)
-          if not colour then return invalid(err) end
-        end
-        local class = class_of(t, minute, dates.weekday(tday), colour)
-        if not class then
-          return invalid(("no class of the tariff matches the interval starting %s"):format(
-            os.date("!%Y-%m-%d %H:%M", wall)))
-        end
-        local period = period_of(t, tday)
-        if not period then return no_price(tday) end
-        local key = day .. "\0" .. class.name .. "\0" .. tostring(period.from)
-        local g = groups[key]
-        if not g then
-          g = { day = day, class = class.name, price = period.micro[class.name], ws = 0 }
+        local key, g = interval_group(t, wall, day, colours, missing)
+        if not key then return nil, g end
+        if not groups[key] then
+          g.ws = 0
           groups[key] = g
         end
-        g.ws = g.ws + ws[i]
+        groups[key].ws = groups[key].ws + ws[i]
       end
     end
   end
-  return groups
+  return groups, missing
 end
 
 -- A row per day of [first, last), each with its share of its month's subscription:
@@ -394,7 +425,7 @@ end
 -- @tparam table tariff the tariff
 -- @tparam[opt] table opts as `cost`'s
 -- @treturn table|nil a row of exact sums (see `row`) for the whole range, with `days` (a row a
--- Paris day) and `gaps`
+-- Paris day), `gaps`, `partial` and `missing_colours` (as `cost`'s)
 -- @treturn table an `invalid_argument` error naming the field
 function M.price(res, tariff, opts)
   if type(res) ~= "table" or type(res.points) ~= "table" then
@@ -420,20 +451,28 @@ function M.price(res, tariff, opts)
   ws, err = analysis.watt_seconds(res)
   if not ws then return nil, err end
 
-  local groups
-  groups, err = group_energy(res, t, ws, curve, first, last, colours)
-  if not groups then return nil, err end
+  local groups, missing = group_energy(res, t, ws, curve, first, last, colours)
+  if not groups then return nil, missing end
   local rows
   rows, err = day_rows(t, first, last)
   if not rows then return nil, err end
   for _, g in pairs(groups) do
     local d = rows[g.day]
-    local c = class_row(d.classes, g.class)
-    d.ws, c.ws = d.ws + g.ws, c.ws + g.ws
-    add_energy(d.energy, g.ws, g.price)
-    add_energy(c.cost, g.ws, g.price)
+    d.ws = d.ws + g.ws
+    if g.class then
+      local c = class_row(d.classes, g.class)
+      c.ws = c.ws + g.ws
+      add_energy(d.energy, g.ws, g.price)
+      add_energy(c.cost, g.ws, g.price)
+    else
+      d.unpriced = d.unpriced + g.ws
+    end
   end
   local out = M.row()
+  out.missing_colours = {}
+  for day in pairs(missing) do out.missing_colours[#out.missing_colours + 1] = dates.format(day) end
+  table.sort(out.missing_colours)
+  out.partial = out.missing_colours[1] ~= nil
   out.days, out.gaps = {}, {}
   for day = first, last - 1 do
     out.days[#out.days + 1] = rows[day]
@@ -452,14 +491,20 @@ end
 -- @tparam table res a load curve (or daily consumption, when no class depends on hours or colours)
 -- @tparam table tariff the tariff
 -- @tparam[opt] table opts `colours`: `{ ["YYYY-MM-DD"] = "blue"|"white"|"red" }` or a function of
--- the tariff day `"YYYY-MM-DD"`
--- @treturn table|nil `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }`
+-- the tariff day `"YYYY-MM-DD"` (nil: the colour is not known; `linky.tempo` gives them)
+-- @treturn table|nil `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps =,
+-- partial =, missing_colours = }`. A tariff day without a colour makes the cost partial, never a
+-- failure: `partial` is true, `missing_colours` lists those days (`"YYYY-MM-DD"`), their energy
+-- counts in `kwh` and in `unpriced_kwh`, not in `energy` nor `classes`, and each day still pays
+-- its subscription.
 -- @treturn table an `invalid_argument` error naming the field
 function M.cost(res, tariff, opts)
   local x, err = M.price(res, tariff, opts)
   if not x then return nil, err end
   local out = M.numbers(x)
   out.date = nil
+  out.partial, out.missing_colours = x.partial, x.missing_colours
+  out.unpriced_kwh = x.unpriced / WS_PER_KWH
   out.days, out.gaps = {}, x.gaps
   for i, d in ipairs(x.days) do out.days[i] = M.numbers(d) end
   return out

@@ -12,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 4
+M.VERSION = 5
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -91,6 +91,20 @@ local MIGRATIONS = {
   [[
   ALTER TABLE days ADD COLUMN reason TEXT;
   ALTER TABLE corrections ADD COLUMN heal_from INTEGER;
+  ]],
+  -- a ledger per service: each request and hold names its source ('conso': Conso API; a Tempo
+  -- colour source, linky.tempo); and the Tempo colour of each tariff day (NULL: unknown)
+  [[
+  ALTER TABLE requests ADD COLUMN source TEXT NOT NULL DEFAULT 'conso';
+  ALTER TABLE holds ADD COLUMN source TEXT NOT NULL DEFAULT 'conso';
+  CREATE TABLE tempo_days (
+    day INTEGER PRIMARY KEY,
+    colour TEXT,
+    source TEXT NOT NULL,
+    provisional INTEGER NOT NULL DEFAULT 0,
+    settled INTEGER NOT NULL DEFAULT 0,
+    fetched REAL NOT NULL
+  );
   ]],
 }
 

@@ -3,6 +3,8 @@
 -- counts while the client's clock says it is recent, or while the time since boot (a witness
 -- no change of the wall clock moves) says so; rows are pruned by insertion order, never by
 -- time. Every function returns its value, or nil and an error object.
+-- One ledger per service: Conso API's (`"conso"`, the functions of this module) and one per
+-- Tempo colour source (`of(source)`: the same functions, their rows and holds apart).
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.ledger
 local core = require "linky.core"
@@ -17,6 +19,8 @@ M.COOLDOWN = 15 * 60
 M.MAX_COOLDOWN = 24 * 3600
 --- The ledger keeps at least this many of its newest rows (more when a budget is larger).
 M.KEEP_ROWS = 1000
+--- The source of Conso API's rows and holds.
+M.CONSO = "conso"
 
 local function stamp(t)
   return os.date("!%Y-%m-%d %H:%M:%SZ", math.floor(t))
@@ -54,11 +58,12 @@ end
 
 -- The ledger rows that count at `now`: stamped within `window` by the clock (later than now
 -- included) or by the witness. Each row gets `frees`, when it stops counting.
-local COUNTED = "SELECT time, boot, mono FROM requests WHERE time > ?1" ..
-  " UNION ALL SELECT time, boot, mono FROM requests WHERE boot = ?2 AND mono > ?3 AND time <= ?1"
+local COUNTED = "SELECT time, boot, mono FROM requests WHERE source = ?4 AND time > ?1" ..
+  " UNION ALL SELECT time, boot, mono FROM requests" ..
+  " WHERE source = ?4 AND boot = ?2 AND mono > ?3 AND time <= ?1"
 
-local function counted(db, now, window, w)
-  local rows, _, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window)
+local function counted(db, now, window, w, source)
+  local rows, _, msg = db:rows(COUNTED, now - window, w.boot or "", (w.mono or 0) - window, source or M.CONSO)
   if not rows then return nil, msg end
   for _, r in ipairs(rows) do r.frees = ends(r, window, now, w) end
   table.sort(rows, function(a, b) return a.frees < b.frees end)
@@ -73,8 +78,8 @@ end
 
 -- The ban and the cool-down that hold now, the ban first: errors to return at once,
 -- or nil and a message.
-local function holds(db, now, w)
-  local rows, _, msg = db:rows("SELECT * FROM holds ORDER BY name")
+local function holds(db, now, w, source)
+  local rows, _, msg = db:rows("SELECT * FROM holds WHERE source = ? ORDER BY name", source or M.CONSO)
   if not rows then return nil, msg end
   local out = {}
   for _, h in ipairs(rows) do
@@ -125,27 +130,30 @@ end
 -- @tparam string request `"GET /api/..."` for the ledger
 -- @tparam table w the witness of real time, `{ boot =, mono = }` (see `witness`)
 -- @tparam[opt] integer reserve slots of the budget this request must leave free
+-- @tparam[opt="conso"] string source the service's ledger
 -- @treturn integer|nil the ledger row of the admitted request (for `refund`)
 -- @treturn table the error: `banned`/`rate_limited`/`server_error` with `from_state`,
 -- `budget_exhausted` with `retry_at`, or `state_unavailable`
-function M.admit(db, now, budget, request, w, reserve)
+function M.admit(db, now, budget, request, w, reserve, source)
+  source = source or M.CONSO
   return db_.transaction(db, function()
-    local active, msg = holds(db, now, w)
+    local active, msg = holds(db, now, w, source)
     if not active then return nil, msg end
     if active[1] then return nil, active[1] end
     if budget then
-      local rows, err = counted(db, now, budget.window, w)
+      local rows, err = counted(db, now, budget.window, w, source)
       if not rows then return nil, err end
       local refused = refusal(rows, budget, reserve)
       if refused then return nil, refused end
     end
-    local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono) VALUES (?, ?, ?, ?)" ..
-      " RETURNING id", now, request, w.boot, w.mono)
+    local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono, source)" ..
+      " VALUES (?, ?, ?, ?, ?) RETURNING id", now, request, w.boot, w.mono, source)
     if not rows then return nil, err end
     local id = rows[1].id
     local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
     local ok
-    ok, _, err = db:rows("DELETE FROM requests WHERE id <= ?", id - keep)
+    ok, _, err = db:rows("DELETE FROM requests WHERE source = ?1 AND id < (SELECT min(id) FROM" ..
+      " (SELECT id FROM requests WHERE source = ?1 ORDER BY id DESC LIMIT ?2))", source, keep)
     if not ok then return nil, err end
     return id
   end)
@@ -172,16 +180,20 @@ function M.next_access_epoch(s)
 end
 
 --- Remembers what an error answer means for later calls: a ban, or a cool-down after 429/500
--- (until `nextAccessTime` when it is later, never more than `MAX_COOLDOWN`).
--- Sets `err.retry_at` for a cool-down; a ban has none: it lasts until cleared.
+-- (any 5xx for another source than Conso API) until `nextAccessTime` when it is later, never
+-- more than `MAX_COOLDOWN`. Sets `err.retry_at` for a cool-down; a ban has none: it lasts
+-- until cleared.
 -- @tparam table w the witness of real time
+-- @tparam[opt="conso"] string source the service's ledger
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
-function M.note(db, now, err, w)
+function M.note(db, now, err, w, source)
+  source = source or M.CONSO
+  local status = tonumber(err.status) or 0
   local name, expires
-  if err.kind == "banned" then
+  if err.kind == "banned" and source == M.CONSO then
     name, expires = "ban", now
-  elseif err.status == 429 or err.status == 500 then
+  elseif status == 429 or status == 500 or (source ~= M.CONSO and status >= 500 and status <= 599) then
     local next_access = M.next_access_epoch(err.next_access_time)
     name, expires = "cooldown", (next_access and next_access > now) and next_access or now + M.COOLDOWN
     expires = math.min(expires, now + M.MAX_COOLDOWN)
@@ -189,20 +201,23 @@ function M.note(db, now, err, w)
     return true
   end
   if name == "cooldown" then err.retry_at = expires end
+  -- the hold's name is unique across sources: another source's is prefixed by its name
+  if source ~= M.CONSO then name = source .. ":" .. name end
   -- a later note replaces the hold but keeps its end when that is later, within the cap
-  return db_.write(db, "INSERT INTO holds (name, kind, since, expires, status, message, boot, mono)" ..
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" ..
+  return db_.write(db, "INSERT INTO holds" ..
+    " (name, kind, since, expires, status, message, boot, mono, source)" ..
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)" ..
     " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, since = excluded.since," ..
     " expires = min(max(holds.expires, excluded.expires), excluded.since + ?9)," ..
     " status = excluded.status, message = excluded.message, boot = excluded.boot, mono = excluded.mono",
-    name, err.kind, now, expires, err.status, err.api_message, w.boot, w.mono, M.MAX_COOLDOWN)
+    name, err.kind, now, expires, err.status, err.api_message, w.boot, w.mono, M.MAX_COOLDOWN, source)
 end
 
 --- Forgets a remembered ban.
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.clear_ban(db)
-  return db_.write(db, "DELETE FROM holds WHERE name = 'ban'")
+  return db_.write(db, "DELETE FROM holds WHERE name = 'ban' AND source = 'conso'")
 end
 
 --- The room the budget leaves past a reserve: how many requests may be sent now, and when
@@ -210,13 +225,14 @@ end
 -- @tparam table|false budget `{ requests =, window = }`, or false for no limit
 -- @tparam table w the witness of real time
 -- @tparam integer reserve slots to leave free
+-- @tparam[opt="conso"] string source the service's ledger
 -- @treturn table|nil `{ left =, at = function(k) }`: `left` requests now (nil: no limit), and
 -- `at(k)`, the time from which `k` requests past the reserve are allowed (nil: never, the
 -- reserve is the whole budget)
 -- @treturn table a `state_unavailable` error
-function M.room(db, now, budget, w, reserve)
+function M.room(db, now, budget, w, reserve, source)
   if not budget then return { at = function() return now end } end
-  local rows, msg = counted(db, now, budget.window, w)
+  local rows, msg = counted(db, now, budget.window, w, source)
   if not rows then return db_.failed(db, msg) end
   local room = budget.requests - reserve
   return { left = math.max(0, room - #rows), at = function(k)
@@ -228,15 +244,16 @@ end
 
 --- The budget report of `client:budget()`.
 -- @tparam table w the witness of real time
+-- @tparam[opt="conso"] string source the service's ledger
 -- @treturn table|nil `{ used =, limit =, window =, retry_at =, banned_since =, cooldown_until = }`
 -- (no `retry_at` while banned: nothing is sent until the ban is cleared)
 -- @treturn table a `state_unavailable` error
-function M.report(db, now, budget, default_window, w)
+function M.report(db, now, budget, default_window, w, source)
   local window = budget and budget.window or default_window
-  local rows, msg = counted(db, now, window, w)
+  local rows, msg = counted(db, now, window, w, source)
   if not rows then return db_.failed(db, msg) end
   local active
-  active, msg = holds(db, now, w)
+  active, msg = holds(db, now, w, source)
   if not active then return db_.failed(db, msg) end
   local out = { used = #rows, limit = budget and budget.requests or nil, window = window }
   local at = budget and budget_retry_at(rows, budget.requests) or nil
@@ -250,6 +267,22 @@ function M.report(db, now, budget, default_window, w)
   end
   if not out.banned_since then out.retry_at = at end
   return out
+end
+
+--- The ledger of another service: `admit`, `refund`, `note`, `room` and `report` as above,
+-- without their `source` argument, on that service's rows and holds alone.
+-- @tparam string source the service's name (a Tempo colour source: `"api-couleur-tempo"`, `"rte"`)
+-- @treturn table the functions
+function M.of(source)
+  return {
+    admit = function(db, now, budget, request, w, reserve)
+      return M.admit(db, now, budget, request, w, reserve, source)
+    end,
+    refund = M.refund,
+    note = function(db, now, err, w) return M.note(db, now, err, w, source) end,
+    room = function(db, now, budget, w, reserve) return M.room(db, now, budget, w, reserve, source) end,
+    report = function(db, now, budget, window, w) return M.report(db, now, budget, window, w, source) end,
+  }
 end
 
 return M

@@ -48,7 +48,8 @@ warning on stderr, whatever the format.
 Token (never printed), first found: --token TOKEN (lands in your shell history and in `ps`:
 prefer the others); --token-file FILE; LINKY_TOKEN; the config file
 (${XDG_CONFIG_HOME:-~/.config}/linky/config, written by `linky auth`). The config file also holds defaults for
-prm, api, base_url, user_agent, from and state (`linky config`); options win over it.
+prm, api, base_url, user_agent, from and state, and the Tempo colour source (`linky config`);
+options win over it.
 
 Environment: NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is
 that Paris date). Colours and the progress line only appear on a terminal.
@@ -157,17 +158,33 @@ local function build()
     "cost: prices the consumption load curve (--daily: the daily consumption, for tariffs whose\n"
       .. "classes depend on neither hours nor colours) with a tariff file (JSON: periods of prices and\n"
       .. "subscription, classes by hours, weekdays and Tempo colours; see examples/tariffs/), per day\n"
-      .. "or month, with the totals. Tempo colours come from a CSV file with a header date,colour.\n"
+      .. "or month, with the totals. Tempo colours come from the state file, the missing ones fetched\n"
+      .. "as `linky tempo` does (not with --offline), or from --colours FILE. A tariff day without a\n"
+      .. "colour leaves its energy unpriced: the cost is partial, a warning names the days, exit 0.\n"
       .. "Like every data command it plans first and is served from the store.",
     "Examples:\n  linky cost --tariff examples/tariffs/hphc.json --last 1m --by month\n"
       .. "  linky cost --tariff tempo.json --colours tempo-colours.csv --last 7d --format csv")
   option(cmd, "--tariff", "The tariff (JSON).", "FILE")
-  option(cmd, "--colours", "Tempo colours: a CSV file with a header date,colour.", "FILE")
+  option(cmd, "--colours", "Tempo colours from a CSV file with a header date,colour (no request).", "FILE")
   cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
   range_options(cmd)
   option(cmd, "--by", "day (default) or month.", "PERIOD")
   option(cmd, "--format", "table (default), csv, json or influx.", "FORMAT")
   fetch_options(cmd)
+
+  cmd = new_command(parser, "tempo", "the Tempo colour of each day, fetched into the state file",
+    "tempo: the Tempo colour of each tariff day (06:00 to 06:00) from --since (default: 7 days ago)\n"
+      .. "to tomorrow, fetched into the state file from the config's tempo_source (api-couleur-tempo,\n"
+      .. "the default, no account; or rte, with rte_client_id and rte_client_secret), within its own\n"
+      .. "budget (tempo_budget, default 12 requests in 24 hours). A known colour of a past day is never\n"
+      .. "asked again; an unknown one at most once an hour. --format csv writes a --colours file for\n"
+      .. "`linky cost`.",
+    "Examples:\n  linky tempo\n  linky tempo --since 2025-09-01 --format csv --output colours.csv")
+  option(cmd, "--since", "The first day (default: 7 days ago).", "DATE")
+  option(cmd, "--format", "table (default), csv, json or jsonl.", "FORMAT")
+  option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
+  mode_option(cmd)
+  cmd:flag("--offline", "Answer from the state file alone: send nothing.")
 
   cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
     "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"
@@ -250,9 +267,10 @@ local function build()
     "config: the defaults of ${XDG_CONFIG_HOME:-~/.config}/linky/config. Without arguments it lists\n"
       .. "them (the token masked); with KEY it shows one; with KEY VALUE it sets one (checked first),\n"
       .. "keeping the other lines. Keys: prm, api, base_url, user_agent, from, state (an absolute\n"
-      .. "path), influx_cafile (an absolute path), and token, influx_password, influx_token\n"
-      .. "(masked; the token set with `linky auth`, the others written in the file: never on the\n"
-      .. "command line). Options win over the file.",
+      .. "path), influx_cafile (an absolute path), tempo_source (api-couleur-tempo or rte),\n"
+      .. "tempo_base_url, tempo_budget (requests in 24 hours), and token, influx_password,\n"
+      .. "influx_token, rte_client_id, rte_client_secret (masked; the token set with `linky auth`,\n"
+      .. "the others written in the file: never on the command line). Options win over the file.",
     "Examples:\n  linky config\n  linky config prm 11111111111111\n"
       .. "  linky config state /srv/linky/state.sqlite3")
   cmd:argument("key", "The setting."):args("?")

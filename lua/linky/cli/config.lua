@@ -13,11 +13,13 @@ local M = {}
 
 --- The keys of the config file, in the order `linky config` lists them.
 M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state",
-  "influx_password", "influx_token", "influx_cafile" }
+  "influx_password", "influx_token", "influx_cafile",
+  "tempo_source", "tempo_base_url", "tempo_budget", "rte_client_id", "rte_client_secret" }
 
 --- The keys that hold a secret: masked by `linky config`, never set from the command line (its
 -- words show in `ps` and the shell history).
-M.SECRETS = { token = true, influx_password = true, influx_token = true }
+M.SECRETS = { token = true, influx_password = true, influx_token = true, rte_client_id = true,
+              rte_client_secret = true }
 
 -- A secret of another service: one line of printable text.
 local function secret(v)
@@ -53,7 +55,23 @@ local CHECKS = {
   influx_password = secret,
   influx_token = secret,
   influx_cafile = function(v) return absolute(v), "influx_cafile is an absolute path" end,
+  tempo_source = function(v)
+    return (v == "api-couleur-tempo" or v == "rte") and v or nil,
+      "the Tempo source is api-couleur-tempo or rte"
+  end,
+  tempo_budget = function(v)
+    local n = v:match("^%d+$") and tonumber(v)
+    return n and n >= 1 and n <= 1000 and v or nil, "the Tempo budget is 1 to 1000 requests in 24 hours"
+  end,
+  rte_client_id = function(v)
+    return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client id has no spaces"
+  end,
+  rte_client_secret = function(v)
+    return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client secret has no spaces"
+  end,
 }
+
+CHECKS.tempo_base_url = CHECKS.base_url
 
 --- The config file's path.
 -- @treturn string
@@ -106,7 +124,8 @@ function M.check(key, value)
   return check(value)
 end
 
---- A token as `linky config` shows it: its first characters, never a whole segment.
+--- A token as `linky config` shows it: its first characters, never a whole segment (the other
+-- secrets are not shown at all: see `shown`).
 -- @tparam string token
 -- @treturn string
 function M.mask(token)

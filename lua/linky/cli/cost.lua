@@ -1,8 +1,10 @@
 --- `linky cost`: the consumption load curve (or, with --daily, daily consumption) priced with a
--- tariff file (JSON) and the Tempo colours of a CSV file, per day or month. Like every data
--- command it plans first, is served from the store and warns about missing days. Both files are
--- checked (readable, at most 1 MiB, content, periods and colours covering the range) before any
--- request; figures are shown from the exact sums of `linky.cost.price`, each rounded once.
+-- tariff file (JSON) and the Tempo colours of the state file (the missing ones fetched within
+-- the colour source's ledger: `linky.cli.tempo`) or of a CSV file, per day or month. Like every
+-- data command it plans first, is served from the store and warns about missing days. Both
+-- files are checked (readable, at most 1 MiB, content, periods) before any request; a tariff
+-- day without a colour makes the cost partial, with a warning; figures are shown from the exact
+-- sums of `linky.cost.price`, each rounded once.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.cost
 local cjson = require "cjson.safe"
@@ -12,6 +14,7 @@ local dates = require "linky.dates"
 local format = require "linky.format"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
+local tempo = require "linky.cli.tempo"
 
 local M = {}
 
@@ -149,8 +152,9 @@ local function render_csv(c, rows, names)
   return table.concat(lines, "\n") .. "\n"
 end
 
-local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "classes", "periods",
-               "days", "gaps", "date", "cost" }
+local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "unpriced_kwh",
+               "partial",
+               "missing_colours", "classes", "periods", "days", "gaps", "date", "cost" }
 
 -- The library's result fields (`linky.cost`), with the periods of --by, in a stable key order.
 local function render_json(c, rows, tariff, res, by)
@@ -162,7 +166,8 @@ local function render_json(c, rows, tariff, res, by)
   local n = tariffs.numbers(c)
   local out = { tariff = tariff.name, start = res.start, ["end"] = res["end"], by = by, total = n.total,
                 energy = n.energy, subscription = n.subscription, kwh = n.kwh, classes = n.classes,
-                days = list(c.days), gaps = c.gaps }
+                days = list(c.days), gaps = c.gaps, partial = c.partial, missing_colours = c.missing_colours,
+                unpriced_kwh = n.unpriced_kwh or 0 }
   if by == "month" then out.periods = list(rows) end
   return dkjson.encode(out, { indent = true, keyorder = KEYS }) .. "\n"
 end
@@ -193,16 +198,21 @@ function M.run(self)
   end
   local first, stop = data.range(a, self.today)
   if not first then return self:usage(stop) end
-  if checked.by_colour and not colours then
-    return self:usage(("the tariff %s prices Tempo colours: give them with --colours FILE.csv")
-      :format(a.tariff))
-  end
   local d1, d2 = dates.day(first), dates.day(stop)
   if d1 and d2 and d1 < d2 then -- a bad range is the fetch's to name
     local ok, rerr = tariffs.check_range(checked, first, stop, colours)
     if not ok then
       local with = colours and (" with the colours " .. a.colours) or ""
       return self:usage(("the tariff %s%s: %s"):format(a.tariff, with, rerr.message))
+    end
+  end
+  local colour_err
+  if checked.by_colour and not colours then
+    local days = tariffs.colour_days(checked, first, stop)
+    if days then
+      colours, colour_err = tempo.colours(self, days.first, dates.format(dates.day(days.last) + 1),
+        a.offline or a.dry_run)
+      if not colours then return colour_err end
     end
   end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
@@ -226,6 +236,15 @@ function M.run(self)
   local written = self:write(text)
   local missing = format.missing_warning(shown)
   if missing then self:warn((missing:gsub("^warning: ", ""))) end
+  if colour_err then self:warn("Tempo colours: " .. (tostring(colour_err):gsub("^linky: ", ""))) end
+  if c.partial then
+    local n = #c.missing_colours
+    self:warn(("no Tempo colour for the tariff day%s %s: %s kWh not priced, the cost is partial; get the"
+      .. " colours with `linky tempo`, or give them with --colours FILE"):format(n > 1 and "s" or "",
+      n > 10 and (table.concat(c.missing_colours, ", ", 1, 10) .. ", ...")
+        or table.concat(c.missing_colours, ", "),
+      kwh(c.unpriced)))
+  end
   if capped then data.capped_warning(self, kind, first, err) end
   return written and 0 or output.FILE
 end

@@ -3,7 +3,7 @@
 -- `bin/linky` calls `main`; everything here returns exit codes instead of exiting.
 -- The package: `args` (the command line, lua-argparse), `config` (settings, token, client),
 -- `output` (standard output, files, messages), `data` (the data commands), `cost`, `update`
--- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms).
+-- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms), `tempo`.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli
 local linky = require "linky"
@@ -16,6 +16,7 @@ local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 local setup = require "linky.cli.setup"
 local state = require "linky.cli.state"
+local tempo = require "linky.cli.tempo"
 local update = require "linky.cli.update"
 
 local M = {}
@@ -37,6 +38,7 @@ end
 local COMMANDS = {
   update = update.update, backfill = update.backfill, status = state.status, ["clear-ban"] = state.clear_ban,
   cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config, cost = cost.run,
+  tempo = tempo.run,
 }
 
 -- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.
