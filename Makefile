@@ -79,8 +79,10 @@ deps:
 
 # make test: every spec but the #once ones (memory-bound, or starting a real server), in JOBS busted processes at once;
 # make test-all: every spec (CI runs it once, on Lua 5.4). BUSTED_ARGS runs busted once, as given.
-# One process per core and one more: many specs wait on child processes and sockets.
+# One process per core and one more: many specs wait on child processes and sockets. Under
+# valgrind and ASan, whose timing bounds are scaled for one process per core, one per core.
 JOBS        ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
+SAN_JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps all
 	rm -rf $(BUILD_DIR)/state
 	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
@@ -106,7 +108,7 @@ lint: deps
 valgrind: deps
 	$(MAKE) all
 	rm -rf $(BUILD_DIR)/state
-	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) \
+	LINKY_SPEC_SLOWDOWN=10 LINKY_SPEC_CLIENTS=500 $(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(SAN_JOBS) \
 	  "valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --keep-debuginfo=yes \
 	  --suppressions=spec/support/valgrind.supp $(LUA)" $(BUSTED) $(BUSTED_ARGS)
 
@@ -120,7 +122,7 @@ asan: deps
 	rm -rf $(ASAN_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(call spec_env,$(ASAN_DIR)) sh tools/specs.sh $(ASAN_DIR)/state $(JOBS) \
+	  $(call spec_env,$(ASAN_DIR)) sh tools/specs.sh $(ASAN_DIR)/state $(SAN_JOBS) \
 	  "env LD_PRELOAD=$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so) $(LUA)" \
 	  $(BUSTED) $(BUSTED_ARGS)
 
