@@ -7,6 +7,8 @@
 set -u
 state=$1 jobs=$2 lua=$3 busted=$4
 shift 4
+# absolute: the library ignores a relative XDG_STATE_HOME (and would use the user's own state)
+mkdir -p "$state" && state=$(cd "$state" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT INT TERM
 # spec files among the options (BUSTED_ARGS=spec/x_spec.lua) are the ones run; else every one
