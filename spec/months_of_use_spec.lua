@@ -362,7 +362,7 @@ describe("linky state file version 4", function()
     assert.equal(0, r.requests) -- the days stored by version 3 are still complete
     c:close()
     db = assert(core.open_sqlite(t.path))
-    assert.same({ { user_version = 4 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { user_version = 5 } }, db:rows("PRAGMA user_version"))
     assert.same({ { n = 7 } }, db:rows("SELECT count(*) AS n FROM days WHERE reason IS NULL AND status = 'complete'"))
     assert.is_table(db:rows("SELECT heal_from FROM corrections"))
     db:close()

@@ -185,7 +185,7 @@ describe("linky state path", function()
       assert.equal(0, bounded({ "daily", "--start", "2026-04-01", "--end", "2026-04-03", "--state", state }).code)
       local db = assert(core.open_sqlite(state))
       finally(function() db:close() end)
-      assert.same({ { user_version = 4 } }, db:rows("PRAGMA user_version")) -- docs/ban-safety.md: now 4
+      assert.same({ { user_version = 5 } }, db:rows("PRAGMA user_version")) -- docs/ban-safety.md: now 5
     end)
 
     it("refuses a newer schema version, leaving the file as it was", function()
