@@ -126,8 +126,9 @@ M.register("prometheus", {
   end,
 })
 
--- The largest JSON-lines file read back to append to (bytes).
-local MAX_JSONL = 1024 * 1024 * 1024
+-- The largest JSON-lines file read back to append to (bytes): a decade of load curve is about
+-- 30 MiB; past this, the target is a file_error (rotate the file, or publish with all).
+local MAX_JSONL = 256 * 1024 * 1024
 
 M.register("jsonl", {
   reads = "points",

@@ -57,7 +57,7 @@ Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired
 4 no data (not_found); 5 rate limited, budget exhausted, banned, state unusable; 6 server error,
 timeout, network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...) or
 stored data that cannot be shown; 8 local file error (--output, standard output, config, token
-file); 130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
+file, a publish target); 130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
 
 Examples:
   linky auth < token.txt
@@ -233,11 +233,11 @@ local function build()
     "Examples:\n  linky publish prometheus:/var/lib/prometheus/node-exporter/linky.prom\n"
       .. "  linky publish jsonl:/srv/linky/points.jsonl daily loadcurve --mode 0640\n"
       .. "  linky publish jsonl:/srv/linky/points.jsonl --all")
-  cmd:argument("words", "Targets and kinds."):args("+"):argname("TARGET|KIND")
-  option(cmd, "--prm", "A meter (several allowed; default: the config's, the token's first, else every"
-    .. " one stored).", "PRM"):count("*"):overwrite(true)
+  cmd:argument("words", "Targets, then kinds, in any order."):args("+"):argname("TARGET|KIND")
+  option(cmd, "--prm", "A meter (several allowed; default: the config's, else the token's first).", "PRM")
+    :count("*"):overwrite(true)
   cmd:flag("--all", "Send every stored day again (a jsonl file is rewritten).")
-  mode_option(cmd)
+  option(cmd, "--mode", "A file target's exact mode, like 0640.", "OCTAL")
 
   cmd = new_command(parser, "clear-ban", "forgets a remembered ban",
     "clear-ban: forgets the ban remembered in the state file, so that requests are sent again.\n"
@@ -251,7 +251,8 @@ local function build()
     "cron: prints a crontab line running `linky update` once a day at a random minute between\n"
       .. "6:00 and 10:00, as the Conso API maintainer asks, with absolute paths (the program, the\n"
       .. "state file). With --backfill KIND and --since DATE, a second line runs `linky backfill`\n"
-      .. "twice a day, 12 hours apart, at a random minute. Each value is quoted for the shell and its\n"
+      .. "twice a day, 12 hours apart, at a random minute. With --publish TARGET, the update line also\n"
+      .. "publishes (see `linky help publish`). Each value is quoted for the shell and its\n"
       .. "% escaped for cron; a line break in any value is refused (exit 2).",
     "Examples:\n  (crontab -l; linky cron daily loadcurve) | crontab -\n"
       .. "  linky cron daily --backfill loadcurve --since 2025-06-01\n"
