@@ -23,7 +23,7 @@ describe("linky reference", function()
     p:close()
     assert.same({ "linky.analysis.html", "linky.cost.html", "linky.cqueues.html", "linky.errors.html",
                   "linky.format.influx.html", "linky.format.jsonl.html", "linky.format.status.html", "linky.html",
-                  "linky.kinds.html", "linky.luv.html", "linky.tempo.html" }, files)
+                  "linky.kinds.html", "linky.luv.html", "linky.publish.html", "linky.tempo.html" }, files)
   end)
 
   it("publishes the README and the pages of docs/ beside the reference", function()

@@ -334,5 +334,26 @@ describe("linky exports", function()
         assert.truthy(body:find("\n" .. sample .. "\n", 1, true), sample .. "\n" .. body)
       end
     end)
+
+    run("reads what linky publish prometheus: wrote, 0644 under umask 077, and no request sent", function()
+      assert(found, "prometheus-node-exporter is not installed (.ci/deps.sh installs it)")
+      local later = { env = { LINKY_TODAY = "2026-11-01" } }
+      assert.equal(0, h.data({ "daily", "--start", "2026-10-20", "--end", "2026-10-23" }, later).code)
+      local ne = assert(servers.node_exporter())
+      finally(function() ne:stop() end)
+      local sent = #h.server:api_requests()
+      local r = h.data({ "publish", "prometheus:" .. ne.dir .. "/linky.prom" },
+        { env = { LINKY_TODAY = "2026-11-01" }, before = "umask 077;" })
+      assert.equal(0, r.code, r.err)
+      assert.equal(sent, #h.server:api_requests())
+      assert.equal("644", mode_of(ne.dir .. "/linky.prom"))
+      local status, body = ne:get("/metrics")
+      assert.equal(200, status, body)
+      assert.truthy(body:find("\nnode_textfile_scrape_error 0\n", 1, true), body)
+      for _, sample in ipairs { "linky_budget_used_requests 1",
+          'linky_last_day_value{kind="daily_consumption",prm="11111111111111",unit="Wh"} 16113' } do
+        assert.truthy(body:find("\n" .. sample .. "\n", 1, true), sample .. "\n" .. body)
+      end
+    end)
   end)
 end)

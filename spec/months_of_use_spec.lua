@@ -356,6 +356,7 @@ describe("linky state file version 4", function()
     local db = assert(core.open_sqlite(t.path))
     assert(db:exec("ALTER TABLE days DROP COLUMN reason; ALTER TABLE corrections DROP COLUMN heal_from;"
       .. " ALTER TABLE requests DROP COLUMN source; ALTER TABLE holds DROP COLUMN source; DROP TABLE tempo_days;"
+      .. " DROP TABLE published;"
       .. " PRAGMA user_version = 3"))
     db:close()
     c = t.client()
@@ -363,7 +364,7 @@ describe("linky state file version 4", function()
     assert.equal(0, r.requests) -- the days stored by version 3 are still complete
     c:close()
     db = assert(core.open_sqlite(t.path))
-    assert.same({ { user_version = 5 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { user_version = 6 } }, db:rows("PRAGMA user_version"))
     assert.same({ { n = 7 } }, db:rows("SELECT count(*) AS n FROM days WHERE reason IS NULL AND status = 'complete'"))
     assert.is_table(db:rows("SELECT heal_from FROM corrections"))
     db:close()

@@ -1,8 +1,8 @@
 --- The state file's database: where it lives, opening it private, its schema and its
 -- migrations, and the one transaction helper. One SQLite database (see docs/ban-safety.md for its
 -- schema) shared by every process of a user; every write runs in `BEGIN IMMEDIATE` under a
--- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs)
--- and `linky.store` (readings, day statuses).
+-- busy timeout. What it holds is the business of `linky.ledger` (requests, bans, cool-downs),
+-- `linky.store` (readings, day statuses) and `linky.publish` (what each export target received).
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.db
 local compat = require "linky.compat"
@@ -12,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 5
+M.VERSION = 6
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -105,6 +105,18 @@ local MIGRATIONS = {
     settled INTEGER NOT NULL DEFAULT 0,
     fetched REAL NOT NULL
   );
+  ]],
+  -- what each export target received (`linky publish`): per target (its URL without
+  -- credentials), PRM and kind, the newest `days.fetched` it was sent, and when
+  [[
+  CREATE TABLE published (
+    target TEXT NOT NULL,
+    prm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    watermark REAL NOT NULL,
+    time REAL NOT NULL,
+    PRIMARY KEY (target, prm, kind)
+  ) WITHOUT ROWID;
   ]],
 }
 

@@ -47,6 +47,7 @@ M.status_kinds = {
 -- until cleared
 -- @field from_state true when the remembered ban or cool-down answered and no request was sent
 -- @field state the state path of a `state_unavailable` error
+-- @field path the file of a `file_error`
 
 --- The error kinds.
 -- @table kinds
@@ -76,10 +77,14 @@ M.status_kinds = {
 -- @field callback_error a user callback (progress, log, clock...) raised inside a non-blocking
 -- request: the step that ran it raised that error again, as the blocking call would; later steps
 -- and the luv and cqueues adapters give this error, whose `message` is the raised value
+-- @field file_error a publish target's file cannot be read or written (`linky.publish`: a
+-- folder not writable, a folder at the path, a full disk): `path` names it; nothing is half
+-- written, and the target's watermark stays, so the next publish catches up
 M.kinds = {
   "invalid_argument", "bad_request", "unauthorized", "forbidden", "banned", "not_found",
   "method_not_allowed", "rate_limited", "server_error", "http_error", "timeout", "network",
   "tls", "invalid_response", "budget_exhausted", "state_unavailable", "cancelled", "callback_error",
+  "file_error",
 }
 
 -- The most bytes kept of each string taken from a response.

@@ -398,6 +398,100 @@ function M.status(path, opts)
   return status.read(path, opts or {})
 end
 
+-- The options of `linky.publish`, checked: the publish module's, or nil and an error.
+local function publish_options(opts, default_prm)
+  local o = { all = opts.all, mode = opts.mode, token_expires = opts.token_expires }
+  for k, v in pairs(opts) do if o[k] == nil and k ~= "prm" and k ~= "kinds" then o[k] = v end end
+  local prms = opts.prm or default_prm
+  if type(prms) == "string" then prms = { prms } end
+  if prms ~= nil and type(prms) ~= "table" then
+    return invalid("option 'prm' must be a PRM or a list of them")
+  end
+  for _, p in ipairs(prms or {}) do
+    if type(p) ~= "string" or not p:match("^%d+$") or #p ~= 14 then
+      return invalid("option 'prm': a PRM is 14 digits")
+    end
+  end
+  o.prms = prms
+  if opts.kinds ~= nil then
+    if type(opts.kinds) ~= "table" then return invalid("option 'kinds' must be a list of kinds") end
+    o.kinds = {}
+    for _, k in ipairs(opts.kinds) do
+      if not kinds[k] then return invalid(("option 'kinds': unknown kind %q"):format(tostring(k))) end
+      o.kinds[k] = true
+    end
+  end
+  local mode = opts.mode
+  if mode ~= nil and not (compat.tointeger(mode) and mode >= 0 and mode <= 511) then
+    return invalid("option 'mode' must be a file mode from 0 to 511 (0777)")
+  end
+  return o
+end
+
+--- Publishes what the store holds to an export target, sending no Conso API request (nothing
+-- admitted by the ledger nor counted in the budget). Targets: `prometheus:/abs/path.prom` (the
+-- state file's status as Prometheus text, as `linky status --format prometheus` writes it;
+-- mode 0644 unless `mode`), `jsonl:/abs/path` (appends the points of the days new or changed
+-- since the target's last successful publish as JSON lines; a new file is 0600 unless `mode`),
+-- and the schemes registered in `linky.publish` (see there, and docs/exports.md).
+-- @param source a `linky.Client` (its state file, clock and PRM), or the path of a state file
+-- (nil: the default one; the file is created when missing)
+-- @tparam string target the target
+-- @tparam[opt] table opts `prm` (a PRM or a list; default: the client's, else every PRM
+-- stored), `kinds` (a list; default every kind stored), `all` (send every stored day again: the
+-- file is rewritten), `mode` (a new file's exact mode), `token_expires` (Unix seconds, for the
+-- status), `clock` and `budget` (with a path: as `linky.status`'s), and the writer's own
+-- @treturn table|nil `{ target =, days =, points = }`: the target without credentials, and the
+-- days and points it received (nil for a status target)
+-- @treturn table the error: `invalid_argument` (the target or an option), `state_unavailable`,
+-- `file_error` (a file target cannot be written: its watermark stays, the next publish
+-- catches up), or another writer's
+function M.publish(source, target, opts)
+  if type(target) ~= "string" then
+    error(("bad argument #2 to 'publish' (string expected, got %s)"):format(type(target)), 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #3 to 'publish' (table expected, got %s)"):format(type(opts)), 2)
+  end
+  local publish = require "linky.publish"
+  local src, o, err
+  if getmetatable(source) == Client then
+    local st = session_of(source, 2)
+    local busy = st:busy()
+    if busy then return nil, busy end
+    o, err = publish_options(opts or {}, source.prm)
+    if not o then return nil, err end
+    src = { db = function() return st:db() end, path = st.state_path, clock = st.clock, budget = st.limit }
+    if st.state_path == false then
+      src.db = function()
+        return invalid("this client has no state file (state = false): nothing to publish")
+      end
+    end
+    local r, e = publish.run(src, target, o)
+    return r, e
+  end
+  if source ~= nil and type(source) ~= "string" then
+    error(("bad argument #1 to 'publish' (linky.Client or string expected, got %s)"):format(type(source)), 2)
+  end
+  opts = opts or {}
+  o, err = publish_options(opts)
+  if not o then return nil, err end
+  if opts.clock ~= nil and type(opts.clock) ~= "function" then
+    return invalid("option 'clock' must be a function")
+  end
+  local clock = opts.clock or core.now
+  local handle
+  src = { path = source, clock = clock, budget = opts.budget,
+    db = function()
+      local db, why = db_.open(source)
+      handle = db
+      return db, why
+    end }
+  local r, e = publish.run(src, target, o)
+  if handle then handle:close() end
+  return r, e
+end
+
 for name in pairs(kinds) do
   methods[name] = function(self, start, stop, copts)
     local r, e = run_call(self, CALLS[name], name, start, stop, copts)

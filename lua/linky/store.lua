@@ -140,15 +140,25 @@ local PUT_READING = "INSERT INTO readings" ..
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (prm, kind, time) DO UPDATE SET" ..
   " day = excluded.day, date = excluded.date, value = excluded.value, step = excluded.step," ..
   " nature = excluded.nature, quality = excluded.quality, fetched = excluded.fetched" ..
-  " WHERE readings.quality IS NOT 'BEST' OR excluded.quality = 'BEST'"
+  " WHERE (readings.quality IS NOT 'BEST' OR excluded.quality = 'BEST')" ..
+  -- a reading answered again unchanged keeps its row: `fetched` is when its value last changed
+  " AND (readings.value IS NOT excluded.value OR readings.step IS NOT excluded.step" ..
+  " OR readings.quality IS NOT excluded.quality OR readings.date IS NOT excluded.date" ..
+  " OR readings.nature IS NOT excluded.nature OR readings.day IS NOT excluded.day)"
 -- A complete day takes only a complete answer, and a BEST one only a BEST answer; any other
--- day takes the latest status.
+-- day takes the latest status. A complete day answered again with the same quality and no
+-- reading changed (above: none written now) keeps its row, so that its `fetched` is when its
+-- data last changed, which `linky.publish` reads (a complete day has no hold to time).
 local PUT_DAY = "INSERT INTO days (prm, kind, fetched, settled, day, status, quality, reason)" ..
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" ..
   " ON CONFLICT (prm, kind, day) DO UPDATE SET quality = excluded.quality, fetched = excluded.fetched," ..
   " settled = excluded.settled, reason = excluded.reason, status = excluded.status" ..
-  " WHERE days.status IS NOT 'complete' OR (excluded.status = 'complete'" ..
-  " AND (days.quality IS NOT 'BEST' OR excluded.quality = 'BEST'))"
+  " WHERE (days.status IS NOT 'complete' OR (excluded.status = 'complete'" ..
+  " AND (days.quality IS NOT 'BEST' OR excluded.quality = 'BEST')))" ..
+  " AND NOT (days.status = 'complete' AND excluded.status = 'complete'" ..
+  " AND days.quality IS excluded.quality AND NOT EXISTS (SELECT 1 FROM readings r" ..
+  " WHERE r.prm = excluded.prm AND r.kind = excluded.kind AND r.day = excluded.day" ..
+  " AND r.fetched = excluded.fetched))"
 local READING_FIELDS = { "day", "time", "date", "value", "step", "nature" }
 local DAY_FIELDS = { "day", "status", "quality", "reason" }
 
@@ -244,6 +254,31 @@ function M.summary(db)
     " GROUP BY prm, kind ORDER BY prm, kind")
   if not rows then return db_.failed(db, msg) end
   for _, r in ipairs(rows) do r.not_complete = r.last - r.first + 1 - r.complete end
+  return rows
+end
+
+--- The kinds (time classes aside) and PRMs the store holds days of.
+-- @tparam[opt] string prm only this meter's
+-- @treturn table|nil `{ { prm =, kind = }, ... }`, ordered by PRM and kind
+-- @treturn table a `state_unavailable` error
+function M.stored(db, prm)
+  local rows, _, msg = db:rows("SELECT DISTINCT prm, kind FROM days WHERE kind NOT LIKE '%/%'" ..
+    " AND (?1 IS NULL OR prm = ?1) ORDER BY prm, kind", prm)
+  if not rows then return db_.failed(db, msg) end
+  return rows
+end
+
+--- The days of (prm, kind) whose `fetched` is after `after` (every day with nil), in day order:
+-- the days new or changed since then. A day's `fetched` moves each time an answer changes it
+-- (a new status, a correction, a new or changed reading) and, for a day not complete, each
+-- time it is asked (its hold counts from there).
+-- @tparam[opt] number after a `fetched` time
+-- @treturn table|nil `{ { day =, status =, fetched = }, ... }`
+-- @treturn table a `state_unavailable` error
+function M.changed(db, prm, kind, after)
+  local rows, _, msg = db:rows("SELECT day, status, fetched FROM days WHERE prm = ? AND kind = ?" ..
+    " AND (?3 IS NULL OR fetched > ?3) ORDER BY day", prm, kind, after)
+  if not rows then return db_.failed(db, msg) end
   return rows
 end
 

@@ -58,7 +58,7 @@ Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired
 4 no data (not_found); 5 rate limited, budget exhausted, banned, state unusable; 6 server error,
 timeout, network, TLS; 7 unexpected answer (bad_request, http_error, invalid_response...) or
 stored data that cannot be shown; 8 local file error (--output, standard output, config, token
-file); 130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
+file, a publish target); 130 interrupted (Ctrl-C); 1 internal error (a bug: please report it).
 
 Examples:
   linky auth < token.txt
@@ -129,6 +129,13 @@ local function data_command(parser, kind)
   return cmd
 end
 
+-- --publish, --all and --mode of `update`.
+local function publish_options(cmd, description)
+  option(cmd, "--publish", description, "TARGET"):count("*"):overwrite(true)
+  cmd:flag("--all", "With --publish: send every stored day again (a jsonl file is rewritten).")
+  option(cmd, "--mode", "With --publish: a file target's exact mode, like 0644.", "OCTAL")
+end
+
 local function kinds_argument(cmd, count, description)
   cmd:argument("kinds", description):args(count):argname("KIND")
 end
@@ -194,12 +201,15 @@ local function build()
       .. "within what the budget leaves past a reserve of 5 (and --max-requests); what is left is\n"
       .. "said, and the next update (or `linky backfill`) continues. A failing kind or PRM does not\n"
       .. "stop the others: the exit code is the highest of the failures. KIND defaults to\n"
-      .. "daily_consumption.",
-    "Examples:\n  linky update\n  linky update daily loadcurve --prm 11111111111111 --prm 22222222222222")
+      .. "daily_consumption. With --publish, what is stored is then published (as `linky publish`\n"
+      .. "does), also when a kind failed, and the exit code is the highest of all.",
+    "Examples:\n  linky update\n  linky update daily loadcurve --prm 11111111111111 --prm 22222222222222\n"
+      .. "  linky update daily loadcurve --publish prometheus:/var/lib/prometheus/node-exporter/linky.prom")
   kinds_argument(cmd, "*", "Kinds to update.")
   option(cmd, "--since", "Start there instead of the default (the last 7 days, or the oldest hole).", "DATE")
   option(cmd, "--max-requests", "Send at most N requests per kind and PRM, retries included.", "N")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
+  publish_options(cmd, "Then publish to TARGET what is stored (several allowed; see `linky help publish`).")
 
   cmd = new_command(parser, "backfill", "fills the store from a date, a budget window at a time",
     "backfill: fills the store from --since to yesterday, spending at most what the budget leaves\n"
@@ -226,6 +236,26 @@ local function build()
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
   mode_option(cmd)
 
+  cmd = new_command(parser, "publish", "writes what is stored to export targets (no request)",
+    "publish: writes what the store holds to each TARGET, sending no Conso API request (nothing\n"
+      .. "counted in the budget). A word holding :// or starting with prometheus: or jsonl: is a\n"
+      .. "target, any other a kind (default: every kind stored for the PRM). Targets:\n"
+      .. "  prometheus:/abs/path.prom  the status metrics (`linky status --format prometheus`), for\n"
+      .. "                             node_exporter's textfile collector; mode 0644 unless --mode\n"
+      .. "  jsonl:/abs/path            appends, as JSON lines, the points of the days new or changed\n"
+      .. "                             since the last successful publish to it; a new file is 0600\n"
+      .. "                             unless --mode\n"
+      .. "Files are written atomically. A target that fails keeps its place: the next publish\n"
+      .. "catches up; the exit code is the highest of the failures (8 for a file).",
+    "Examples:\n  linky publish prometheus:/var/lib/prometheus/node-exporter/linky.prom\n"
+      .. "  linky publish jsonl:/srv/linky/points.jsonl daily loadcurve --mode 0640\n"
+      .. "  linky publish jsonl:/srv/linky/points.jsonl --all")
+  cmd:argument("words", "Targets, then kinds, in any order."):args("+"):argname("TARGET|KIND")
+  option(cmd, "--prm", "A meter (several allowed; default: the config's, else the token's first).", "PRM")
+    :count("*"):overwrite(true)
+  cmd:flag("--all", "Send every stored day again (a jsonl file is rewritten).")
+  option(cmd, "--mode", "A file target's exact mode, like 0640.", "OCTAL")
+
   cmd = new_command(parser, "clear-ban", "forgets a remembered ban",
     "clear-ban: forgets the ban remembered in the state file, so that requests are sent again.\n"
       .. "A ban is Cloudflare's and permanent unless the maintainer lifts it: clear it once you know\n"
@@ -238,14 +268,18 @@ local function build()
     "cron: prints a crontab line running `linky update` once a day at a random minute between\n"
       .. "6:00 and 10:00, as the Conso API maintainer asks, with absolute paths (the program, the\n"
       .. "state file). With --backfill KIND and --since DATE, a second line runs `linky backfill`\n"
-      .. "twice a day, 12 hours apart, at a random minute. Each value is quoted for the shell and its\n"
+      .. "twice a day, 12 hours apart, at a random minute. With --publish TARGET, the update line also\n"
+      .. "publishes (see `linky help publish`). Each value is quoted for the shell and its\n"
       .. "% escaped for cron; a line break in any value is refused (exit 2).",
     "Examples:\n  (crontab -l; linky cron daily loadcurve) | crontab -\n"
-      .. "  linky cron daily --backfill loadcurve --since 2025-06-01")
+      .. "  linky cron daily --backfill loadcurve --since 2025-06-01\n"
+      .. "  linky cron daily loadcurve --publish prometheus:/var/lib/prometheus/node-exporter/linky.prom")
   kinds_argument(cmd, "*", "Kinds to update (default daily_consumption).")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
   option(cmd, "--backfill", "A kind to backfill (several allowed).", "KIND"):count("*"):overwrite(true)
   option(cmd, "--since", "The first day of the backfill.", "DATE")
+  option(cmd, "--publish", "The update line also publishes to TARGET (several allowed).", "TARGET")
+    :count("*"):overwrite(true)
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
   mode_option(cmd)
 

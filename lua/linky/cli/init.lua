@@ -3,7 +3,8 @@
 -- `bin/linky` calls `main`; everything here returns exit codes instead of exiting.
 -- The package: `args` (the command line, lua-argparse), `config` (settings, token, client),
 -- `output` (standard output, files, messages), `data` (the data commands), `cost`, `update`
--- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms), `tempo`.
+-- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms), `tempo`,
+-- `publish` (publish, and update's --publish).
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli
 local linky = require "linky"
@@ -14,6 +15,7 @@ local config = require "linky.cli.config"
 local cost = require "linky.cli.cost"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
+local publish = require "linky.cli.publish"
 local setup = require "linky.cli.setup"
 local state = require "linky.cli.state"
 local tempo = require "linky.cli.tempo"
@@ -38,7 +40,7 @@ end
 local COMMANDS = {
   update = update.update, backfill = update.backfill, status = state.status, ["clear-ban"] = state.clear_ban,
   cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config, cost = cost.run,
-  tempo = tempo.run,
+  tempo = tempo.run, publish = publish.run,
 }
 
 -- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.
@@ -77,7 +79,13 @@ local function run(self, argv)
   if a.mode then
     self.mode = output.parse_mode(a.mode)
     if not self.mode then return self:usage("--mode takes an octal mode from 0000 to 0777, like 0644") end
-    if not a.output or a.output == "-" then return self:usage("--mode applies to an --output FILE") end
+    local targets = name == "publish" or (a.publish and #a.publish > 0)
+    if not targets and (not a.output or a.output == "-") then
+      return self:usage("--mode applies to an --output FILE or a file target")
+    end
+  end
+  if a.all and name == "update" and not (a.publish and #a.publish > 0) then
+    return self:usage("--all goes with --publish TARGET")
   end
   local today, clock = today_and_clock(self.injected.clock or core.now)
   if not today then return self:usage(clock) end

@@ -16,7 +16,7 @@ M.EXIT = {
   rate_limited = 5, budget_exhausted = 5, banned = 5, state_unavailable = 5,
   server_error = 6, timeout = 6, network = 6, tls = 6,
   bad_request = 7, method_not_allowed = 7, http_error = 7, invalid_response = 7,
-  callback_error = 1,
+  callback_error = 1, file_error = 8,
 }
 M.INTERNAL, M.USAGE, M.TOKEN, M.UNEXPECTED, M.FILE, M.INTERRUPTED = 1, 2, 3, 7, 8, 130
 

@@ -7,6 +7,7 @@ local linky = require "linky"
 local compat = require "linky.compat"
 local core = require "linky.core"
 local dates = require "linky.dates"
+local linky_publish = require "linky.publish"
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
@@ -147,7 +148,7 @@ function M.config(self)
   return 0
 end
 
---- `linky cron [KIND...] [--prm PRM]... [--backfill KIND]... [--since DATE]`
+--- `linky cron [KIND...] [--prm PRM]... [--backfill KIND]... [--since DATE] [--publish TARGET]...`
 function M.cron(self)
   local a = self.args
   local kinds = {}
@@ -166,6 +167,12 @@ function M.cron(self)
     return self:usage("--backfill needs --since DATE, the first day to fill")
   end
   if a.since and #backfill == 0 then return self:usage("--since goes with --backfill KIND") end
+  local publish = {}
+  for _, target in ipairs(a.publish or {}) do
+    local writer, err = linky_publish.parse(target)
+    if not writer then return self:usage(err.message) end
+    compat.move({ "--publish", cron_word(target) }, 1, 2, #publish + 1, publish)
+  end
   local state, ok, code = config.state_path(self)
   if ok == false then return code end
   if not state then
@@ -196,7 +203,7 @@ function M.cron(self)
     return table.concat(parts, " ") .. "\n"
   end
   local minute = below(4 * 60) -- from 6:00 to 9:59
-  local text = line(minute % 60, tostring(6 + math.floor(minute / 60)), "update", {}, kinds)
+  local text = line(minute % 60, tostring(6 + math.floor(minute / 60)), "update", publish, kinds)
   if #backfill > 0 then -- twice a day, 12 hours apart, away from the update's hours
     local hour = below(6)
     text = text .. line(below(60), ("%d,%d"):format(hour, hour + 12), "backfill",

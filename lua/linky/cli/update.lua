@@ -10,6 +10,7 @@ local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
+local publish = require "linky.cli.publish"
 
 local M = {}
 
@@ -32,8 +33,9 @@ local function prms_of(self)
 end
 
 -- Runs `step(client, kind, prm)` for each kind and PRM: one line each on standard output
--- (unless --quiet), errors on stderr; the exit code is the highest of the failures.
-local function each(self, kinds, step)
+-- (unless --quiet), errors on stderr; then `after(client, prms)` when given, whatever failed.
+-- The exit code is the highest of the failures.
+local function each(self, kinds, step, after)
   local client, code = config.client(self)
   if not client then return code end
   local worst = 0
@@ -49,6 +51,11 @@ local function each(self, kinds, step)
       end
       if failure then worst = math.max(worst, failure) end
     end
+  end
+  if after then
+    local prms = {}
+    for i, prm in ipairs(prms_of(self)) do prms[i] = prm or client.prm end
+    worst = math.max(worst, after(client, prms))
   end
   client:close()
   return worst
@@ -83,7 +90,7 @@ local function check_since(self, since)
   end
 end
 
---- `linky update [KIND...] [--since DATE] [--prm PRM]...`
+--- `linky update [KIND...] [--since DATE] [--prm PRM]... [--publish TARGET]... [--all] [--mode OCTAL]`
 function M.update(self)
   local kinds, code = kinds_of(self, "daily_consumption")
   if not kinds then return code end
@@ -92,6 +99,13 @@ function M.update(self)
   if code then return code end
   local max_requests, why = data.count(self.args, "max_requests")
   if why then return self:usage(why) end
+  local targets = self.args.publish or {}
+  code = publish.check(self, targets)
+  if code then return code end
+  -- what is stored, plus the status, also when a kind failed
+  local after = #targets > 0 and function(client, prms)
+    return publish.publish_all(self, client, targets, { prm = prms, kinds = kinds })
+  end or nil
   return each(self, kinds, function(client, kind, prm)
     local res, err = client:update(kind, { prm = prm, since = since, max_requests = max_requests,
       progress = self:progress() })
@@ -99,7 +113,7 @@ function M.update(self)
     local missing = not self.args.quiet and format.missing_warning(res)
     if missing then self:warn(("%s %s: %s"):format(kind, prm, (missing:gsub("^warning: ", "")))) end
     return changes(res)
-  end)
+  end, after)
 end
 
 -- How far a backfill is.
