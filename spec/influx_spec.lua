@@ -444,6 +444,50 @@ describe("linky.influx", function()
       assert.equal(n, stored_count(s))
     end)
 
+    it("is a target of linky publish: the new days once, nothing the second time, caught up after a failure",
+      function()
+      if not have() then return end
+      local s, target = start()
+      local cli_runner = require "spec.support.cli_runner"
+      local emu = require "spec.support.emulator_spec_helper"
+      local server = emu.start()
+      local runner = cli_runner.new()
+      finally(function() server:stop() runner:remove() end)
+      local today = "2026-04-04"
+      local function linky(...)
+        return runner:run({ "--base-url", server.url, "--token-file", runner.token_file, ... },
+          { env = { LINKY_INFLUX_PASSWORD = false, LINKY_INFLUX_TOKEN = false, LINKY_TODAY = today } })
+      end
+      -- a week of daily values and load curve stored (LINKY_TODAY is 2026-04-04 in the runner)
+      assert.equal(0, linky("update", "daily", "loadcurve").code)
+      local sent = #server:api_requests()
+      local r = linky("publish", target)
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find(" days, ", 1, true), r.out)
+      local n = stored_count(s)
+      local points = 0 -- what the store holds, as the command shows it
+      for _, kind in ipairs { "daily", "loadcurve" } do
+        local shown = linky(kind, "--last", "7d", "--offline", "--format", "jsonl")
+        points = points + select(2, shown.out:gsub('"value":%d', ""))
+      end
+      assert.equal(points, n)
+      assert.equal(sent, #server:api_requests()) -- publishing asked Conso API nothing
+      r = linky("publish", target) -- nothing new: nothing sent, the same series
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find("nothing new", 1, true), r.out)
+      assert.equal(n, stored_count(s))
+      -- the next morning's update stores a new day while influxd is away: exit 6, the watermark stays
+      today = "2026-04-05"
+      s:halt()
+      r = linky("update", "daily", "loadcurve", "--publish", target)
+      assert.equal(6, r.code, r.err)
+      assert.truthy(r.err:find(target, 1, true), r.err)
+      assert(s:restart())
+      r = linky("publish", target)
+      assert.equal(0, r.code, r.err)
+      assert.equal(n + 1 + 48, stored_count(s)) -- caught up: the new day and its half-hours, nothing twice
+    end)
+
     it("takes one request a day for a month of daily writes of a day and its half-hours", function()
       if not have() then return end
       local s, target = start()

@@ -441,6 +441,8 @@ end
 -- stored), `kinds` (a list; default every kind stored), `all` (send every stored day again: the
 -- file is rewritten), `mode` (a new file's exact mode), `token_expires` (Unix seconds, for the
 -- status), `clock` and `budget` (with a path: as `linky.status`'s), and the writer's own
+-- (`influx = { password =, token =, cafile = }` for the InfluxDB targets; the environment's
+-- LINKY_INFLUX_PASSWORD and LINKY_INFLUX_TOKEN win)
 -- @treturn table|nil `{ target =, days =, points = }`: the target without credentials, and the
 -- days and points it received (nil for a status target)
 -- @treturn table the error: `invalid_argument` (the target or an option), `state_unavailable`,

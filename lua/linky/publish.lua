@@ -155,6 +155,26 @@ M.register("jsonl", {
   end,
 })
 
+-- InfluxDB 1.x and 2.x (`linky.influx`, loaded on first use): the points written in batches;
+-- `opts.influx` carries the secrets and CA file the caller read from its config (the
+-- environment's LINKY_INFLUX_PASSWORD / LINKY_INFLUX_TOKEN win).
+for _, scheme in ipairs(require("linky.influx").schemes) do
+  M.register(scheme, {
+    reads = "points",
+    parse = function(_, url)
+      local t, err = require("linky.influx").parse(url)
+      if not t then return nil, err end
+      t.key = t.name
+      return t
+    end,
+    write = function(target, batch, opts)
+      local done, err = require("linky.influx").write(target, batch.results, opts.influx or {})
+      if not done then return nil, err end
+      return true
+    end,
+  })
+end
+
 -- The state's database and what to read: from a client's session or a state path.
 -- `source`: `{ db = function() -> db | nil, err end, close = bool, path =, clock =, budget =,
 -- prms = { prm, ... } | nil }`

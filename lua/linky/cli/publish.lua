@@ -54,10 +54,17 @@ end
 -- @treturn integer the exit code
 function M.publish_all(self, source, targets, opts)
   local expires = token_info(self)
+  -- the InfluxDB targets' secrets and CA file, from the config file (never from the command line)
+  local influx = {}
+  for key, name in pairs { influx_password = "password", influx_token = "token", influx_cafile = "cafile" } do
+    local v, ok, code = config.get(self, key)
+    if ok == false then return code end
+    influx[name] = v
+  end
   local worst = 0
   for _, t in ipairs(targets) do
     local r, err = linky.publish(source, t, { prm = opts.prm, kinds = opts.kinds, all = self.args.all,
-      mode = self.mode, token_expires = expires, clock = self.injected.clock })
+      mode = self.mode, token_expires = expires, clock = self.injected.clock, influx = influx })
     if not r then
       worst = math.max(worst, self:error(err))
     elseif not self.args.quiet then
