@@ -12,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 4
+M.VERSION = 7
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -91,6 +91,27 @@ local MIGRATIONS = {
   [[
   ALTER TABLE days ADD COLUMN reason TEXT;
   ALTER TABLE corrections ADD COLUMN heal_from INTEGER;
+  ]],
+  -- [5] and [6]: the publish watermarks of another branch (issue 24), merged in by the lead;
+  -- empty here so that [7] has its number.
+  "", "",
+  -- MQTT targets (linky.homeassistant): the first day each cumulative sensor counts from, fixed
+  -- at the first publish to that target, and the retained topics a target was given (owner: the
+  -- PRM, or '' for the linky device), cleared there when they no longer apply
+  [[
+  CREATE TABLE mqtt_baselines (
+    target TEXT NOT NULL,
+    prm TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    first_day INTEGER NOT NULL,
+    PRIMARY KEY (target, prm, direction)
+  ) WITHOUT ROWID;
+  CREATE TABLE mqtt_topics (
+    target TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (target, topic)
+  ) WITHOUT ROWID;
   ]],
 }
 
