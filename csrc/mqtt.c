@@ -16,6 +16,8 @@
 #define MAX_HOST 255
 /* The longest single wait inside the loop, in ms: the deadline is checked at least this often. */
 #define SLICE_MS 200
+/* MQTT's largest payload (a remaining length of at most 268435455), less room for the topic. */
+#define MAX_PAYLOAD ((size_t)256 * 1024 * 1024)
 
 typedef struct {
   struct mosquitto *mosq; /* NULL once closed */
@@ -261,7 +263,7 @@ static int mqtt_publish(lua_State *L) {
   lua_Integer qos = luaL_optinteger(L, 4, 1);
   int retain = lua_toboolean(L, 5), mid = 0, rc;
   luaL_argcheck(L, qos >= 0 && qos <= 2, 4, "qos must be 0, 1 or 2");
-  luaL_argcheck(L, len <= 256 * 1024 * 1024, 3, "payload too large");
+  luaL_argcheck(L, len <= MAX_PAYLOAD, 3, "payload too large");
   if (!c->connected) return fail(L, "network", "publish: not connected");
   if (now() >= c->deadline) return fail_timeout(L, c, "publish to");
   c->acked = 0;

@@ -140,8 +140,10 @@ local function direction_days(db, prm, daily, curve, today)
 end
 
 local DIRECTIONS = {
-  { name = "consumption", label = "Consumption", daily = "daily_consumption", curve = "consumption_load_curve" },
-  { name = "production", label = "Production", daily = "daily_production", curve = "production_load_curve" },
+  { name = "consumption", label = "Consumption", daily = "daily_consumption",
+    curve = "consumption_load_curve" },
+  { name = "production", label = "Production", daily = "daily_production",
+    curve = "production_load_curve" },
 }
 
 -- The energy of the days [first, last] that `days` holds: Wh (rounded once) and how many.
@@ -171,7 +173,8 @@ local function energy_sensors(out, dir, days, last, baseline)
   end
   local first = baseline or last
   local wh, n = period(days, first, last)
-  out[#out + 1] = { id = dir.name .. "_total", name = dir.label .. " total", fields = ENERGY, attributes = true,
+  out[#out + 1] = { id = dir.name .. "_total", name = dir.label .. " total", fields = ENERGY,
+    attributes = true,
     state = { value = wh, date = dates.format(last), complete_days = n, since = dates.format(first) },
     baseline = first }
 end
@@ -240,7 +243,8 @@ local function prm_sensors(db, prm, today, base, tariff, colours)
       if eur then
         out[#out + 1] = { id = "cost_last_day", name = "Cost last day", reset = true, attributes = true,
           fields = { device_class = "monetary", unit_of_measurement = "EUR", state_class = "total" },
-          state = { value = eur, last_reset = iso(midnight(last)), date = dates.format(last), complete_days = 1 } }
+          state = { value = eur, last_reset = iso(midnight(last)), date = dates.format(last),
+                    complete_days = 1 } }
       end
     end
   end
@@ -270,8 +274,9 @@ local function linky_sensors(report, token_expires)
   }
 end
 
-local CONFIG_KEYS = { "name", "unique_id", "object_id", "state_topic", "value_template", "json_attributes_topic",
-  "json_attributes_template", "last_reset_value_template", "device_class", "unit_of_measurement", "state_class",
+local CONFIG_KEYS = { "name", "unique_id", "object_id", "state_topic", "value_template",
+  "json_attributes_topic", "json_attributes_template", "last_reset_value_template", "device_class",
+  "unit_of_measurement", "state_class",
   "payload_on", "payload_off", "availability_topic", "payload_available", "payload_not_available",
   "expire_after", "device", "identifiers", "manufacturer", "model", "sw_version" }
 local STATE_KEYS = { "value", "last_reset", "date", "complete_days", "since", "limit", "window" }
@@ -295,7 +300,8 @@ local function device_messages(msgs, sensors, ctx, device, owner, state_base, id
     if s.attributes then
       cfg.json_attributes_topic = state_topic
       cfg.json_attributes_template = s.state.since
-        and "{{ {'date': value_json.date, 'complete_days': value_json.complete_days, 'since': value_json.since} | tojson }}"
+        and "{{ {'date': value_json.date, 'complete_days': value_json.complete_days,"
+          .. " 'since': value_json.since} | tojson }}"
         or "{{ {'date': value_json.date, 'complete_days': value_json.complete_days} | tojson }}"
     end
     msgs[#msgs + 1] = { topic = ("%s/%s/%s/config"):format(ctx.discovery, component, id),
@@ -352,23 +358,28 @@ end
 
 -- Remembers, once everything was published, what the target now holds.
 local function remember(db, key, plan, cleared)
+  local function run(sql, ...)
+    local ok, _, msg = db:rows(sql, ...)
+    if not ok then error({ sqlite = msg }) end
+  end
   return db_.transaction(db, function()
-    local ok, _, msg
-    for _, b in ipairs(plan.baselines) do
-      ok, _, msg = db:rows("INSERT OR IGNORE INTO mqtt_baselines (target, prm, direction, first_day)" ..
-        " VALUES (?, ?, ?, ?)", key, b[1], b[2], b[3])
-      if not ok then return nil, msg end
-    end
-    for _, topic in ipairs(cleared) do
-      ok, _, msg = db:rows("DELETE FROM mqtt_topics WHERE target = ? AND topic = ?", key, topic)
-      if not ok then return nil, msg end
-    end
-    for _, m in ipairs(plan.messages) do
-      ok, _, msg = db:rows("INSERT OR IGNORE INTO mqtt_topics (target, topic, owner) VALUES (?, ?, ?)",
-        key, m.topic, m.owner)
-      if not ok then return nil, msg end
-    end
-    return true
+    -- a failed statement ends the loops at once: its message is the transaction's failure
+    local done, why = pcall(function()
+      for _, b in ipairs(plan.baselines) do
+        run("INSERT OR IGNORE INTO mqtt_baselines (target, prm, direction, first_day) VALUES (?, ?, ?, ?)",
+          key, b[1], b[2], b[3])
+      end
+      for _, topic in ipairs(cleared) do
+        run("DELETE FROM mqtt_topics WHERE target = ? AND topic = ?", key, topic)
+      end
+      for _, m in ipairs(plan.messages) do
+        run("INSERT OR IGNORE INTO mqtt_topics (target, topic, owner) VALUES (?, ?, ?)", key, m.topic,
+          m.owner)
+      end
+    end)
+    if done then return true end
+    if type(why) == "table" and why.sqlite then return nil, why.sqlite end
+    error(why, 0)
   end)
 end
 
@@ -376,7 +387,8 @@ local function load_mqtt(opts)
   if opts.mqtt then return opts.mqtt end
   local ok, mod = pcall(require, "linky.mqtt")
   if ok then return mod end
-  return nil, errors.new("invalid_argument", "publishing to MQTT needs the linky.mqtt module: install " .. M.INSTALL)
+  return nil, errors.new("invalid_argument",
+    "publishing to MQTT needs the linky.mqtt module: install " .. M.INSTALL)
 end
 
 --- Publishes the store to Home Assistant through an MQTT broker (the `mqtt://` and `mqtts://`
@@ -414,7 +426,8 @@ function M.publish(target, view, opts)
   local now = view.now or core.now()
   local budget = view.budget
   if not budget then
-    budget, err = ledger.report(db, now, options.defaults.budget, options.defaults.budget.window, ledger.witness())
+    budget, err = ledger.report(db, now, options.defaults.budget, options.defaults.budget.window,
+      ledger.witness())
     if not budget then return nil, err end
   end
   local plan
@@ -433,14 +446,17 @@ function M.publish(target, view, opts)
   for _, p in ipairs(all_stored) do stored[p] = true end
   local stale = {}
   for _, r in ipairs(before) do
-    if not now_given[r.topic] and (in_scope[r.owner] or not stored[r.owner]) then stale[#stale + 1] = r.topic end
+    if not now_given[r.topic] and (in_scope[r.owner] or not stored[r.owner]) then
+      stale[#stale + 1] = r.topic
+    end
   end
   table.sort(stale)
 
   local function failed(kind, message)
     return nil, errors.new(kind, ("%s: %s"):format(t.key, tostring(message)), { target = t.key })
   end
-  local client, kind, message = mqtt.new { host = t.host, port = t.port, username = t.user, password = password,
+  local client, kind, message = mqtt.new { host = t.host, port = t.port, username = t.user,
+    password = password,
     cafile = t.tls and (config.mqtt_cafile or "/etc/ssl/certs/ca-certificates.crt") or nil,
     will = { topic = t.prefix .. "/status", payload = "offline", qos = 1, retain = true },
     connect_timeout = opts.connect_timeout or M.CONNECT_TIMEOUT, timeout = opts.timeout or M.TIMEOUT }
