@@ -250,7 +250,8 @@ local function build()
     "config: the defaults of ${XDG_CONFIG_HOME:-~/.config}/linky/config. Without arguments it lists\n"
       .. "them (the token masked); with KEY it shows one; with KEY VALUE it sets one (checked first),\n"
       .. "keeping the other lines. Keys: prm, api, base_url, user_agent, from, state (an absolute\n"
-      .. "path), and token (masked; set it with `linky auth`). Options win over the file.",
+      .. "path), mqtt_discovery_prefix, mqtt_cafile, mqtt_password (masked), and token (masked; set\n"
+      .. "it with `linky auth`). Options win over the file.",
     "Examples:\n  linky config\n  linky config prm 11111111111111\n"
       .. "  linky config state /srv/linky/state.sqlite3")
   cmd:argument("key", "The setting."):args("?")

@@ -12,7 +12,10 @@ local output = require "linky.cli.output"
 local M = {}
 
 --- The keys of the config file, in the order `linky config` lists them.
-M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state" }
+M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state", "mqtt_password",
+  "mqtt_discovery_prefix", "mqtt_cafile" }
+--- The keys `linky config` shows masked.
+M.SECRETS = { token = true, mqtt_password = true }
 
 -- Checks of the values a key may take: the value (normalised) or nil and why not.
 local CHECKS = {
@@ -32,6 +35,15 @@ local CHECKS = {
   end,
   from = function(v)
     return v:match("^[^%s%c@]+@[^%s%c@]+$") and v or nil, "from is an e-mail address"
+  end,
+  mqtt_password = function(v)
+    return v ~= "" and not v:find("[\r\n]") and v or nil, "the MQTT password is one non-empty line"
+  end,
+  mqtt_discovery_prefix = function(v)
+    return v:match("^[%w_%-/]+$") and v or nil, "the discovery prefix is topic levels: letters, digits, _ - /"
+  end,
+  mqtt_cafile = function(v)
+    return v:sub(1, 1) == "/" and not v:find("%c") and v or nil, "the CA file is an absolute path"
   end,
   state = function(v)
     if v:sub(1, 2) == "~/" and os.getenv("HOME") then v = os.getenv("HOME") .. v:sub(2) end

@@ -118,7 +118,8 @@ function M.config(self)
     local lines = {}
     for _, k in ipairs(key and { key } or config.KEYS) do
       local v = cfg.values[k]
-      if v and k == "token" then v = config.mask(v) end
+      if v and k == "token" then v = config.mask(v)
+      elseif v and config.SECRETS[k] then v = "(redacted)" end
       if v then lines[#lines + 1] = key and v or ("%-10s = %s"):format(k, v) end
     end
     if key and #lines == 0 then
