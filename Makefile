@@ -33,6 +33,11 @@ LUA_FILES   := $(sort $(wildcard lua/linky/*.lua lua/linky/*/*.lua))
 # build/asan/ for the sanitizer build.
 BUILD_DIR   ?= $(if $(filter 5.4,$(LUA_VERSION)),build,build/$(LUA_VERSION))
 MODULE      := $(BUILD_DIR)/linky/core.so
+# linky.mqtt (the linky-mqtt rock): a module of its own, built by `all` when pkg-config finds
+# libmosquitto; the core module never needs it.
+MQTT_SOURCES := csrc/mqtt.c
+MQTT_MODULE := $(BUILD_DIR)/linky/mqtt.so
+HAVE_MQTT    = $(shell $(PKG_CONFIG) --exists libmosquitto 2>/dev/null && echo yes)
 
 LUA_LIBDIR  := $(PREFIX)/lib/lua/$(LUA_ABI)
 LUA_SHARE   := $(PREFIX)/share/lua/$(LUA_ABI)
@@ -66,13 +71,22 @@ FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O
                 $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
-.PHONY: all deps test test-all test-once demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
+.PHONY: all mqtt deps test test-all test-once demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
 
+# linky.mqtt through a second make: libmosquitto may be installed by `deps` in this same run.
 all: $(MODULE)
+	@if $(PKG_CONFIG) --exists libmosquitto 2>/dev/null; then $(MAKE) --no-print-directory mqtt; fi
 
 $(MODULE): $(SOURCES) $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -shared -o $@ $(SOURCES) $(LDFLAGS) $(REQ_LIBS)
+
+mqtt: $(MQTT_MODULE)
+
+$(MQTT_MODULE): $(MQTT_SOURCES) csrc/compat.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmosquitto) $(CFLAGS) -shared -o $@ $(MQTT_SOURCES) \
+	  $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmosquitto)
 
 deps:
 	@sh .ci/deps.sh
@@ -103,7 +117,8 @@ demo: deps all
 lint: deps
 	luacheck $(wildcard lua spec bin examples tools bench fuzz)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
-	$(CLANG_TIDY) --quiet $(SOURCES) csrc/embed.c fuzz/fuzz_core.c -- $(REQ_CFLAGS) -Icsrc
+	$(CLANG_TIDY) --quiet $(SOURCES) csrc/embed.c fuzz/fuzz_core.c $(if $(HAVE_MQTT),$(MQTT_SOURCES)) -- \
+	  $(REQ_CFLAGS) $(if $(HAVE_MQTT),$(shell $(PKG_CONFIG) --cflags libmosquitto)) -Icsrc
 
 valgrind: deps
 	$(MAKE) all
@@ -195,6 +210,7 @@ $(BENCH_BODY): bench/bodies.lua $(wildcard spec/support/emulator/*.lua)
 install: all
 	install -d $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky
 	install -m 0755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
+	if [ -f $(MQTT_MODULE) ]; then install -m 0755 $(MQTT_MODULE) $(DESTDIR)$(LUA_LIBDIR)/linky/mqtt.so; fi
 	for f in $(LUA_FILES); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHARE)/$${f#lua/}; done
 	install -d $(DESTDIR)$(BINDIR)
 	for f in $(BIN_FILES); do \
@@ -205,7 +221,7 @@ install: all
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so
+	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so $(DESTDIR)$(LUA_LIBDIR)/linky/mqtt.so
 	rm -f $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(LUA_FILES))
 	-rmdir $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(sort $(dir $(wildcard lua/linky/*/*.lua)))) 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_FILES)))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make rock: lint the rockspec, install the rock offline into a fresh tree with
-# `luarocks make` (the system lua-cjson provided through rockspec/luarocks-config.lua), then:
+# `luarocks make` (the system lua-cjson provided through rockspec/luarocks-config.lua), with the
+# linky-mqtt rock beside it, then:
 # on Lua 5.4, run the whole spec suite against that installed tree (a spec asserts `linky` and
 # `linky.core` resolve inside it) and pack a source rock into build/; on 5.1, 5.2, 5.3 and
 # LuaJIT (LUA_VERSION=jit), load `linky` and `linky.core` from the tree with that interpreter.
@@ -31,6 +32,11 @@ $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
   CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" \
   SQLITE_INCDIR="$(pkg-config --variable=includedir sqlite3)" \
   SQLITE_LIBDIR="$(pkg-config --variable=libdir sqlite3)" >/dev/null
+# linky.mqtt, a rock of its own with its own external dependency (libmosquitto)
+$rocks lint rockspec/linky-mqtt-scm-1.rockspec
+$rocks --tree="$tree" make rockspec/linky-mqtt-scm-1.rockspec \
+  MOSQUITTO_INCDIR="$(pkg-config --variable=includedir libmosquitto)" \
+  MOSQUITTO_LIBDIR="$(pkg-config --variable=libdir libmosquitto)" >/dev/null
 
 if [ "$LUA_VERSION" != 5.4 ]; then
   # Only the tree is on the module paths; then the command's wrapper must run this interpreter.
@@ -45,7 +51,7 @@ if [ "$LUA_VERSION" != 5.4 ]; then
           if f then f:close() return file end
         end
       end
-      for _, m in ipairs { "linky", "linky.core" } do
+      for _, m in ipairs { "linky", "linky.core", "linky.mqtt" } do
         local where = search(m, package.path) or search(m, package.cpath)
         assert(where and where:sub(1, #tree) == tree, m .. " is not from the tree: " .. tostring(where))
       end

@@ -76,6 +76,7 @@ build = {
     ["linky.format.jsonl"] = "lua/linky/format/jsonl.lua",
     ["linky.format.status"] = "lua/linky/format/status.lua",
     ["linky.format.table"] = "lua/linky/format/table.lua",
+    ["linky.homeassistant"] = "lua/linky/homeassistant.lua",
     ["linky.http"] = "lua/linky/http.lua",
     ["linky.influx"] = "lua/linky/influx.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",

@@ -449,7 +449,6 @@ describe("linky.influx", function()
       if not have() then return end
       local s, target = start()
       local cli_runner = require "spec.support.cli_runner"
-      local emu = require "spec.support.emulator_spec_helper"
       local server = emu.start()
       local runner = cli_runner.new()
       finally(function() server:stop() runner:remove() end)

@@ -356,7 +356,7 @@ describe("linky state file version 4", function()
     local db = assert(core.open_sqlite(t.path))
     assert(db:exec("ALTER TABLE days DROP COLUMN reason; ALTER TABLE corrections DROP COLUMN heal_from;"
       .. " ALTER TABLE requests DROP COLUMN source; ALTER TABLE holds DROP COLUMN source; DROP TABLE tempo_days;"
-      .. " DROP TABLE published;"
+      .. " DROP TABLE published; DROP TABLE mqtt_baselines; DROP TABLE mqtt_topics;"
       .. " PRAGMA user_version = 3"))
     db:close()
     c = t.client()
@@ -364,9 +364,32 @@ describe("linky state file version 4", function()
     assert.equal(0, r.requests) -- the days stored by version 3 are still complete
     c:close()
     db = assert(core.open_sqlite(t.path))
-    assert.same({ { user_version = 6 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { user_version = 7 } }, db:rows("PRAGMA user_version"))
     assert.same({ { n = 7 } }, db:rows("SELECT count(*) AS n FROM days WHERE reason IS NULL AND status = 'complete'"))
     assert.is_table(db:rows("SELECT heal_from FROM corrections"))
+    db:close()
+  end)
+end)
+
+describe("linky state file version 7", function()
+  local t = simulated.new { now = NOW }
+  setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
+
+  it("migrates a version 4 file, keeping its days and adding the tables of the MQTT targets", function()
+    local c = t.client()
+    assert(c:daily_consumption("2026-11-01", "2026-11-08"))
+    c:close()
+    local db = assert(core.open_sqlite(t.path))
+    assert(db:exec("DROP TABLE mqtt_baselines; DROP TABLE mqtt_topics; PRAGMA user_version = 4"))
+    db:close()
+    c = t.client()
+    local r = assert(c:daily_consumption("2026-11-01", "2026-11-08"))
+    assert.equal(0, r.requests)
+    c:close()
+    db = assert(core.open_sqlite(t.path))
+    assert.same({ { user_version = 7 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { n = 0 } }, db:rows("SELECT count(*) AS n FROM mqtt_baselines"))
+    assert.same({ { n = 0 } }, db:rows("SELECT count(*) AS n FROM mqtt_topics"))
     db:close()
   end)
 end)

@@ -149,7 +149,7 @@ describe("linky state path", function()
       alter("ALTER TABLE days DROP COLUMN reason; ALTER TABLE days DROP COLUMN status;"
         .. " ALTER TABLE days DROP COLUMN settled;"
         .. " DROP TABLE corrections; ALTER TABLE requests DROP COLUMN source; ALTER TABLE holds DROP COLUMN source;"
-        .. " DROP TABLE tempo_days; DROP TABLE published; PRAGMA user_version = 2")
+        .. " DROP TABLE tempo_days; DROP TABLE published; DROP TABLE mqtt_baselines; DROP TABLE mqtt_topics; PRAGMA user_version = 2")
     end
 
     it("writes nothing to a 0-byte file: no schema, no WAL, no journal", function()
@@ -186,7 +186,7 @@ describe("linky state path", function()
       assert.equal(0, bounded({ "daily", "--start", "2026-04-01", "--end", "2026-04-03", "--state", state }).code)
       local db = assert(core.open_sqlite(state))
       finally(function() db:close() end)
-      assert.same({ { user_version = 6 } }, db:rows("PRAGMA user_version")) -- docs/ban-safety.md: now 6
+      assert.same({ { user_version = 7 } }, db:rows("PRAGMA user_version")) -- docs/ban-safety.md: now 7
     end)
 
     it("refuses a newer schema version, leaving the file as it was", function()

@@ -42,7 +42,7 @@ for log in "$out"/*.log; do
   [ "$(cat "${log%.log}.rc")" = 0 ] || rc=1
 done
 sed 's/\x1b\[[0-9;]*m//g' "$out"/*.log | awk '
-  / successes \/ .* failures \/ .* errors \/ .* pending : / {
+  / success(es)? \/ .* failures? \/ .* errors? \/ .* pending : / {
     s += $1; f += $4; e += $7; p += $10; if ($13 > t) t = $13; n++ }
   END { printf "\n%d successes / %d failures / %d errors / %d pending : %s seconds (%d %s at once)\n",
         s, f, e, p, t, n, n == 1 ? "process" : "processes" }'

@@ -12,7 +12,7 @@ local errors = require "linky.errors"
 local M = {}
 
 --- Schema version written to `PRAGMA user_version`.
-M.VERSION = 6
+M.VERSION = 7
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
 
@@ -116,6 +116,24 @@ local MIGRATIONS = {
     watermark REAL NOT NULL,
     time REAL NOT NULL,
     PRIMARY KEY (target, prm, kind)
+  ) WITHOUT ROWID;
+  ]],
+  -- MQTT targets (linky.homeassistant): the first day each cumulative sensor counts from, fixed
+  -- at the first publish to that target, and the retained topics a target was given (owner: the
+  -- PRM, or '' for the linky device), cleared there when they no longer apply
+  [[
+  CREATE TABLE mqtt_baselines (
+    target TEXT NOT NULL,
+    prm TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    first_day INTEGER NOT NULL,
+    PRIMARY KEY (target, prm, direction)
+  ) WITHOUT ROWID;
+  CREATE TABLE mqtt_topics (
+    target TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (target, topic)
   ) WITHOUT ROWID;
   ]],
 }

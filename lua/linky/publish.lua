@@ -49,8 +49,10 @@ end
 
 --- Adds (or replaces) the writer of a scheme. A writer is a table:
 --
--- - `reads`: `"points"` (the points of the days new or changed since the target's watermark)
---   or `"status"` (the state file's report, `linky.status`, every time);
+-- - `reads`: `"points"` (the points of the days new or changed since the target's watermark),
+--   `"status"` (the state file's report, `linky.status`, every time) or `"store"` (the open
+--   state database itself, `{ db =, now =, prms =, token_expires = }`: a writer that reads what
+--   it needs and keeps its own tables, as Home Assistant's does);
 -- - `parse(rest, url)`: checks the target (`rest` is what follows `scheme:`) and returns a table
 --   the writer keeps (`key`: the URL without credentials, default `key(url)`), or nil and an
 --   `invalid_argument` error; it sends and writes nothing;
@@ -68,7 +70,7 @@ function M.register(scheme, writer)
     error("bad argument #1 to 'register' (a scheme in lower case expected)", 2)
   end
   if type(writer) ~= "table" or type(writer.parse) ~= "function" or type(writer.write) ~= "function"
-      or (writer.reads ~= "points" and writer.reads ~= "status") then
+      or (writer.reads ~= "points" and writer.reads ~= "status" and writer.reads ~= "store") then
     error("bad argument #2 to 'register' (a writer { reads =, parse =, write = } expected)", 2)
   end
   M.targets[scheme] = writer
@@ -175,6 +177,25 @@ for _, scheme in ipairs(require("linky.influx").schemes) do
   })
 end
 
+-- Home Assistant over MQTT (`linky.homeassistant`, loaded on first use, on the C module
+-- `linky.mqtt`): it reads the store itself (the last days, totals from a baseline, the budget)
+-- and keeps in the state file what each broker was given; `opts.mqtt` carries the config
+-- file's values (`mqtt_password`, `mqtt_discovery_prefix`, `mqtt_cafile`) and a tariff.
+for _, scheme in ipairs { "mqtt", "mqtts" } do
+  M.register(scheme, {
+    reads = "store",
+    parse = function(_, url)
+      local t, err = require("linky.homeassistant").parse(url)
+      if not t then return nil, err end
+      t.url = url
+      return t
+    end,
+    write = function(target, view, opts)
+      return require("linky.homeassistant").publish(target.url, view, opts.mqtt or {})
+    end,
+  })
+end
+
 -- The state's database and what to read: from a client's session or a state path.
 -- `source`: `{ db = function() -> db | nil, err end, close = bool, path =, clock =, budget =,
 -- prms = { prm, ... } | nil }`
@@ -276,6 +297,12 @@ function M.run(source, url, opts)
   end
   local db, err = source.db()
   if not db then return nil, err end
+  if writer.reads == "store" then -- the writer reads the store itself, and keeps its own tables
+    local r, why = writer.write(target, { db = db, now = source.clock(), prms = opts.prms,
+      token_expires = opts.token_expires }, opts)
+    if not r then return nil, why end
+    return { target = target.key, published = r.published, cleared = r.cleared }
+  end
   local batch
   batch, err = read_batch(db, target.key, opts)
   if not batch then return nil, err end

@@ -301,10 +301,11 @@ local function build()
     "config: the defaults of ${XDG_CONFIG_HOME:-~/.config}/linky/config. Without arguments it lists\n"
       .. "them (the token masked); with KEY it shows one; with KEY VALUE it sets one (checked first),\n"
       .. "keeping the other lines. Keys: prm, api, base_url, user_agent, from, state (an absolute\n"
-      .. "path), influx_cafile (an absolute path), tempo_source (api-couleur-tempo or rte),\n"
-      .. "tempo_base_url, tempo_budget (requests in 24 hours), and token, influx_password,\n"
-      .. "influx_token, rte_client_id, rte_client_secret (masked; the token set with `linky auth`,\n"
-      .. "the others written in the file: never on the command line). Options win over the file.",
+      .. "path), influx_cafile, mqtt_cafile (absolute paths), mqtt_discovery_prefix, tempo_source\n"
+      .. "(api-couleur-tempo or rte), tempo_base_url, tempo_budget (requests in 24 hours), and token,\n"
+      .. "influx_password, influx_token, mqtt_password, rte_client_id, rte_client_secret (masked; the\n"
+      .. "token set with `linky auth`, the others written in the file: never on the command line).\n"
+      .. "Options win over the file.",
     "Examples:\n  linky config\n  linky config prm 11111111111111\n"
       .. "  linky config state /srv/linky/state.sqlite3")
   cmd:argument("key", "The setting."):args("?")

@@ -14,12 +14,13 @@ local M = {}
 --- The keys of the config file, in the order `linky config` lists them.
 M.KEYS = { "token", "prm", "api", "base_url", "user_agent", "from", "state",
   "influx_password", "influx_token", "influx_cafile",
+  "mqtt_password", "mqtt_discovery_prefix", "mqtt_cafile",
   "tempo_source", "tempo_base_url", "tempo_budget", "rte_client_id", "rte_client_secret" }
 
 --- The keys that hold a secret: masked by `linky config`, never set from the command line (its
 -- words show in `ps` and the shell history).
-M.SECRETS = { token = true, influx_password = true, influx_token = true, rte_client_id = true,
-              rte_client_secret = true }
+M.SECRETS = { token = true, influx_password = true, influx_token = true, mqtt_password = true,
+              rte_client_id = true, rte_client_secret = true }
 
 -- A secret of another service: one line of printable text.
 local function secret(v)
@@ -69,6 +70,11 @@ local CHECKS = {
   rte_client_secret = function(v)
     return v:match("^[%w._~+/=-]+$") and v or nil, "an RTE client secret has no spaces"
   end,
+  mqtt_password = secret,
+  mqtt_discovery_prefix = function(v)
+    return v:match("^[%w_%-/]+$") and v or nil, "the discovery prefix is topic levels: letters, digits, _ - /"
+  end,
+  mqtt_cafile = function(v) return absolute(v), "mqtt_cafile is an absolute path" end,
 }
 
 CHECKS.tempo_base_url = CHECKS.base_url

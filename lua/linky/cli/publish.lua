@@ -39,6 +39,8 @@ end
 
 -- What a target received, for the line on standard output.
 local function received(r, all)
+  if r.published then return ("%s published, %s cleared"):format(plural(r.published, "topic"),
+    plural(r.cleared or 0, "topic")) end
   if r.days == nil then return "status written" end
   if r.days == 0 then return all and "rewritten: nothing stored" or "nothing new" end
   return ("%s%s, %s"):format(all and "rewritten: " or "", plural(r.days, "day"), plural(r.points, "point"))
@@ -61,10 +63,17 @@ function M.publish_all(self, source, targets, opts)
     if ok == false then return code end
     influx[name] = v
   end
+  -- the MQTT targets' password, discovery prefix and CA file, from the config file
+  local mqtt = { config = {} }
+  for _, key in ipairs { "mqtt_password", "mqtt_discovery_prefix", "mqtt_cafile" } do
+    local v, ok, code = config.get(self, key)
+    if ok == false then return code end
+    mqtt.config[key] = v
+  end
   local worst = 0
   for _, t in ipairs(targets) do
     local r, err = linky.publish(source, t, { prm = opts.prm, kinds = opts.kinds, all = self.args.all,
-      mode = self.mode, token_expires = expires, clock = self.injected.clock, influx = influx })
+      mode = self.mode, token_expires = expires, clock = self.injected.clock, influx = influx, mqtt = mqtt })
     if not r then
       worst = math.max(worst, self:error(err))
     elseif not self.args.quiet then
