@@ -72,11 +72,11 @@ prefix=$work/prefix
 (cd / && env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 "$prefix/bin/linky" --version) |
   grep -qx "linky $VERSION" || { echo "dist: the installed linky --version is not linky $VERSION" >&2; exit 1; }
 (cd / && LUA_PATH="$prefix/share/lua/5.4/?.lua;$prefix/share/lua/5.4/?/init.lua;;" \
-  LUA_CPATH="$prefix/lib/lua/5.4/?.so;;" lua5.4 -e '
+  LUA_CPATH="$prefix/lib/lua/5.4/?.so;;" PREFIX="$prefix" VERSION="$VERSION" lua5.4 -e '
+    local version, prefix = os.getenv("VERSION"), os.getenv("PREFIX")
     local linky = require "linky"
-    assert(linky._VERSION == arg[1] and require("linky.core")._VERSION == arg[1], "not version " .. arg[1])
-    assert(package.searchpath("linky", package.path):sub(1, #arg[2]) == arg[2], "linky is not the installed one")' \
-  "$VERSION" "$prefix")
+    assert(linky._VERSION == version and require("linky.core")._VERSION == version, "not version " .. version)
+    assert(package.searchpath("linky", package.path):sub(1, #prefix) == prefix, "linky is not the installed one")')
 [ "$(MANPATH="$prefix/share/man" man -w linky)" = "$prefix/share/man/man1/linky.1" ] ||
   { echo "dist: man linky does not find the installed page" >&2; exit 1; }
 [ -z "$(MANWIDTH=80 man --warnings -l "$prefix/share/man/man1/linky.1" 2>&1 >/dev/null)" ] ||
@@ -91,12 +91,11 @@ for v in 5.4 5.3 5.2 5.1 jit; do
     # shellcheck disable=SC2086
     (cd "$work" && $rocks --tree="$tree" install "$out/$rock-$VERSION-1.src.rock" $rock_vars >/dev/null)
     (cd / && LUA_PATH="$tree/share/lua/$abi/?.lua;$tree/share/lua/$abi/?/init.lua;;" \
-      LUA_CPATH="$tree/lib/lua/$abi/?.so;;" "$lua" -e '
-        local name, version = arg[1]:gsub("%-", "."), arg[2]
-        require(name)
+      LUA_CPATH="$tree/lib/lua/$abi/?.so;;" ROCK="$rock" VERSION="$VERSION" "$lua" -e '
+        local version = os.getenv("VERSION")
+        require((os.getenv("ROCK"):gsub("%-", ".")))
         local linky, core = require "linky", require "linky.core"
-        assert(linky._VERSION == version and core._VERSION == version, "not version " .. version)' \
-      "$rock" "$VERSION")
+        assert(linky._VERSION == version and core._VERSION == version, "not version " .. version)')
   done
   case " $DIST_ROCKS " in
     *" linky "*) "$tree/bin/linky" --version | grep -qx "linky $VERSION" ||
