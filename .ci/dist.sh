@@ -89,7 +89,8 @@ for v in 5.4 5.3 5.2 5.1 jit; do
   tree=$work/tree-$v
   for rock in $DIST_ROCKS; do
     # shellcheck disable=SC2086
-    (cd "$work" && $rocks --tree="$tree" install "$out/$rock-$VERSION-1.src.rock" $rock_vars >/dev/null)
+    (cd "$work" && $rocks --tree="$tree" install "$out/$rock-$VERSION-1.src.rock" $rock_vars >"$work/log" 2>&1) ||
+      { cat "$work/log" >&2; exit 1; }
     (cd / && LUA_PATH="$tree/share/lua/$abi/?.lua;$tree/share/lua/$abi/?/init.lua;;" \
       LUA_CPATH="$tree/lib/lua/$abi/?.so;;" ROCK="$rock" VERSION="$VERSION" "$lua" -e '
         local version = os.getenv("VERSION")
