@@ -109,16 +109,16 @@ deps:
 JOBS        ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 test: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
+	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
 
 test-all: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED)
+	$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state $(JOBS) $(LUA) $(BUSTED)
 
 # Only the #once specs (memory-bound, or starting a real server): CI runs them once.
 test-once: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state 1 $(LUA) $(BUSTED) --tags=once
+	$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state 1 $(LUA) $(BUSTED) --tags=once
 
 demo: deps all
 	@rm -rf $(BUILD_DIR)/state
