@@ -9,6 +9,8 @@ LUA_VERSION=${LUA_VERSION:-5.4}
 root=$(pwd)
 tree=$(mktemp -d)
 trap 'rm -rf "$tree" "$root/linky" "$root"/csrc/*.o' EXIT
+# readable by all, as an installed tree is: some specs run the command as another user (nobody)
+chmod 0755 "$tree"
 . "$root/.ci/luarocks.sh"
 luarocks_for "$LUA_VERSION" "$tree"
 
