@@ -12,11 +12,16 @@ LDFLAGS     ?=
 BUSTED      ?= /usr/bin/busted
 PKG_CONFIG  ?= pkg-config
 
+# The version is written in lua/linky/version.lua alone; the C core gets it as LINKY_VERSION.
+VERSION     := $(shell sed -n 's/^return "\([^"]*\)"$$/\1/p' lua/linky/version.lua)
+$(if $(VERSION),,$(error lua/linky/version.lua does not say return "x.y.z"))
+VERSION_DEF := -DLINKY_VERSION='"$(VERSION)"'
+
 # Deferred (=, not :=): `make test` and `make demo` install pkg-config and the -dev packages
 # (the deps target) before any recipe expands these. pkg-config names: lua5.4 or lua-5.4, luajit.
 LUA_PC       = $(shell $(PKG_CONFIG) --exists lua$(LUA_VERSION) && echo lua$(LUA_VERSION) || echo lua-$(LUA_VERSION))
 # Flags the build needs whatever the user's CFLAGS: kept apart so `make CFLAGS=...` keeps -I.
-REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -Wall -Wextra -pedantic \
+REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L $(VERSION_DEF) -fPIC -Wall -Wextra -pedantic \
                $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
@@ -66,18 +71,24 @@ CLANG_TIDY   ?= clang-tidy
 FUZZ_SECONDS ?= 60
 FIXTURES     ?= spec/fixtures/recorded
 FUZZ_BIN     := build/fuzz/fuzz_core
-FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS  := -std=c99 -D_POSIX_C_SOURCE=200809L $(VERSION_DEF) -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
                 $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libcurl sqlite3 2>/dev/null)
 FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null) $(REQ_LIBS)
 
-.PHONY: all mqtt deps test test-all test-once demo lint valgrind asan fuzz rock bench install uninstall clean help static embed doc
+# The man page and the shell completions, made from the command's argument parser
+# (lua/linky/cli/args.lua) by tools/man.lua and tools/completions.lua with the module just built.
+MAN_PAGE    := $(BUILD_DIR)/linky.1
+COMPLETIONS := $(addprefix $(BUILD_DIR)/completions/,linky _linky linky.fish)
+GEN_ENV      = LUA_PATH="./lua/?.lua;./lua/?/init.lua;;" LUA_CPATH="$(BUILD_DIR)/?.so;;"
+
+.PHONY: all mqtt deps test test-all test-once demo lint valgrind asan fuzz rock dist bench install uninstall clean help static embed doc
 
 # linky.mqtt through a second make: libmosquitto may be installed by `deps` in this same run.
-all: $(MODULE)
+all: $(MODULE) $(MAN_PAGE) $(COMPLETIONS)
 	@if $(PKG_CONFIG) --exists libmosquitto 2>/dev/null; then $(MAKE) --no-print-directory mqtt; fi
 
-$(MODULE): $(SOURCES) $(HEADERS) Makefile
+$(MODULE): $(SOURCES) $(HEADERS) lua/linky/version.lua Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -shared -o $@ $(SOURCES) $(LDFLAGS) $(REQ_LIBS)
 
@@ -87,6 +98,21 @@ $(MQTT_MODULE): $(MQTT_SOURCES) csrc/compat.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmosquitto) $(CFLAGS) -shared -o $@ $(MQTT_SOURCES) \
 	  $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmosquitto)
+
+$(MAN_PAGE): tools/man.lua $(LUA_FILES) $(MODULE)
+	$(GEN_ENV) $(LUA) tools/man.lua $@
+
+$(BUILD_DIR)/completions/linky: tools/completions.lua $(LUA_FILES) $(MODULE)
+	@mkdir -p $(dir $@)
+	$(GEN_ENV) $(LUA) tools/completions.lua bash $@
+
+$(BUILD_DIR)/completions/_linky: tools/completions.lua $(LUA_FILES) $(MODULE)
+	@mkdir -p $(dir $@)
+	$(GEN_ENV) $(LUA) tools/completions.lua zsh $@
+
+$(BUILD_DIR)/completions/linky.fish: tools/completions.lua $(LUA_FILES) $(MODULE)
+	@mkdir -p $(dir $@)
+	$(GEN_ENV) $(LUA) tools/completions.lua fish $@
 
 deps:
 	@sh .ci/deps.sh
@@ -99,16 +125,16 @@ JOBS        ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 SAN_JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
+	$(if $(BUSTED_ARGS),$(SPEC_ENV) $(LUA) $(BUSTED) $(BUSTED_ARGS),$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state $(JOBS) $(LUA) $(BUSTED) --exclude-tags=once)
 
 test-all: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state $(JOBS) $(LUA) $(BUSTED)
+	$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state $(JOBS) $(LUA) $(BUSTED)
 
 # Only the #once specs (memory-bound, or starting a real server): CI runs them once.
 test-once: deps all
 	rm -rf $(BUILD_DIR)/state
-	$(SPEC_ENV) sh tools/specs.sh $(BUILD_DIR)/state 1 $(LUA) $(BUSTED) --tags=once
+	$(SPEC_ENV) sh tools/specs.sh $(abspath $(BUILD_DIR))/state 1 $(LUA) $(BUSTED) --tags=once
 
 demo: deps all
 	@rm -rf $(BUILD_DIR)/state
@@ -116,7 +142,7 @@ demo: deps all
 
 lint: deps
 	luacheck $(wildcard lua spec bin examples tools bench fuzz)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr csrc
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c99 --inline-suppr $(VERSION_DEF) csrc
 	$(CLANG_TIDY) --quiet $(SOURCES) csrc/embed.c fuzz/fuzz_core.c $(if $(HAVE_MQTT),$(MQTT_SOURCES)) -- \
 	  $(REQ_CFLAGS) $(if $(HAVE_MQTT),$(shell $(PKG_CONFIG) --cflags libmosquitto)) -Icsrc
 
@@ -128,11 +154,12 @@ valgrind: deps
 	  --suppressions=spec/support/valgrind.supp $(LUA)" $(BUSTED) $(BUSTED_ARGS)
 
 # The interpreter is not instrumented: the ASan runtime is preloaded into it alone,
-# and a spec checks that the instrumented module is the one loaded. The plain module is
-# built too: the max_body memory bound is measured on it (limits_spec).
+# and a spec checks that the instrumented module is the one loaded (the module alone: the man
+# page and completions would load it without the runtime). The plain module is built too: the
+# max_body memory bound is measured on it (limits_spec).
 asan: deps
 	$(MAKE) all
-	$(MAKE) all BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
+	$(MAKE) $(ASAN_DIR)/linky/core.so BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 	rm -rf $(ASAN_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
@@ -179,8 +206,29 @@ fuzz: deps $(FUZZ_BIN)
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh
 
+# make dist: the release in build/dist/: linky-$(VERSION).tar.gz (`git archive` of HEAD, less
+# what .gitattributes marks export-ignore), and for each rock of DIST_ROCKS its rockspec
+# (rockspec/NAME-$(VERSION)-1.rockspec, @RELEASE_URL@ replaced) and NAME-$(VERSION)-1.src.rock;
+# then .ci/dist.sh checks them from a temporary folder (the archive builds, installs and runs;
+# each rock installs offline and loads on Lua 5.1 to 5.4 and LuaJIT).
+# RELEASE_URL: set by whoever publishes, to where the archive will be downloaded from (its name
+# stays linky-$(VERSION).tar.gz); by default the archive here, which only this machine can fetch.
+# DIST_ROCKS: the rocks built from the archive; a rock is added by its name (linky-mqtt) once
+# its rockspec/NAME-$(VERSION)-1.rockspec exists.
+RELEASE_URL ?= file://$(CURDIR)/build/dist/linky-$(VERSION).tar.gz
+DIST_ROCKS  ?= linky
+dist: deps
+	VERSION="$(VERSION)" RELEASE_URL="$(RELEASE_URL)" DIST_ROCKS="$(DIST_ROCKS)" sh .ci/dist.sh
+
 BIN_FILES   := $(wildcard bin/*)
 BINDIR      := $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# The man page and completions make install writes (make uninstall removes them).
+INSTALLED_DOCS = $(DESTDIR)$(MANDIR)/man1/linky.1 $(DESTDIR)$(BASHCOMPDIR)/linky \
+                 $(DESTDIR)$(ZSHCOMPDIR)/_linky $(DESTDIR)$(FISHCOMPDIR)/linky.fish
 
 # The benchmark (docs/performance.md); not part of `make test` nor of CI. Its LuaJIT rows run
 # bench/cases.lua under luajit with build/jit/.
@@ -219,16 +267,21 @@ install: all
 	      $$f > $(DESTDIR)$(BINDIR)/$$(basename $$f) && \
 	  chmod 0755 $(DESTDIR)$(BINDIR)/$$(basename $$f); \
 	done
+	install -D -m 0644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/linky.1
+	install -D -m 0644 $(BUILD_DIR)/completions/linky $(DESTDIR)$(BASHCOMPDIR)/linky
+	install -D -m 0644 $(BUILD_DIR)/completions/_linky $(DESTDIR)$(ZSHCOMPDIR)/_linky
+	install -D -m 0644 $(BUILD_DIR)/completions/linky.fish $(DESTDIR)$(FISHCOMPDIR)/linky.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(LUA_LIBDIR)/linky/core.so $(DESTDIR)$(LUA_LIBDIR)/linky/mqtt.so
 	rm -f $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(LUA_FILES))
 	-rmdir $(patsubst lua/%,$(DESTDIR)$(LUA_SHARE)/%,$(sort $(dir $(wildcard lua/linky/*/*.lua)))) 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BIN_FILES)))
+	rm -f $(INSTALLED_DOCS)
 	-rmdir $(DESTDIR)$(LUA_LIBDIR)/linky $(DESTDIR)$(LUA_SHARE)/linky 2>/dev/null
 
 clean:
 	rm -rf build linky csrc/*.o bench/.work
 
 help:
-	@echo "all demo test test-all test-once lint valgrind asan fuzz rock bench install uninstall clean"
+	@echo "all demo test test-all test-once lint valgrind asan fuzz rock dist bench install uninstall clean"

@@ -7,31 +7,17 @@
 # LuaJIT (LUA_VERSION=jit), load `linky` and `linky.core` from the tree with that interpreter.
 set -eu
 LUA_VERSION=${LUA_VERSION:-5.4}
-case "$LUA_VERSION" in
-  jit) abi=5.1 lua=luajit ;;
-  *) abi=$LUA_VERSION lua=lua$LUA_VERSION ;;
-esac
 root=$(pwd)
 tree=$(mktemp -d)
 trap 'rm -rf "$tree" "$root/linky" "$root"/csrc/*.o' EXIT
-export LUAROCKS_CONFIG="$root/rockspec/luarocks-config.lua"
-if [ "$LUA_VERSION" = jit ]; then
-  # LuaJIT is a Lua 5.1 to LuaRocks: its interpreter and headers are named here
-  export LUAROCKS_CONFIG="$tree/luarocks-config.lua"
-  { cat "$root/rockspec/luarocks-config.lua"
-    echo 'lua_interpreter = "luajit"'
-    echo "variables = { LUA = \"$(command -v luajit)\", LUA_BINDIR = \"$(dirname "$(command -v luajit)")\","
-    echo "  LUA_INCDIR = \"$(pkg-config --variable=includedir luajit)\" }"
-  } > "$LUAROCKS_CONFIG"
-fi
-rocks="luarocks --lua-version=$abi"
+# readable by all, as an installed tree is: some specs run the command as another user (nobody)
+chmod 0755 "$tree"
+. "$root/.ci/luarocks.sh"
+luarocks_for "$LUA_VERSION" "$tree"
 
 $rocks lint rockspec/linky-scm-1.rockspec
-$rocks --tree="$tree" make rockspec/linky-scm-1.rockspec \
-  CURL_INCDIR="$(pkg-config --variable=includedir libcurl)" \
-  CURL_LIBDIR="$(pkg-config --variable=libdir libcurl)" \
-  SQLITE_INCDIR="$(pkg-config --variable=includedir sqlite3)" \
-  SQLITE_LIBDIR="$(pkg-config --variable=libdir sqlite3)" >/dev/null
+# shellcheck disable=SC2086
+$rocks --tree="$tree" make rockspec/linky-scm-1.rockspec $rock_vars >/dev/null
 # linky.mqtt, a rock of its own with its own external dependency (libmosquitto)
 $rocks lint rockspec/linky-mqtt-scm-1.rockspec
 $rocks --tree="$tree" make rockspec/linky-mqtt-scm-1.rockspec \

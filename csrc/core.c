@@ -38,7 +38,11 @@
 #include "terminal.h"
 #include "transport_errors.h"
 
-#define LINKY_CORE_VERSION "0.1.0"
+/* The version is written in lua/linky/version.lua alone: the Makefile passes it as
+ * -DLINKY_VERSION="x.y.z", a rockspec as its own version. */
+#ifndef LINKY_VERSION
+#error "LINKY_VERSION is not defined: build with make (it reads lua/linky/version.lua)"
+#endif
 
 /* core.day_number("YYYY-MM-DD") -> days since 1970-01-01 | nil */
 static int core_day_number(lua_State *L) {
@@ -230,7 +234,7 @@ int luaopen_linky_core(lua_State *L) {
   load_json_decoder(L);
   luaL_setfuncs(L, functions, 1);
   linky_random_register(L);
-  lua_pushliteral(L, LINKY_CORE_VERSION);
+  lua_pushliteral(L, LINKY_VERSION);
   lua_setfield(L, -2, "_VERSION");
   /* curl_version_info, not curl_version(): the latter initialises libldap,
    * which leaks a one-time allocation that valgrind reports */

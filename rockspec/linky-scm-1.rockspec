@@ -40,7 +40,8 @@ build = {
         "csrc/terminal.c", "csrc/json_bounds.c", "csrc/random.c", "csrc/easy.c",
         "csrc/http_client.c",
       },
-      defines = { "_POSIX_C_SOURCE=200809L" },
+      -- The C core's version is the rock's: lua/linky/version.lua is the Makefile's.
+      defines = { "_POSIX_C_SOURCE=200809L", 'LINKY_VERSION="' .. version:gsub("%-%d+$", "") .. '"' },
       libraries = { "curl", "sqlite3" },
       incdirs = { "$(CURL_INCDIR)", "$(SQLITE_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(SQLITE_LIBDIR)" },
@@ -94,6 +95,7 @@ build = {
     ["linky.tempo_rules"] = "lua/linky/tempo_rules.lua",
     ["linky.token"] = "lua/linky/token.lua",
     ["linky.update"] = "lua/linky/update.lua",
+    ["linky.version"] = "lua/linky/version.lua",
   },
   install = {
     bin = { linky = "bin/linky" },

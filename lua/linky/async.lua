@@ -26,7 +26,7 @@ local errors = require "linky.errors"
 
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = require "linky.version"
 
 --- Whether this Lua can yield across `pcall` (5.2, 5.3, 5.4, LuaJIT): non-blocking mode needs it.
 M.available = (function()

@@ -6,7 +6,7 @@
 -- @module linky.compat
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = require "linky.version"
 
 local floor, byte, char, select = math.floor, string.byte, string.char, select
 local EXACT = 2 ^ 53

@@ -17,7 +17,7 @@ local unpack = table.unpack or unpack -- luacheck: ignore
 
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = require "linky.version"
 
 -- A descriptor as cqueues.poll takes it.
 local Pollable = {}

@@ -7,6 +7,7 @@
 local core = require "linky.core"
 local errors = require "linky.errors"
 local options = require "linky.options"
+local version = require "linky.version"
 
 local M = {}
 
@@ -17,7 +18,7 @@ M.types = {
 }
 
 --- The user agent sent when the caller names none.
-M.USER_AGENT = "linky-lua/" .. core._VERSION
+M.USER_AGENT = "linky-lua/" .. version
 
 local Client = { __name = "linky.http.Client" }
 Client.__index = Client

@@ -28,10 +28,11 @@ local session = require "linky.session"
 local status = require "linky.status"
 local token = require "linky.token"
 local update = require "linky.update"
+local version = require "linky.version"
 
 local M = {}
 
-M._VERSION = "0.1.0"
+M._VERSION = version
 
 --- The seven data kinds: `linky.kinds[k] = { legacy =, v2026 =, unit =, max_days =, load_curve = }`.
 M.kinds = kinds

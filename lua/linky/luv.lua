@@ -12,7 +12,7 @@ local uv = require "luv"
 
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = require "linky.version"
 
 -- Drives `req` until it ends, then calls `callback(result, err)` once.
 local function drive(req, callback)

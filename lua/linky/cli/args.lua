@@ -20,6 +20,10 @@ M.KINDS = {
   "production_load_curve", "consumption_index", "production_index" }
 M.SHORT = {}
 for short, kind in pairs(M.ALIASES) do M.SHORT[kind] = short end
+-- The words a KIND may be (argparse's :choices): the kinds, then their short names.
+local KIND_WORDS = {}
+for _, kind in ipairs(M.KINDS) do KIND_WORDS[#KIND_WORDS + 1] = kind end
+for _, kind in ipairs(M.KINDS) do KIND_WORDS[#KIND_WORDS + 1] = M.SHORT[kind] end
 
 --- A kind from its name or alias, or nil.
 function M.kind(name)
@@ -51,8 +55,13 @@ prefer the others); --token-file FILE; LINKY_TOKEN; the config file
 prm, api, base_url, user_agent, from and state, and the Tempo colour source (`linky config`);
 options win over it.
 
-Environment: NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is
-that Paris date). Colours and the progress line only appear on a terminal.
+Files: ${XDG_CONFIG_HOME:-~/.config}/linky/config, the token and the defaults (mode 0600;
+`linky auth`, `linky config`); ${XDG_STATE_HOME:-~/.local/state}/linky/state.sqlite3, the state
+file: request budget, bans, stored readings (--state).
+
+Environment: LINKY_TOKEN (the token), XDG_CONFIG_HOME and XDG_STATE_HOME (where the files are),
+NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is that Paris date).
+Colours and the progress line only appear on a terminal.
 
 Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired or missing;
 4 no data (not_found); 5 rate limited, budget exhausted, banned, state unusable; 6 server error,
@@ -70,7 +79,9 @@ Examples:
 
 `linky help COMMAND` shows a command's options and examples.]]
 
-local SEE_ALSO = "Connection and token options, the config file and exit codes: `linky --help`."
+--- The last paragraph of every command's help (the man page has it once).
+M.SEE_ALSO = "Connection and token options, the config file and exit codes: `linky --help`."
+local SEE_ALSO = M.SEE_ALSO
 
 -- An option that may be given once (argparse would let a second one win silently).
 local function option(cmd, names, description, argname)
@@ -122,7 +133,9 @@ local function data_command(parser, kind)
       curve and "2026-04-02" or "2026-05-01", curve and " --energy" or "", name, name))
   range_options(cmd)
   option(cmd, "--format", "table (default), csv, json, chart, jsonl or influx.", "FORMAT")
+    :choices { "table", "csv", "json", "chart", "jsonl", "influx" }
   option(cmd, "--by", "Totals per hour, day, week or month (load curves become energy).", "PERIOD")
+    :choices { "hour", "day", "week", "month" }
   cmd:flag("--energy", "Load curves: energy per interval (Wh) as well.")
   option(cmd, "--offpeak", "Load curves: peak/off-peak split (table, chart).", "HH:MM-HH:MM[,...]")
   fetch_options(cmd)
@@ -137,7 +150,7 @@ local function publish_options(cmd, description)
 end
 
 local function kinds_argument(cmd, count, description)
-  cmd:argument("kinds", description):args(count):argname("KIND")
+  cmd:argument("kinds", description):args(count):argname("KIND"):choices(KIND_WORDS)
 end
 
 local function build()
@@ -148,7 +161,7 @@ local function build()
   parser:flag("-h --help", "This help."):target("want_help")
   parser:flag("--version", "The version.")
   parser:flag("--quiet", "No progress line; update and backfill print only errors.")
-  option(parser, "--api", "2026 (default) or legacy.", "API")
+  option(parser, "--api", "2026 (default) or legacy.", "API"):choices { "2026", "legacy" }
   option(parser, "--base-url", "The Conso API's base URL.", "URL")
   option(parser, "--user-agent", "Your program, before linky's own User-Agent.", "TEXT")
   option(parser, "--from", "A contact address sent as From.", "EMAIL")
@@ -175,8 +188,9 @@ local function build()
   option(cmd, "--colours", "Tempo colours from a CSV file with a header date,colour (no request).", "FILE")
   cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
   range_options(cmd)
-  option(cmd, "--by", "day (default) or month.", "PERIOD")
+  option(cmd, "--by", "day (default) or month.", "PERIOD"):choices { "day", "month" }
   option(cmd, "--format", "table (default), csv, json or influx.", "FORMAT")
+    :choices { "table", "csv", "json", "influx" }
   fetch_options(cmd)
 
   cmd = new_command(parser, "tempo", "the Tempo colour of each day, fetched into the state file",
@@ -233,6 +247,7 @@ local function build()
     "Examples:\n  linky status --state ~/.local/state/linky/state.sqlite3\n"
       .. "  linky status --format prometheus --output /var/lib/node-exporter/linky.prom --mode 0644")
   option(cmd, "--format", "table (default), json or prometheus.", "FORMAT")
+    :choices { "table", "json", "prometheus" }
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
   mode_option(cmd)
 
@@ -277,6 +292,7 @@ local function build()
   kinds_argument(cmd, "*", "Kinds to update (default daily_consumption).")
   option(cmd, "--prm", "A meter (several allowed).", "PRM"):count("*"):overwrite(true)
   option(cmd, "--backfill", "A kind to backfill (several allowed).", "KIND"):count("*"):overwrite(true)
+    :choices(KIND_WORDS)
   option(cmd, "--since", "The first day of the backfill.", "DATE")
   option(cmd, "--publish", "The update line also publishes to TARGET (several allowed).", "TARGET")
     :count("*"):overwrite(true)
@@ -286,7 +302,7 @@ local function build()
   cmd = new_command(parser, "prms", "the token's PRMs and its expiry (no request)",
     "prms: the token's PRMs (meters) and its expiry date. Reads the token only: no request.",
     "Example:\n  linky prms --token-file ~/.conso-token --format json")
-  option(cmd, "--format", "table (default), csv or json.", "FORMAT")
+  option(cmd, "--format", "table (default), csv or json.", "FORMAT"):choices { "table", "csv", "json" }
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
   mode_option(cmd)
 
@@ -316,6 +332,11 @@ local function build()
   cmd:argument("topic", "A command."):args("?"):argname("COMMAND")
   return parser
 end
+
+--- A new parser of the command line: the man page and the shell completions are made from it
+-- (tools/man.lua, tools/completions.lua).
+-- @treturn argparse.Parser
+M.parser = build
 
 local parser
 
