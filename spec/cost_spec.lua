@@ -239,7 +239,8 @@ describe("linky.cost", function()
       t.classes[1].days = { "someday" }
       refused(t, "tariff.classes[1].days[1]")
       refused(base(-1), "tariff.periods[1].prices.base")
-      refused(base(0.2, "15"), "tariff.periods[1].subscription")
+      refused(base(0.2, "15,5"), "tariff.periods[1].subscription") -- a decimal string has a point
+      refused(base(0.2, "fifteen"), "tariff.periods[1].subscription")
     end)
 
     it("prices outside 0 <= price < 10 EUR/kWh, subscriptions outside 0 <= s < 1,000 EUR/month", function()

@@ -101,65 +101,100 @@ local function class_names(tariff)
   return names
 end
 
-local kwh, money = tariffs.format_kwh, tariffs.format_money
 local NONE = { ws = 0, cost = tariffs.row().energy } -- a class without energy in a row
 
--- The kWh and cost of each class of a row, in the tariff's order, formatted by `cell`.
-local function class_cells(r, names, cells, cell)
-  for _, n in ipairs(names) do
-    local cl = r.classes[n] or NONE
-    cell(cells, kwh(cl.ws), money(cl.cost))
+-- The figures of the rows and of the total, column by column, each column rounded by largest
+-- remainder so that its rows add up to its total as shown: { rows = { [i] = cells }, total = cells },
+-- cells = { kwh =, energy =, subscription =, total =, classes = { [name] = { kwh =, cost = } } }.
+local function figures(c, rows, names)
+  local out = { rows = {}, total = { classes = {} } }
+  for i = 1, #rows do out.rows[i] = { classes = {} } end
+  local function column(key, get, format, class)
+    local list = {}
+    for i, r in ipairs(rows) do list[i] = get(r) end
+    local cells, total = format(list, get(c))
+    for i, cell in ipairs(cells) do
+      local t = class and out.rows[i].classes[class] or out.rows[i]
+      t[key] = cell
+    end
+    local t = class and out.total.classes[class] or out.total
+    t[key] = total
   end
-  return cells
+  column("kwh", function(r) return r.ws end, tariffs.kwh_column)
+  for _, n in ipairs(names) do
+    out.total.classes[n] = {}
+    for i = 1, #rows do out.rows[i].classes[n] = {} end
+    column("kwh", function(r) return (r.classes[n] or NONE).ws end, tariffs.kwh_column, n)
+    column("cost", function(r) return (r.classes[n] or NONE).cost end, tariffs.money_column, n)
+  end
+  column("energy", function(r) return r.energy end, tariffs.money_column)
+  column("subscription", function(r) return r.subscription end, tariffs.money_column)
+  column("total", tariffs.total, tariffs.money_column)
+  return out
 end
 
 local function render_table(c, rows, names)
+  local f = figures(c, rows, names)
   local head = { ("%-10s %10s"):format("period", "kWh") }
   for _, n in ipairs(names) do head[#head + 1] = ("%22s"):format(n .. " kWh / cost") end
   head[#head + 1] = ("%13s %9s"):format("subscription", "total")
   local lines = { table.concat(head, " ") }
-  local function line(label, r)
-    local cells = class_cells(r, names, { ("%-10s %10s"):format(label, kwh(r.ws)) }, function(t, k, m)
-      t[#t + 1] = ("%22s"):format(k .. " / " .. m)
-    end)
-    cells[#cells + 1] = ("%13s %9s"):format(money(r.subscription), money(tariffs.total(r)))
+  local function line(label, x)
+    local cells = { ("%-10s %10s"):format(label, x.kwh) }
+    for _, n in ipairs(names) do cells[#cells + 1] = ("%22s"):format(x.classes[n].kwh .. " / " .. x.classes[n].cost) end
+    cells[#cells + 1] = ("%13s %9s"):format(x.subscription, x.total)
     lines[#lines + 1] = table.concat(cells, " ")
   end
-  for _, r in ipairs(rows) do line(r.date, r) end
-  line("total", c)
+  for i, r in ipairs(rows) do line(r.date, f.rows[i]) end
+  line("total", f.total)
   return table.concat(lines, "\n") .. "\n"
 end
 
 local function render_csv(c, rows, names)
+  local f = figures(c, rows, names)
   local head = { "period", "kwh" }
   for _, n in ipairs(names) do head[#head + 1] = n .. "_kwh"; head[#head + 1] = n .. "_cost" end
   head[#head + 1] = "energy"; head[#head + 1] = "subscription"; head[#head + 1] = "total"
   local lines = { table.concat(head, ",") }
-  local function line(label, r)
-    local cells = class_cells(r, names, { label, kwh(r.ws) }, function(t, k, m)
-      t[#t + 1] = k
-      t[#t + 1] = m
-    end)
-    cells[#cells + 1] = money(r.energy); cells[#cells + 1] = money(r.subscription)
-    cells[#cells + 1] = money(tariffs.total(r))
+  local function line(label, x)
+    local cells = { label, x.kwh }
+    for _, n in ipairs(names) do
+      cells[#cells + 1] = x.classes[n].kwh
+      cells[#cells + 1] = x.classes[n].cost
+    end
+    cells[#cells + 1] = x.energy; cells[#cells + 1] = x.subscription; cells[#cells + 1] = x.total
     lines[#lines + 1] = table.concat(cells, ",")
   end
-  for _, r in ipairs(rows) do line(r.date, r) end
-  line("total", c)
+  for i, r in ipairs(rows) do line(r.date, f.rows[i]) end
+  line("total", f.total)
   return table.concat(lines, "\n") .. "\n"
 end
 
 local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription", "kwh", "classes", "periods",
                "days", "gaps", "date", "cost" }
 
+-- An exact amount as a JSON number of 7 decimals (dkjson writes what __tojson returns).
+local DECIMAL = { __tojson = function(self) return tariffs.format_decimal(self) end }
+local function decimal(a) return setmetatable({ u = a.u, r = a.r }, DECIMAL) end
+M.decimal = decimal
+
+-- A row of exact sums as JSON: kWh as Lua numbers, money with 7 decimals.
+local function json_row(row)
+  local n = tariffs.numbers(row)
+  local classes = {}
+  for name, cl in pairs(row.classes) do classes[name] = { kwh = n.classes[name].kwh, cost = decimal(cl.cost) } end
+  return { date = row.date, kwh = n.kwh, energy = decimal(row.energy), subscription = decimal(row.subscription),
+           total = decimal(tariffs.total(row)), classes = classes }
+end
+
 -- The library's result fields (`linky.cost`), with the periods of --by, in a stable key order.
 local function render_json(c, rows, tariff, res, by)
   local function list(xs)
     local out = {}
-    for i, x in ipairs(xs) do out[i] = tariffs.numbers(x) end
+    for i, x in ipairs(xs) do out[i] = json_row(x) end
     return out
   end
-  local n = tariffs.numbers(c)
+  local n = json_row(c)
   local out = { tariff = tariff.name, start = res.start, ["end"] = res["end"], by = by, total = n.total,
                 energy = n.energy, subscription = n.subscription, kwh = n.kwh, classes = n.classes,
                 days = list(c.days), gaps = c.gaps }
