@@ -271,7 +271,7 @@ end)
 describe("examples/tariffs", function()
   local cjson = require "cjson"
 
-  for _, name in ipairs { "base", "hphc", "tempo" } do
+  for _, name in ipairs { "base", "hphc", "tempo", "weekend" } do
     it(name .. ".json is a valid tariff that names its source and the date of its prices", function()
       local f = assert(io.open("examples/tariffs/" .. name .. ".json", "rb"))
       local tariff = cjson.decode(f:read("*a"))
@@ -283,15 +283,24 @@ describe("examples/tariffs", function()
       near(24, c.kwh)
     end)
   end
+
+  it("Option_Base.csv is a CRE file of cited rows the parser reads", function()
+    local f = assert(io.open("examples/tariffs/Option_Base.csv", "rb"))
+    local text = f:read("*a")
+    f:close()
+    local t = assert(require("linky.cre").tariff(text, 9))
+    assert.same({ "235.9", "0.19266" }, { t.periods[#t.periods].subscription_year, t.periods[#t.periods].prices.base })
+    assert.truthy(io.open("examples/tariffs/README.md"):read("*a"):find("Option_Base.csv", 1, true))
+  end)
 end)
 
 describe("linky.cost exact money (issue 27)", function()
-local function refused(tariff, field, res)
-  local c, err = linky.cost(res or curve("2026-06-10", "2026-06-11", 1000), tariff)
-  assert.is_nil(c)
-  assert.equal("invalid_argument", err.kind)
-  assert.truthy(err.message:find(field, 1, true), err.message)
-end
+  local function refused(tariff, field, res)
+    local c, err = linky.cost(res or curve("2026-06-10", "2026-06-11", 1000), tariff)
+    assert.is_nil(c)
+    assert.equal("invalid_argument", err.kind)
+    assert.truthy(err.message:find(field, 1, true), err.message)
+  end
 
   it("reads a price through its shortest decimal form, or from a decimal string", function()
     assert.equal(195200, cost.decimal(0.1952, 6, 10)) -- the float is 0.19519999999999998...

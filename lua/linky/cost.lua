@@ -241,10 +241,14 @@ local function tariff_day(t, wall)
 end
 
 local function no_price(t, day)
+  local _, err
   if t.ends and day > t.ends then
-    return invalid(("tariff.ends is before %s: no price for that day"):format(dates.format(day)))
+    _, err = invalid(("tariff.ends is before %s: no price for that day"):format(dates.format(day)))
+  else
+    _, err = invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
   end
-  return invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
+  err.reason = "no price"
+  return nil, err
 end
 
 -- The colour of a tariff day: nil and an error when a class needs one and none is known.
@@ -270,7 +274,8 @@ end
 -- @tparam string stop `"YYYY-MM-DD"`, excluded
 -- @tparam[opt] table|function colours as `cost`'s `opts.colours`
 -- @treturn true|nil
--- @treturn table an `invalid_argument` error naming the field or the day
+-- @treturn table an `invalid_argument` error naming the field or the day, with `reason`: "no price"
+-- or "no colour"
 function M.check_range(t, first, stop, colours)
   local a, b = dates.day(first or ""), dates.day(stop or "")
   if not (a and b and a < b) then return invalid("the range has no valid start and end") end
@@ -279,8 +284,12 @@ function M.check_range(t, first, stop, colours)
   if t.ends and t.ends < to then return no_price(t, t.ends + 1) end
   if t.by_colour then
     for day = from, to do
-      local _, err = colour_of(colours, day)
-      if err then return invalid(err) end
+      local _, why = colour_of(colours, day)
+      if why then
+        local _, err = invalid(why)
+        err.reason = "no colour"
+        return nil, err
+      end
     end
   end
   return true

@@ -8,6 +8,7 @@
 local cjson = require "cjson.safe"
 local dkjson = require "dkjson"
 local tariffs = require "linky.cost"
+local cre = require "linky.cre"
 local dates = require "linky.dates"
 local format = require "linky.format"
 local data = require "linky.cli.data"
@@ -37,8 +38,8 @@ local function read_file(self, what, path)
   return text
 end
 
--- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
-local function read_tariff(self, path)
+--- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
+function M.read_tariff(self, path)
   local text, code = read_file(self, "tariff", path)
   if not text then return nil, code end
   local tariff, why = cjson.decode(text)
@@ -50,8 +51,39 @@ local function read_tariff(self, path)
   return tariff, checked
 end
 
+--- The --kva of a command: a whole number of kVA, or nil and the usage exit code.
+function M.kva(self, text)
+  local n = text and text:match("^%d%d?%d?$") and tonumber(text)
+  if not n or n == 0 then return nil, self:usage("--kva takes a power in kVA, a whole number like 9") end
+  return n
+end
+
+--- The --hc of a command as a list of ranges (nil when not given).
+function M.hc(text)
+  if not text then return nil end
+  local ranges = {}
+  for r in text:gmatch("[^,]+") do ranges[#ranges + 1] = r end
+  return ranges
+end
+
+--- The tariff of --cre FILE --kva N [--hc]: the table, and the tariff as checked | nil, exit code
+-- (8 when the file cannot be read, 2 naming the file, line and column of what does not parse).
+-- `base_ignores_hc`: --hc applies to the other files only (compare's one --hc for several).
+function M.read_cre(self, path, kva, hc, base_ignores_hc)
+  local text, code = read_file(self, "CRE file", path)
+  if not text then return nil, code end
+  if base_ignores_hc and cre.option(text) == "base" then hc = nil end
+  local tariff, err = cre.tariff(text, kva, { hc = hc })
+  if not tariff then
+    return nil, self:usage(("the CRE file %s%s%s"):format(path, err.line and " " or ": ", err.message))
+  end
+  local checked, cerr = tariffs.check(tariff)
+  if not checked then return nil, self:usage(("the CRE file %s: %s"):format(path, cerr.message)) end
+  return tariff, checked
+end
+
 -- The colours of --colours FILE (a header `date,colour`, then one row a date) | nil, exit code.
-local function read_colours(self, path)
+function M.read_colours(self, path)
   local text, code = read_file(self, "colours", path)
   if not text then return nil, code end
   local colours, lines, n = {}, {}, 0
@@ -212,32 +244,42 @@ function M.run(self)
   if a.format == "influx" and a.by == "month" then
     return self:usage("--format influx writes a line per day and class: not with --by month")
   end
-  if not a.tariff then return self:usage("cost needs --tariff FILE.json") end
+  if not a.tariff == not a.cre then return self:usage("cost needs --tariff FILE.json or --cre FILE.csv --kva N") end
+  if (a.kva or a.hc) and not a.cre then return self:usage("--kva and --hc go with --cre") end
   local code = data.check_fetch_options(self)
   if code then return code end
-  local tariff, checked = read_tariff(self, a.tariff)
+  local tariff, checked
+  if a.cre then
+    local kva
+    kva, code = M.kva(self, a.kva)
+    if not kva then return code end
+    tariff, checked = M.read_cre(self, a.cre, kva, M.hc(a.hc))
+  else
+    tariff, checked = M.read_tariff(self, a.tariff)
+  end
   if not tariff then return checked end
+  local file = a.tariff or a.cre
   if a.daily and (checked.by_hours or checked.by_colour) then
     return self:usage("--daily prices daily values: the tariff's classes must depend on neither hours"
       .. " nor colours")
   end
   local colours
   if a.colours then
-    colours, code = read_colours(self, a.colours)
+    colours, code = M.read_colours(self, a.colours)
     if not colours then return code end
   end
   local first, stop = data.range(a, self.today)
   if not first then return self:usage(stop) end
   if checked.by_colour and not colours then
     return self:usage(("the tariff %s prices Tempo colours: give them with --colours FILE.csv")
-      :format(a.tariff))
+      :format(file))
   end
   local d1, d2 = dates.day(first), dates.day(stop)
   if d1 and d2 and d1 < d2 then -- a bad range is the fetch's to name
     local ok, rerr = tariffs.check_range(checked, first, stop, colours)
     if not ok then
       local with = colours and (" with the colours " .. a.colours) or ""
-      return self:usage(("the tariff %s%s: %s"):format(a.tariff, with, rerr.message))
+      return self:usage(("the tariff %s%s: %s"):format(file, with, rerr.message))
     end
   end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
