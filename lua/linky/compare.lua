@@ -60,8 +60,8 @@ local function price_offer(res, t, checked, days, gaps, first, last, colours)
   local run = nil
   local function close(stop)
     if not run then return nil end
-    local sub = { kind = res.kind, unit = res.unit, start = dates.format(run.first), ["end"] = dates.format(stop),
-                  points = run.points, gaps = {} }
+    local sub = { kind = res.kind, unit = res.unit, start = dates.format(run.first),
+                  ["end"] = dates.format(stop), points = run.points, gaps = {} }
     run = nil
     local x, err = cost.price(sub, t, { colours = colours })
     if not x then return err end
@@ -89,8 +89,8 @@ local function price_offer(res, t, checked, days, gaps, first, last, colours)
   end
   local err = close(last)
   if err then return nil, err end
-  total.ws = priced_ws
-  return { sums = total, unpriced_ws = unpriced_ws, days = covered, not_covered = runs_of(reasons, first, last) }
+  return { sums = total, unpriced_ws = unpriced_ws, days = covered,
+           not_covered = runs_of(reasons, first, last) }
 end
 
 --- Prices a load curve with each offer, exactly: what `compare` gives, with each offer's exact

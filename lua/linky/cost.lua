@@ -172,7 +172,8 @@ local function check_periods(periods, names)
     if not sub_u then
       return invalid(("%s.%s must be a number of EUR per %s, 0 <= %s < %d, with at most 6 decimals")
         :format(where, yearly and "subscription_year" or "subscription", yearly and "year" or "month",
-          yearly and "subscription_year" or "subscription", yearly and 12 * MAX_SUBSCRIPTION or MAX_SUBSCRIPTION))
+          yearly and "subscription_year" or "subscription",
+          yearly and 12 * MAX_SUBSCRIPTION or MAX_SUBSCRIPTION))
     end
     if type(p.prices) ~= "table" then return invalid(where .. ".prices must be a table") end
     local prices = {}

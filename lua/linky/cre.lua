@@ -30,7 +30,8 @@ M.TEMPO_HC = { "22:00-06:00" }
 
 local TEMPO = {
   { "blue_hc", "PART_VARIABLE_HCBleu_TTC", "blue", true }, { "blue_hp", "PART_VARIABLE_HPBleu_TTC", "blue" },
-  { "white_hc", "PART_VARIABLE_HCBlanc_TTC", "white", true }, { "white_hp", "PART_VARIABLE_HPBlanc_TTC", "white" },
+  { "white_hc", "PART_VARIABLE_HCBlanc_TTC", "white", true },
+  { "white_hp", "PART_VARIABLE_HPBlanc_TTC", "white" },
   { "red_hc", "PART_VARIABLE_HCRouge_TTC", "red", true }, { "red_hp", "PART_VARIABLE_HPRouge_TTC", "red" },
 }
 -- Per option: its name and its classes { name, column, colour, off-peak }, in the tariff's order.
@@ -87,8 +88,8 @@ local function read_header(cells)
     for _, c in ipairs(OPTIONS[key].classes) do all = all and index[c[2]] ~= nil end
     if all then return key, index end
   end
-  return fail(1, nil, nil, "the header names no option's prices (PART_VARIABLE_TTC for Base, PART_VARIABLE_HC_TTC"
-    .. " and _HP_TTC for HP/HC, PART_VARIABLE_HCBleu_TTC... for Tempo)")
+  return fail(1, nil, nil, "the header names no option's prices (PART_VARIABLE_TTC for Base,"
+    .. " PART_VARIABLE_HC_TTC and _HP_TTC for HP/HC, PART_VARIABLE_HCBleu_TTC... for Tempo)")
 end
 
 -- "DD/MM/YYYY" -> day number, or nil.
@@ -114,7 +115,8 @@ local WHY = { syntax = "is not a number like 0,1952", places = "has more than 6 
 -- { offered = false } for a row whose price cells are all empty.
 local function read_row(n, cells, index, option, header)
   if #cells ~= #header then
-    return fail(n, math.min(#cells, #header) + 1, nil, ("%d cells where the header has %d"):format(#cells, #header))
+    return fail(n, math.min(#cells, #header) + 1, nil,
+      ("%d cells where the header has %d"):format(#cells, #header))
   end
   local function col(name) return cells[index[name]], index[name], name end
   local row = { line = n }
@@ -129,7 +131,9 @@ local function read_row(n, cells, index, option, header)
   end
   cell, i, name = col("P_SOUSCRITE")
   row.kva = cell:match("^%d%d?%d?$") and tonumber(cell)
-  if not row.kva or row.kva == 0 then return fail(n, i, name, ("%s is not a power in kVA"):format(shown(cell))) end
+  if not row.kva or row.kva == 0 then
+    return fail(n, i, name, ("%s is not a power in kVA"):format(shown(cell)))
+  end
   -- every price column must hold a number or nothing; the TTC ones used must be all or none
   for j, h in ipairs(header) do
     if h:match("^PART_") and cells[j] ~= "" then
@@ -169,8 +173,8 @@ local function chain(rows)
         { other_line = a.line })
     end
     if b.from > a.to + 1 then
-      return fail(b.line, nil, nil, ("a gap after line %d: it ends on %s, this line starts on %s"):format(a.line,
-        dates.format(a.to), dates.format(b.from)), { other_line = a.line })
+      return fail(b.line, nil, nil, ("a gap after line %d: it ends on %s, this line starts on %s")
+        :format(a.line, dates.format(a.to), dates.format(b.from)), { other_line = a.line })
     end
   end
   return rows
@@ -211,13 +215,15 @@ end
 -- none for Base.
 local function hours(option, hc)
   if option == "base" then
-    if hc ~= nil then return nil, errors.new("invalid_argument", "off-peak hours (--hc) do not apply to a Base file") end
+    if hc ~= nil then
+      return nil, errors.new("invalid_argument", "off-peak hours (--hc) do not apply to a Base file")
+    end
     return nil
   end
   if hc == nil then
     if option == "tempo" then return M.TEMPO_HC end
-    return nil, errors.new("invalid_argument", "an HP/HC file needs its off-peak hours (--hc HH:MM-HH:MM[,...]):"
-      .. " they are in the contract, not in the file")
+    return nil, errors.new("invalid_argument", "an HP/HC file needs its off-peak hours"
+      .. " (--hc HH:MM-HH:MM[,...]): they are in the contract, not in the file")
   end
   local ok, err = analysis.parse_ranges(hc)
   if not ok then return nil, errors.new("invalid_argument", "--hc: " .. err.message) end
@@ -275,8 +281,9 @@ function M.tariff(text, kva, opts)
   if herr then return nil, herr end
   if type(kva) ~= "number" or not rows[1] then
     local list = power_list(offered)
-    return nil, errors.new("invalid_argument", ("%s kVA is not offered in this file: it has %s"):format(tostring(kva),
-      list[1] and (table.concat(list, ", ") .. " kVA") or "no offered row"), { powers = list })
+    return nil, errors.new("invalid_argument", ("%s kVA is not offered in this file: it has %s")
+      :format(tostring(kva), list[1] and (table.concat(list, ", ") .. " kVA") or "no offered row"),
+      { powers = list })
   end
   local ok, err = chain(rows)
   if not ok then return nil, err end

@@ -110,7 +110,8 @@ end
 
 -- --cre, --kva and --hc: a tariff read from the regulator's file.
 local function cre_options(cmd, many)
-  local cre = option(cmd, "--cre", "A CRE file of the regulated tariffs (Option_Base.csv, _HPHC, _Tempo).", "FILE")
+  local cre = option(cmd, "--cre", "A CRE file of the regulated tariffs (Option_Base.csv, _HPHC, _Tempo).",
+    "FILE")
   local kva = option(cmd, "--kva", "The subscribed power, in kVA, of the --cre file's rows.", "N")
   if many then
     cre:count("*"):overwrite(true)

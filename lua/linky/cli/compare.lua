@@ -45,7 +45,9 @@ local function read_offers(self)
     if not t then return nil, code end
     list[#list + 1] = t
   end
-  if not list[1] then return nil, self:usage("compare needs offers: --tariff FILE.json or --cre FILE.csv --kva N") end
+  if not list[1] then
+    return nil, self:usage("compare needs offers: --tariff FILE.json or --cre FILE.csv --kva N")
+  end
   return list
 end
 
@@ -72,8 +74,8 @@ local function render_table(offers)
     "difference") }
   local notes = {}
   for _, o in ipairs(offers) do
-    lines[#lines + 1] = row:format(o.name:sub(1, 48), o.days, kwh(o.sums.ws), kwh(o.unpriced_ws), money(o.sums.energy),
-      money(o.sums.subscription), money(tariffs.total(o.sums)), signed(o))
+    lines[#lines + 1] = row:format(o.name:sub(1, 48), o.days, kwh(o.sums.ws), kwh(o.unpriced_ws),
+      money(o.sums.energy), money(o.sums.subscription), money(tariffs.total(o.sums)), signed(o))
     if o.not_covered[1] then notes[#notes + 1] = ("not covered by %s: %s"):format(o.name, not_covered(o)) end
   end
   for _, n in ipairs(notes) do lines[#lines + 1] = n end
@@ -99,20 +101,23 @@ local KEYS = { "start", "end", "offers", "name", "energy", "subscription", "tota
                "unpriced_kwh", "days", "partial", "not_covered", "reason" }
 
 -- A signed amount as a JSON number of 7 decimals.
-local SIGNED = { __tojson = function(self) return (self.sign < 0 and "-" or "") .. tariffs.format_decimal(self.a) end }
+local SIGNED = { __tojson = function(self)
+  return (self.sign < 0 and "-" or "") .. tariffs.format_decimal(self.a)
+end }
 
 local function render_json(offers, res)
   local list = {}
   for i, o in ipairs(offers) do
     local n = tariffs.numbers(o.sums)
-    list[i] = { name = o.name, energy = cost.decimal(o.sums.energy), subscription = cost.decimal(o.sums.subscription),
+    list[i] = { name = o.name, energy = cost.decimal(o.sums.energy),
+                subscription = cost.decimal(o.sums.subscription),
                 total = cost.decimal(tariffs.total(o.sums)),
                 difference = setmetatable({ a = o.difference, sign = o.sign }, SIGNED), kwh = n.kwh,
                 unpriced_kwh = o.unpriced_ws / 3600000, days = o.days, partial = o.not_covered[1] ~= nil,
                 not_covered = o.not_covered }
   end
-  return dkjson.encode({ start = res.start, ["end"] = res["end"], offers = list }, { indent = true, keyorder = KEYS })
-    .. "\n"
+  local out = { start = res.start, ["end"] = res["end"], offers = list }
+  return dkjson.encode(out, { indent = true, keyorder = KEYS }) .. "\n"
 end
 
 --- Runs `linky compare`.
@@ -135,7 +140,8 @@ function M.run(self)
   local res, err
   res, err, code = data.fetch(self, kind, first, stop)
   if code then return code end
-  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests and err.partial
+  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
+    and err.partial
   local shown = res or capped
   if not shown then return self:error(err) end
   local priced, perr = compare.price(shown, offers, { colours = colours })

@@ -141,10 +141,10 @@ local NONE = { ws = 0, cost = tariffs.row().energy } -- a class without energy i
 local function figures(c, rows, names)
   local out = { rows = {}, total = { classes = {} } }
   for i = 1, #rows do out.rows[i] = { classes = {} } end
-  local function column(key, get, format, class)
+  local function column(key, get, shown, class)
     local list = {}
     for i, r in ipairs(rows) do list[i] = get(r) end
-    local cells, total = format(list, get(c))
+    local cells, total = shown(list, get(c))
     for i, cell in ipairs(cells) do
       local t = class and out.rows[i].classes[class] or out.rows[i]
       t[key] = cell
@@ -173,7 +173,9 @@ local function render_table(c, rows, names)
   local lines = { table.concat(head, " ") }
   local function line(label, x)
     local cells = { ("%-10s %10s"):format(label, x.kwh) }
-    for _, n in ipairs(names) do cells[#cells + 1] = ("%22s"):format(x.classes[n].kwh .. " / " .. x.classes[n].cost) end
+    for _, n in ipairs(names) do
+      cells[#cells + 1] = ("%22s"):format(x.classes[n].kwh .. " / " .. x.classes[n].cost)
+    end
     cells[#cells + 1] = ("%13s %9s"):format(x.subscription, x.total)
     lines[#lines + 1] = table.concat(cells, " ")
   end
@@ -214,8 +216,11 @@ M.decimal = decimal
 local function json_row(row)
   local n = tariffs.numbers(row)
   local classes = {}
-  for name, cl in pairs(row.classes) do classes[name] = { kwh = n.classes[name].kwh, cost = decimal(cl.cost) } end
-  return { date = row.date, kwh = n.kwh, energy = decimal(row.energy), subscription = decimal(row.subscription),
+  for name, cl in pairs(row.classes) do
+    classes[name] = { kwh = n.classes[name].kwh, cost = decimal(cl.cost) }
+  end
+  return { date = row.date, kwh = n.kwh, energy = decimal(row.energy),
+           subscription = decimal(row.subscription),
            total = decimal(tariffs.total(row)), classes = classes }
 end
 
@@ -244,7 +249,9 @@ function M.run(self)
   if a.format == "influx" and a.by == "month" then
     return self:usage("--format influx writes a line per day and class: not with --by month")
   end
-  if not a.tariff == not a.cre then return self:usage("cost needs --tariff FILE.json or --cre FILE.csv --kva N") end
+  if (a.tariff == nil) == (a.cre == nil) then
+    return self:usage("cost needs --tariff FILE.json or --cre FILE.csv --kva N")
+  end
   if (a.kva or a.hc) and not a.cre then return self:usage("--kva and --hc go with --cre") end
   local code = data.check_fetch_options(self)
   if code then return code end

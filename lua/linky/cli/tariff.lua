@@ -8,9 +8,9 @@ local output = require "linky.cli.output"
 
 local M = {}
 
-local KEYS = { "name", "source", "option", "day_starts", "ends", "periods", "classes", "from", "subscription_year",
-               "prices", "colour", "hours", "blue_hc", "blue_hp", "white_hc", "white_hp", "red_hc", "red_hp", "hc",
-               "hp", "base" }
+local KEYS = { "name", "source", "option", "day_starts", "ends", "periods", "classes", "from",
+               "subscription_year", "prices", "colour", "hours", "blue_hc", "blue_hp", "white_hc", "white_hp",
+               "red_hc", "red_hp", "hc", "hp", "base" }
 
 -- A decimal string written as a JSON number, digit for digit (dkjson writes what __tojson returns).
 local RAW = { __tojson = function(self) return self[1] end }
