@@ -114,6 +114,15 @@ describe("linky tariff, cost --cre and compare", function()
       "Base 9 kVA (CRE, TTC)               365    5681.367         0.000    1102.59        234.79    1337.38     +137.80",
       "not covered by Tempo 9 kVA (illustrative prices): 2025-08-01 no price",
       "" }, "\n"), out.out)
+    local json = linky_cmd({ "compare", "--state", state, "--cre", EXAMPLES .. "Option_Base.csv", "--kva", "9",
+                             "--tariff", EXAMPLES .. "tempo.json", "--colours", "tempo.csv", "--last", "12m",
+                             "--format", "json" }, { LINKY_TODAY = "2026-08-01" })
+    assert.equal(0, json.code, json.err)
+    local offers = cjson.decode(json.out).offers
+    assert.same({ true, false, 364, 365 }, { offers[1].partial, offers[2].partial, offers[1].days, offers[2].days })
+    assert.same({ start = "2025-08-01", ["end"] = "2025-08-02", reason = "no price" }, offers[1].not_covered[1])
+    assert.is_true(math.abs(offers[2].difference - 137.80) < 0.005)
+    assert.truthy(json.out:find('"difference":137%.%d%d%d%d%d%d%d'), json.out)
     local readme = emu.read_file(runner.ROOT .. "/README.md")
     assert.truthy(readme:find(out.out, 1, true), "README.md does not show this comparison")
   end)
