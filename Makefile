@@ -201,7 +201,7 @@ $(FUZZ_BIN): fuzz/fuzz_core.c fuzz/harness.lua $(SOURCES) $(HEADERS) Makefile
 
 # Fails on a crash and when coverage does not grow past the seeds' (fuzz/run.sh).
 fuzz: deps $(FUZZ_BIN)
-	sh fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) build/fuzz/run $(FIXTURES)
+	sh fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) build/fuzz/run $(FIXTURES) spec/fixtures/cre
 
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh

@@ -1,7 +1,10 @@
 -- Lua side of the fuzz target (fuzz/fuzz_core.c): returns the function each input goes through.
--- Every call is one that linky makes on bytes from the network or from the user's token.
+-- Every call is one that linky makes on bytes from the network, the user's token or the files
+-- the user gives (a CRE tariff file).
 package.path = "./lua/?.lua;./lua/?/init.lua;" .. package.path
 local core = require "linky.core"
+local cost = require "linky.cost"
+local cre = require "linky.cre"
 local errors = require "linky.errors"
 local kinds = require "linky.kinds"
 local token = require "linky.token"
@@ -19,6 +22,11 @@ for _, name in ipairs { "daily_consumption", "consumption_load_curve", "consumpt
   end
 end
 
+local CRE_HEADERS = {
+  "DATE_DEBUT;DATE_FIN;P_SOUSCRITE;PART_FIXE_HT;PART_FIXE_TTC;PART_VARIABLE_HT;PART_VARIABLE_TTC\n",
+  "DATE_DEBUT;DATE_FIN;P_SOUSCRITE;PART_FIXE_TTC;PART_VARIABLE_HC_TTC;PART_VARIABLE_HP_TTC\n",
+}
+
 -- `payload` is `data` base64url-encoded (by the C side): a token whose payload is the input.
 return function(data, payload)
   for _, spec in ipairs(specs) do core.decode(data, spec) end
@@ -31,4 +39,11 @@ return function(data, payload)
   core.to_epoch(data)
   core.day_number(data)
   core.duration(data)
+  -- a CRE file: the input as it is, and after a header of each option so that its rows are read
+  cre.tariff(data, 9)
+  cre.tariff(data, 9, { hc = { "22:00-06:00" } })
+  for _, header in ipairs(CRE_HEADERS) do
+    local t = cre.tariff(header .. data, 9, { hc = { "22:00-06:00" } })
+    if t then assert(cost.check(t)) end -- what the parser accepts, the pricing accepts
+  end
 end

@@ -261,7 +261,8 @@ describe("linky.cost", function()
       t.classes[1].days = { "someday" }
       refused(t, "tariff.classes[1].days[1]")
       refused(base(-1), "tariff.periods[1].prices.base")
-      refused(base(0.2, "15"), "tariff.periods[1].subscription")
+      refused(base(0.2, "15,5"), "tariff.periods[1].subscription") -- a decimal string has a point
+      refused(base(0.2, "fifteen"), "tariff.periods[1].subscription")
     end)
 
     it("prices outside 0 <= price < 10 EUR/kWh, subscriptions outside 0 <= s < 1,000 EUR/month", function()
@@ -292,7 +293,7 @@ end)
 describe("examples/tariffs", function()
   local cjson = require "cjson"
 
-  for _, name in ipairs { "base", "hphc", "tempo" } do
+  for _, name in ipairs { "base", "hphc", "tempo", "weekend" } do
     it(name .. ".json is a valid tariff that names its source and the date of its prices", function()
       local f = assert(io.open("examples/tariffs/" .. name .. ".json", "rb"))
       local tariff = cjson.decode(f:read("*a"))
@@ -304,4 +305,95 @@ describe("examples/tariffs", function()
       near(24, c.kwh)
     end)
   end
+
+  it("Option_Base.csv is a CRE file of cited rows the parser reads", function()
+    local f = assert(io.open("examples/tariffs/Option_Base.csv", "rb"))
+    local text = f:read("*a")
+    f:close()
+    local t = assert(require("linky.cre").tariff(text, 9))
+    assert.same({ "235.9", "0.19266" }, { t.periods[#t.periods].subscription_year, t.periods[#t.periods].prices.base })
+    assert.truthy(io.open("examples/tariffs/README.md"):read("*a"):find("Option_Base.csv", 1, true))
+  end)
+end)
+
+describe("linky.cost exact money (issue 27)", function()
+  local function refused(tariff, field, res)
+    local c, err = linky.cost(res or curve("2026-06-10", "2026-06-11", 1000), tariff)
+    assert.is_nil(c)
+    assert.equal("invalid_argument", err.kind)
+    assert.truthy(err.message:find(field, 1, true), err.message)
+  end
+
+  it("reads a price through its shortest decimal form, or from a decimal string", function()
+    assert.equal(195200, cost.decimal(0.1952, 6, 10)) -- the float is 0.19519999999999998...
+    assert.equal(192660, cost.decimal("0.19266", 6, 10))
+    assert.equal(235900000, cost.decimal("235.9", 6, 12000))
+    assert.equal(1000, cost.decimal("1e-3", 6, 10))
+    assert.equal(100000, cost.decimal("0.1000000", 6, 10)) -- trailing zeros are no decimals
+    assert.same({ nil, "places" }, { cost.decimal(0.1234567, 6, 10) })
+    assert.same({ nil, "places" }, { cost.decimal("1e-7", 6, 10) })
+    assert.same({ nil, "syntax" }, { cost.decimal("0,1952", 6, 10) })
+    assert.same({ nil, "range" }, { cost.decimal("-0.1", 6, 10) })
+    assert.same({ nil, "range" }, { cost.decimal(10, 6, 10) })
+    local by_string = assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), base("0.2", "15")))
+    near(5.3, by_string.total) -- 24 kWh × 0.20 + 15 / 30
+  end)
+
+  it("shares subscription_year among the days of the calendar year, never with subscription", function()
+    local t = base(0.2)
+    t.periods[1].subscription, t.periods[1].subscription_year = nil, "365"
+    local c = assert(linky.cost(curve("2026-12-31", "2027-01-02", 0), t))
+    near(1, c.days[1].subscription) -- 365 / 365 days of 2026
+    near(1, c.days[2].subscription)
+    t.periods[1].from = "2028-01-01"
+    near(365 / 366, assert(linky.cost(curve("2028-02-29", "2028-03-01", 0), t)).subscription)
+    t.periods[1].subscription = 1
+    refused(t, "subscription_year", curve("2028-02-29", "2028-03-01", 0))
+    t.periods[1].subscription, t.periods[1].subscription_year = nil, 12000
+    refused(t, "tariff.periods[1].subscription_year", curve("2028-02-29", "2028-03-01", 0))
+  end)
+
+  it("gives no price after tariff.ends", function()
+    local t = base(0.2)
+    t.ends = "2026-06-10"
+    assert(linky.cost(curve("2026-06-10", "2026-06-11", 1000), t))
+    refused(t, "tariff.ends", curve("2026-06-10", "2026-06-12", 1000))
+    local checked = assert(cost.check(t))
+    assert.is_nil(cost.check_range(checked, "2026-06-10", "2026-06-12"))
+    t.ends = "2025-12-31"
+    refused(t, "tariff.ends")
+  end)
+
+  it("shows 7 decimals half up, and the rows of a column adding up to its total", function()
+    -- three days of 1 kWh at 0.333335 EUR: 0.333335 each, 1.000005 in all
+    local res = curve("2026-06-10", "2026-06-13", 0)
+    for i, p in ipairs(res.points) do p.value = i % 48 == 1 and 2000 or 0 end -- 1 kWh at 00:00-00:30
+    local x = assert(cost.price(res, base(0.333335)))
+    assert.equal("1.0000050", cost.format_decimal(x.energy))
+    assert.equal("1.00", cost.format_money(x.energy)) -- 1.000005 to the cent
+    -- each day alone shows 0.33 (0.333335): 0.99 in all, not the total's 1.00; largest
+    -- remainder gives the cent left to the first of the equal remainders
+    local list = {}
+    for i, d in ipairs(x.days) do list[i] = d.energy end
+    local rows, total = cost.money_column(list, x.energy)
+    assert.same({ "0.34", "0.33", "0.33" }, rows)
+    assert.equal("1.00", total)
+    -- half-up ties: 0.005 shows 0.01; 0.0000005 EUR shows 0.0000005, 0.00000005 rounds up
+    local half = cost.row()
+    half.energy.u = 5000
+    assert.equal("0.01", cost.format_money(half.energy))
+    local rows2, total2 = cost.kwh_column({ 1800, 1800, 1800 }, 5400) -- 0.5 Wh each, 1.5 Wh in all
+    assert.same({ "0.001", "0.001", "0.000" }, rows2)
+    assert.equal("0.002", total2)
+  end)
+
+  it("gives the signed difference of two amounts", function()
+    local a, b = cost.row().energy, cost.row().energy
+    a.u, b.u = 1500000, 1250000
+    local d, sign = cost.difference(b, a)
+    assert.same({ 250000, -1 }, { d.u, sign })
+    d, sign = cost.difference(a, b)
+    assert.same({ 250000, 1 }, { d.u, sign })
+    assert.equal(0, select(2, cost.difference(a, a)))
+  end)
 end)

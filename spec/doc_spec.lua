@@ -21,7 +21,8 @@ describe("linky reference", function()
     local files = {}
     for name in p:lines() do files[#files + 1] = name end
     p:close()
-    assert.same({ "linky.analysis.html", "linky.cost.html", "linky.cqueues.html", "linky.errors.html",
+    assert.same({ "linky.analysis.html", "linky.compare.html", "linky.cost.html", "linky.cqueues.html",
+                  "linky.errors.html",
                   "linky.format.influx.html", "linky.format.jsonl.html", "linky.format.status.html", "linky.html",
                   "linky.kinds.html", "linky.luv.html", "linky.publish.html", "linky.tempo.html" }, files)
   end)

@@ -206,8 +206,8 @@ describe("linky release", function()
       assert.same({ "day", "month" }, bash("linky", "cost", "--by", ""))
       assert.same({ "loadcurve", "loadcurveprod" }, bash("linky", "update", "daily", "loadc"))
       assert.same({ "loadcurve", "loadcurveprod" }, bash("linky", "cron", "--backfill", "loadc"))
-      assert.same({ "clear-ban", "config", "consumption_index", "consumption_load_curve", "consumption_max_power",
-                    "cost", "cron" }, (function(t) table.sort(t) return t end)(bash("linky", "help", "c")))
+      assert.same({ "clear-ban", "compare", "config", "consumption_index", "consumption_load_curve",
+                    "consumption_max_power", "cost", "cron" }, (function(t) table.sort(t) return t end)(bash("linky", "help", "c")))
       assert.same({ "--offpeak", "--output", "--offline" }, bash("linky", "daily", "--o"))
     end)
 

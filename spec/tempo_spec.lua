@@ -286,7 +286,8 @@ describe("linky state file version 5", function()
     assert(db:exec("INSERT INTO holds (name, kind, since, expires) VALUES ('cooldown', 'rate_limited', "
       .. t.now .. ", " .. (t.now + 600) .. ")"))
     assert(db:exec("ALTER TABLE requests DROP COLUMN source; ALTER TABLE holds DROP COLUMN source;"
-      .. " DROP TABLE tempo_days; DROP TABLE published; PRAGMA user_version = 4"))
+      .. " DROP TABLE tempo_days; DROP TABLE published; DROP TABLE mqtt_baselines; DROP TABLE mqtt_topics;"
+      .. " PRAGMA user_version = 4"))
     db:close()
     c = t.client()
     local b = assert(c:budget())
@@ -299,7 +300,7 @@ describe("linky state file version 5", function()
     assert.equal(1, assert(r:budget()).used)
     r:close()
     db = assert(core.open_sqlite(t.path))
-    assert.same({ { user_version = 6 } }, db:rows("PRAGMA user_version"))
+    assert.same({ { user_version = 7 } }, db:rows("PRAGMA user_version"))
     assert.same({ { n = 1 } }, db:rows("SELECT count(*) AS n FROM requests WHERE source = 'conso'"))
     assert.same({ { n = 1 } }, db:rows("SELECT count(*) AS n FROM requests WHERE source = 'api-couleur-tempo'"))
     db:close()

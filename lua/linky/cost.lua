@@ -3,15 +3,20 @@
 --
 -- Money is exact; nothing is rounded before it is shown. Energy is an integer of watt-seconds
 -- (`linky.analysis`), a price an integer of micro-euros per kWh and a subscription one of
--- micro-euros per month (so a tariff gives at most 6 decimals; 0 <= price < 10 EUR/kWh and
--- 0 <= subscription < 1,000 EUR/month). An amount is a pair `{ u =, r = }`: u + r / DEN
--- micro-euros with 0 <= r < DEN, DEN = 3,600,000 (W·s per kWh) × 7 × 29 × 31 = 22,654,800,000,
--- a multiple of every divisor the pricing needs: the W·s of a kWh and the 28 to 31 days a
--- month's subscription is shared among. Every intermediate stays an exact integer below 2^53,
--- since numbers are doubles on Lua 5.1, 5.2 and LuaJIT: W·s × price, too large for a year at
--- 10 EUR/kWh, is split as (a kWh + b W·s) × price = a × price µEUR + b × price / 3.6e6 with
--- b × price < 3.6e6 × 1e7 = 3.6e13; a remainder is below DEN = 2.3e10; u is below 2^53 µEUR
--- (9 billion EUR). One division per figure, when it is shown: cents rounded half up (`money`),
+-- micro-euros per month or per year (so a tariff gives at most 6 decimals, read from a number's
+-- shortest decimal form or from a decimal string: `decimal`; 0 <= price < 10 EUR/kWh,
+-- 0 <= subscription < 1,000 EUR/month or 12,000 EUR/year). An amount is a pair `{ u =, r = }`:
+-- u + r / DEN micro-euros with 0 <= r < DEN, DEN = 3,600,000 (W·s per kWh) × 7 × 29 × 31 × 61 ×
+-- 73 = 100,881,824,400,000, a multiple of every divisor the pricing needs: the W·s of a kWh, the
+-- 28 to 31 days a month's subscription is shared among and the 365 (5 × 73) or 366 (6 × 61) days
+-- of a year's. Every intermediate stays an exact integer below 2^53, since numbers are doubles
+-- on Lua 5.1, 5.2 and LuaJIT: W·s × price, too large for a year at 10 EUR/kWh, is split as
+-- (a kWh + b W·s) × price = a × price µEUR + b × price / 3.6e6 with b × price < 3.6e6 × 1e7 =
+-- 3.6e13; a remainder is below DEN = 1.01e14 (and 10 remainders below 1.01e15); u is below 2^53
+-- µEUR (9 billion EUR). A subscription of P a period (a month, a year) is P × days / days of the
+-- period: each day adds the exact fraction P / days of the period, so the sum is that one
+-- division. One division per figure, when it is shown: cents rounded half up (`format_money`),
+-- 7 decimals for JSON (`format_decimal`), the rows of a table by largest remainder (`column`),
 -- or the Lua numbers of `cost`'s result.
 -- @module linky.cost
 local analysis = require "linky.analysis"
@@ -19,6 +24,7 @@ local compat = require "linky.compat"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local errors = require "linky.errors"
+local holidays = require "linky.holidays"
 
 local M = {}
 
@@ -28,9 +34,10 @@ M.COLOURS = COLOURS
 
 local divmod = compat.divmod
 local WS_PER_KWH = 3600000
-local DEN = WS_PER_KWH * 7 * 29 * 31
-local MAX_PRICE, MAX_SUBSCRIPTION = 10, 1000 -- EUR per kWh, EUR per month
-local WEEKDAYS = { sun = 0, mon = 1, tue = 2, wed = 3, thu = 4, fri = 5, sat = 6 }
+local DEN = WS_PER_KWH * 7 * 29 * 31 * 61 * 73
+local MAX_PRICE, MAX_SUBSCRIPTION = 10, 1000 -- EUR per kWh, EUR per month (12 times that a year)
+-- A class's days: weekdays, and "holiday" for French public holidays (linky.holidays).
+local WEEKDAYS = { sun = 0, mon = 1, tue = 2, wed = 3, thu = 4, fri = 5, sat = 6, holiday = "holiday" }
 
 local function invalid(message)
   return nil, errors.new("invalid_argument", message)
@@ -82,7 +89,9 @@ local function check_classes(classes)
     end
     if c.days ~= nil then
       local set, bad = string_set(c.days, function(s) return WEEKDAYS[s] end)
-      if not set then return invalid(("%s.days[%d] must be a weekday like \"sat\""):format(where, bad)) end
+      if not set then
+        return invalid(("%s.days[%d] must be a weekday like \"sat\", or \"holiday\""):format(where, bad))
+      end
       class.days = set
     end
     out[i] = class
@@ -90,13 +99,53 @@ local function check_classes(classes)
   return out, names
 end
 
--- An amount of EUR as an integer of micro-euros, or nil when it is not a finite number in
--- [0, max) with at most 6 decimals (the tolerance only forgives the float's own error).
+-- A number's shortest decimal form: the fewest significant digits that read back as it.
+local function shortest(x)
+  for digits = 1, 17 do
+    local s = ("%." .. digits .. "g"):format(x)
+    if tonumber(s) == x then return s end
+  end
+  return ("%.17g"):format(x)
+end
+
+--- A decimal as an exact integer of 10^-places units: a number (through its shortest decimal
+-- form, so 0.1952 is 195200 micro-units, not the float's 0.19519999...) or a decimal string
+-- ("0.1952", "1e-3"), non-negative and below `max`.
+-- @tparam number|string x the decimal
+-- @tparam integer places the decimals kept (6: micro-units)
+-- @tparam number max the bound, excluded
+-- @treturn integer|nil the integer
+-- @treturn string why not: "syntax", "places" (more decimals than `places`) or "range"
+function M.decimal(x, places, max)
+  if type(x) == "number" then
+    if x ~= x or x == math.huge or x == -math.huge then return nil, "range" end
+    x = shortest(x)
+  elseif type(x) ~= "string" or #x > 40 then
+    return nil, "syntax"
+  end
+  local int, frac, exp = x:match("^%+?(%d*)%.?(%d*)$")
+  if not int then int, frac, exp = x:match("^%+?(%d*)%.?(%d*)[eE]([%+%-]?%d%d?%d?)$") end
+  if x:match("^%s*%-") then return nil, "range" end
+  if not int or (int == "" and frac == "") then return nil, "syntax" end
+  local digits = (int .. frac):gsub("^0+", "")
+  local point = #frac - (tonumber(exp) or 0) -- digits × 10^-point
+  digits = digits:gsub("0+$", function(z)
+    point = point - #z
+    return ""
+  end)
+  if digits == "" then return 0 end
+  if point > places then return nil, "places" end
+  if #digits + places - point > 15 then return nil, "range" end -- beyond any bound we use
+  local n = tonumber(digits) * 10 ^ (places - point)
+  n = compat.tointeger(n) or n
+  if n >= max * 10 ^ places then return nil, "range" end
+  return n
+end
+
+-- An amount of EUR as an integer of micro-euros, or nil when it is not a number or decimal
+-- string in [0, max) with at most 6 decimals.
 local function micro(x, max)
-  if type(x) ~= "number" or x ~= x or x < 0 or x >= max then return nil end
-  local u = math.floor(x * 1e6 + 0.5)
-  if math.abs(x * 1e6 - u) > 1e-6 then return nil end
-  return u
+  return (M.decimal(x, 6, max))
 end
 
 -- The tariff's periods, checked against the class names:
@@ -114,11 +163,17 @@ local function check_periods(periods, names)
     if out[i - 1] and from <= out[i - 1].from then
       return invalid(where .. ".from must come after the previous period's (sorted, no repeat)")
     end
-    local sub = p.subscription or 0
-    local sub_u = micro(sub, MAX_SUBSCRIPTION)
+    if p.subscription ~= nil and p.subscription_year ~= nil then
+      return invalid(where .. ".subscription and .subscription_year cannot both be given")
+    end
+    local yearly = p.subscription_year ~= nil
+    local sub = yearly and p.subscription_year or p.subscription or 0
+    local sub_u = micro(sub, yearly and 12 * MAX_SUBSCRIPTION or MAX_SUBSCRIPTION)
     if not sub_u then
-      return invalid(("%s.subscription must be a number of EUR per month, 0 <= subscription < %d,"
-        .. " with at most 6 decimals"):format(where, MAX_SUBSCRIPTION))
+      return invalid(("%s.%s must be a number of EUR per %s, 0 <= %s < %d, with at most 6 decimals")
+        :format(where, yearly and "subscription_year" or "subscription", yearly and "year" or "month",
+          yearly and "subscription_year" or "subscription",
+          yearly and 12 * MAX_SUBSCRIPTION or MAX_SUBSCRIPTION))
     end
     if type(p.prices) ~= "table" then return invalid(where .. ".prices must be a table") end
     local prices = {}
@@ -135,7 +190,8 @@ local function check_periods(periods, names)
     for name in pairs(names) do
       if p.prices[name] == nil then return invalid(("%s.prices.%s is missing"):format(where, name)) end
     end
-    out[i] = { from = from, subscription = sub, prices = p.prices, sub_u = sub_u, micro = prices }
+    out[i] = { from = from, subscription = sub, prices = p.prices, sub_u = sub_u, yearly = yearly,
+               micro = prices }
   end
   return out
 end
@@ -155,7 +211,14 @@ function M.check(tariff)
   if not classes then return nil, names end
   local periods, err = check_periods(tariff.periods, names)
   if not periods then return nil, err end
-  local t = { name = tariff.name, day_starts = starts, classes = classes, periods = periods }
+  local ends
+  if tariff.ends ~= nil then
+    ends = type(tariff.ends) == "string" and dates.day(tariff.ends)
+    if not ends or ends < periods[#periods].from then
+      return invalid("tariff.ends must be a date YYYY-MM-DD, not before the last period's from")
+    end
+  end
+  local t = { name = tariff.name, day_starts = starts, classes = classes, periods = periods, ends = ends }
   for _, c in ipairs(classes) do
     t.by_hours = t.by_hours or c.hours ~= nil
     t.by_colour = t.by_colour or c.colour ~= nil
@@ -163,8 +226,9 @@ function M.check(tariff)
   return t
 end
 
--- The period in force on a day, or nil before the first one.
+-- The period in force on a day, or nil before the first one and after `ends`.
 local function period_of(t, day)
+  if t.ends and day > t.ends then return nil end
   local found
   for _, p in ipairs(t.periods) do
     if p.from <= day then found = p else break end
@@ -177,8 +241,15 @@ local function tariff_day(t, wall)
   return math.floor((wall - t.day_starts * 60) / 86400)
 end
 
-local function no_price(day)
-  return invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
+local function no_price(t, day)
+  local _, err
+  if t.ends and day > t.ends then
+    _, err = invalid(("tariff.ends is before %s: no price for that day"):format(dates.format(day)))
+  else
+    _, err = invalid(("tariff.periods[1].from is after %s: no price for that day"):format(dates.format(day)))
+  end
+  err.reason = "no price"
+  return nil, err
 end
 
 -- The colour of a tariff day: nil when none is known (the day is priced partially), or nil and
@@ -205,27 +276,43 @@ end
 -- @tparam string first `"YYYY-MM-DD"`
 -- @tparam string stop `"YYYY-MM-DD"`, excluded
 -- @tparam[opt] table|function colours as `cost`'s `opts.colours`
+-- @tparam[opt] boolean whole with it, a tariff day without a colour is an error too (`compare`
+-- leaves out the days it cannot price whole; `cost` prices the rest and says what is unpriced)
 -- @treturn true|nil
--- @treturn table an `invalid_argument` error naming the field or the day
-function M.check_range(t, first, stop, colours)
+-- @treturn table an `invalid_argument` error naming the field or the day, with `reason`: "no price"
+-- or "no colour"
+function M.check_range(t, first, stop, colours, whole)
   local a, b = dates.day(first or ""), dates.day(stop or "")
   if not (a and b and a < b) then return invalid("the range has no valid start and end") end
   local from, to = tariff_day(t, a * 86400), tariff_day(t, b * 86400 - 300)
-  if t.periods[1].from > from then return no_price(from) end
+  if t.periods[1].from > from then return no_price(t, from) end
+  if t.ends and t.ends < to then return no_price(t, t.ends + 1) end
   if t.by_colour then
     for day = from, to do
-      local _, err = colour_of(colours, day)
-      if err then return invalid(err) end
+      local c, why = colour_of(colours, day)
+      if not c and whole and not why then
+        why = ("no colour for the tariff day %s"):format(dates.format(day))
+      end
+      if why then
+        local _, err = invalid(why)
+        err.reason = "no colour"
+        return nil, err
+      end
     end
   end
   return true
 end
 
+-- Whether a class's days hold a tariff day: its weekday, or "holiday" and a public holiday.
+local function on_days(days, tday)
+  return days[dates.weekday(tday)] or (days.holiday and holidays.is_holiday(tday)) or false
+end
+
 -- The class of an interval starting at local wall-clock `minute` on a tariff day.
-local function class_of(t, minute, weekday, colour)
+local function class_of(t, minute, tday, colour)
   for _, c in ipairs(t.classes) do
     if (not c.colour or c.colour == colour) and (not c.hours or analysis.in_ranges(minute, c.hours))
-      and (not c.days or c.days[weekday]) then
+      and (not c.days or on_days(c.days, tday)) then
       return c
     end
   end
@@ -262,21 +349,43 @@ end
 local function number(a)
   return a.u / 1e6 + a.r / DEN / 1e6
 end
+M.number = number
 
 -- An integer shown with `places` decimals: fixed(-5, 2) == "-0.05".
 local function fixed(n, places)
-  local scale = places == 2 and 100 or 1000
-  local q, r = divmod(n < 0 and -n or n, scale)
+  local q, r = divmod(n < 0 and -n or n, 10 ^ places)
   return ("%s%d.%0" .. places .. "d"):format(n < 0 and "-" or "", q, r)
+end
+
+-- An amount in cents, rounded down, and what is left as a pair to compare (µEUR, remainder):
+-- u + r / DEN >= 5000 µEUR exactly when u >= 5000, since 0 <= r < DEN.
+local function cents_of(a)
+  local cents, u = divmod(a.u, 10000)
+  return cents, u, a.r
+end
+
+local function round_cents(a)
+  local cents, u = cents_of(a)
+  return u >= 5000 and cents + 1 or cents
 end
 
 --- An exact amount shown in EUR: rounded once, half up, to the cent (`"94.39"`).
 -- @tparam table a an amount of a `price` row
 -- @treturn string
 function M.format_money(a)
-  local cents, u = divmod(a.u, 10000)
-  if 2 * (u * DEN + a.r) >= 10000 * DEN then cents = cents + 1 end
-  return fixed(cents, 2)
+  return fixed(round_cents(a), 2)
+end
+
+--- An exact amount shown with 7 decimals of EUR, rounded once, half up (`"94.3862304"`): what the
+-- JSON outputs carry.
+-- @tparam table a an amount
+-- @treturn string
+function M.format_decimal(a)
+  local eur, u = divmod(a.u, 1000000)
+  local tenth, rest = divmod(a.r * 10, DEN) -- a.r × 10 < 1.01e15 < 2^53
+  local frac = u * 10 + tenth + (2 * rest >= DEN and 1 or 0)
+  if frac >= 10000000 then eur, frac = eur + 1, frac - 10000000 end
+  return ("%d.%07d"):format(eur, frac)
 end
 
 --- Watt-seconds shown in kWh: rounded once, half up, to the Wh (`"375.144"`).
@@ -284,6 +393,63 @@ end
 -- @treturn string
 function M.format_kwh(ws)
   return fixed(analysis.wh(ws), 3)
+end
+
+-- Largest remainder: each part rounded down (`split` gives the units and the remainder as a
+-- pair to compare), then the units the total's half-up rounding leaves over go one each to the
+-- parts with the largest remainders, the earlier first on a tie.
+local function apportion(parts, split, target)
+  local out, order, sum = {}, {}, 0
+  for i, x in ipairs(parts) do
+    local q, r1, r2 = split(x)
+    out[i], sum = q, sum + q
+    order[i] = { i = i, r1 = r1, r2 = r2 or 0 }
+  end
+  table.sort(order, function(a, b)
+    if a.r1 ~= b.r1 then return a.r1 > b.r1 end
+    if a.r2 ~= b.r2 then return a.r2 > b.r2 end
+    return a.i < b.i
+  end)
+  for k = 1, math.min(target - sum, #parts) do out[order[k].i] = out[order[k].i] + 1 end
+  return out
+end
+
+--- A column of a table: the amounts of its rows shown in EUR so that they add up to their
+-- total shown (rounded half up): largest remainder.
+-- @tparam {table,...} amounts the rows' amounts
+-- @tparam table total their exact sum
+-- @treturn {string,...} the rows' figures
+-- @treturn string the total's
+function M.money_column(amounts, total)
+  local cents = apportion(amounts, cents_of, round_cents(total))
+  for i, c in ipairs(cents) do cents[i] = fixed(c, 2) end
+  return cents, M.format_money(total)
+end
+
+--- A column of energies: the rows' watt-seconds shown in kWh so that they add up to their
+-- total shown (rounded half up to the Wh): largest remainder.
+-- @tparam {integer,...} list the rows' watt-seconds
+-- @tparam integer total their sum
+-- @treturn {string,...} the rows' figures
+-- @treturn string the total's
+function M.kwh_column(list, total)
+  local wh = apportion(list, function(ws) return divmod(ws, analysis.WS_PER_WH) end, analysis.wh(total))
+  for i, w in ipairs(wh) do wh[i] = fixed(w, 3) end
+  return wh, M.format_kwh(total)
+end
+
+--- The signed difference of two amounts, b - a: an amount and its sign (-1, 0 or 1).
+-- @tparam table b an amount
+-- @tparam table a an amount
+-- @treturn table the amount |b - a|
+-- @treturn integer the sign
+function M.difference(b, a)
+  local sign = 1
+  if b.u < a.u or (b.u == a.u and b.r < a.r) then a, b, sign = b, a, -1 end
+  local d = { u = b.u - a.u, r = b.r - a.r }
+  if d.r < 0 then d.u, d.r = d.u - 1, d.r + DEN end
+  if d.u == 0 and d.r == 0 then sign = 0 end
+  return d, sign
 end
 
 --- A row of exact sums, empty: `{ date =, ws =, unpriced =, energy =, subscription =,
@@ -369,13 +535,13 @@ local function interval_group(t, wall, day, colours, missing)
       return day .. "\0", { day = day, class = false }
     end
   end
-  local class = class_of(t, math.floor((wall % 86400) / 60), dates.weekday(tday), colour)
+  local class = class_of(t, math.floor((wall % 86400) / 60), tday, colour)
   if not class then
     return invalid(("no class of the tariff matches the interval starting %s"):format(
       os.date("!%Y-%m-%d %H:%M", wall)))
   end
   local period = period_of(t, tday)
-  if not period then return no_price(tday) end
+  if not period then return no_price(t, tday) end
   return day .. "\0" .. class.name .. "\0" .. tostring(period.from),
     { day = day, class = class.name, price = period.micro[class.name] }
 end
@@ -410,12 +576,10 @@ local function day_rows(t, first, last)
   local rows = {}
   for day = first, last - 1 do
     local period = period_of(t, day)
-    if not period then
-      return invalid(("tariff.periods[1].from is after %s: no subscription for that day")
-        :format(dates.format(day)))
-    end
+    if not period then return no_price(t, day) end
     rows[day] = M.row(dates.format(day))
-    add_fraction(rows[day].subscription, period.sub_u, dates.days_in_month(day))
+    add_fraction(rows[day].subscription, period.sub_u, period.yearly and dates.days_in_year(day)
+      or dates.days_in_month(day))
   end
   return rows
 end

@@ -56,6 +56,14 @@ function M.days_in_month(day)
   return M.month_start(first + 31) - first -- 31 days on is always in the next month
 end
 
+--- How many days the calendar year of a day has (365 or 366).
+-- @tparam integer day a day number
+-- @treturn integer
+function M.days_in_year(day)
+  local y = M.format(day):sub(1, 4)
+  return core.day_number(("%04d-01-01"):format(tonumber(y) + 1)) - core.day_number(y .. "-01-01")
+end
+
 --- The day n calendar months before `day`: the same day of the month, or that month's last.
 -- @tparam integer day a day number
 -- @tparam integer n months

@@ -26,7 +26,7 @@ local store = require "linky.store"
 
 local M = {}
 
-M._VERSION = "0.1"
+M._VERSION = require "linky.version"
 
 --- The schemes this module publishes to, and their default ports.
 M.SCHEMES = { mqtt = 1883, mqtts = 8883 }

@@ -14,6 +14,7 @@ local analysis = require "linky.analysis"
 local async = require "linky.async"
 local call = require "linky.call"
 local compat = require "linky.compat"
+local compare = require "linky.compare"
 local cost = require "linky.cost"
 local core = require "linky.core"
 local dates = require "linky.dates"
@@ -55,6 +56,12 @@ M.split_offpeak = analysis.split_offpeak
 -- -> `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }` | nil, err.
 -- @function cost
 M.cost = cost.cost
+
+--- Which offer would have been cheapest (see `linky.compare`): `linky.compare(result, tariffs
+-- [, opts])` -> a list of `{ name =, energy =, subscription =, total =, difference =, kwh =,
+-- unpriced_kwh =, days =, partial =, not_covered = }` | nil, err.
+-- @function compare
+M.compare = compare.compare
 
 --- Decodes a Conso API token locally (no signature check).
 -- @tparam string tok the token

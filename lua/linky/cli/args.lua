@@ -120,6 +120,19 @@ local function fetch_options(cmd)
   cmd:flag("--dry-run", "Print the plan (requests, ranges, days stored and missing, budget); send nothing.")
 end
 
+-- --cre, --kva and --hc: a tariff read from the regulator's file.
+local function cre_options(cmd, many)
+  local cre = option(cmd, "--cre", "A CRE file of the regulated tariffs (Option_Base.csv, _HPHC, _Tempo).",
+    "FILE")
+  local kva = option(cmd, "--kva", "The subscribed power, in kVA, of the --cre file's rows.", "N")
+  if many then
+    cre:count("*"):overwrite(true)
+    kva:count("*"):overwrite(true)
+  end
+  option(cmd, "--hc", "Off-peak hours: required for HP/HC, 22:00-06:00 by default for Tempo.",
+    "HH:MM-HH:MM[,...]")
+end
+
 local function data_command(parser, kind)
   local short = M.SHORT[kind]
   local spec = linky.kinds[kind]
@@ -181,10 +194,13 @@ local function build()
       .. "or month, with the totals. Tempo colours come from the state file, the missing ones fetched\n"
       .. "as `linky tempo` does (not with --offline), or from --colours FILE. A tariff day without a\n"
       .. "colour leaves its energy unpriced: the cost is partial, a warning names the days, exit 0.\n"
-      .. "Like every data command it plans first and is served from the store.",
+      .. "Like every data command it plans first and is served from the store. --cre FILE.csv --kva N\n"
+      .. "prices with the regulator's file of the regulated tariffs instead (see `linky help tariff`).",
     "Examples:\n  linky cost --tariff examples/tariffs/hphc.json --last 1m --by month\n"
-      .. "  linky cost --tariff tempo.json --colours tempo-colours.csv --last 7d --format csv")
+      .. "  linky cost --tariff tempo.json --colours tempo-colours.csv --last 7d --format csv\n"
+      .. "  linky cost --cre examples/tariffs/Option_Base.csv --kva 9 --last 1m --by month")
   option(cmd, "--tariff", "The tariff (JSON).", "FILE")
+  cre_options(cmd)
   option(cmd, "--colours", "Tempo colours from a CSV file with a header date,colour (no request).", "FILE")
   cmd:flag("--daily", "Price the daily consumption instead of the load curve.")
   range_options(cmd)
@@ -206,6 +222,35 @@ local function build()
   option(cmd, "--output", "Write to FILE instead of standard output.", "FILE")
   mode_option(cmd)
   cmd:flag("--offline", "Answer from the state file alone: send nothing.")
+
+  cmd = new_command(parser, "tariff", "a linky tariff from the regulator's file (no request)",
+    "tariff: turns a CRE open-data file of the regulated tariffs (Option_Base.csv, Option_HPHC.csv,\n"
+      .. "Option_Tempo.csv: data.gouv.fr) into a linky tariff (JSON) holding every dated period of one\n"
+      .. "subscribed power, TTC. The option comes from the file's header. --hc is required for HP/HC\n"
+      .. "(the hours are in your contract, not in the file), 22:00-06:00 by default for Tempo, refused\n"
+      .. "for Base. Sends nothing.",
+    "Examples:\n  linky tariff --cre examples/tariffs/Option_Base.csv --kva 9\n"
+      .. "  linky tariff --cre Option_HPHC.csv --kva 6 --hc 22:30-06:30 --output hphc.json")
+  cre_options(cmd)
+  option(cmd, "--output", "Write to FILE, atomically, folders created (- : standard output).", "FILE")
+  mode_option(cmd)
+
+  cmd = new_command(parser, "compare", "which offer would have been cheapest on your load curve",
+    "compare: prices the same consumption load curve with each offer (--tariff FILE.json, and\n"
+      .. "--cre FILE.csv --kva N, in that order: the first is the reference of `difference`) and gives\n"
+      .. "per offer its energy, subscription, total and difference, the kWh priced and not priced, and\n"
+      .. "the days it does not cover (missing data, no Tempo colour, no price): those are never priced\n"
+      .. "as blue nor guessed. Tempo colours come from --colours FILE.csv (header date,colour). Like\n"
+      .. "every data command it plans first and is served from the store.",
+    "Examples:\n  linky compare --cre Option_Base.csv --kva 9 --tariff examples/tariffs/tempo.json"
+      .. " --colours tempo.csv --last 12m\n"
+      .. "  linky compare --tariff a.json --tariff b.json --start 2025-01-01 --end 2026-01-01 --format csv")
+  option(cmd, "--tariff", "An offer: a tariff (JSON) (several allowed).", "FILE"):count("*"):overwrite(true)
+  cre_options(cmd, true)
+  option(cmd, "--colours", "Tempo colours: a CSV file with a header date,colour.", "FILE")
+  range_options(cmd)
+  option(cmd, "--format", "table (default), csv or json.", "FORMAT")
+  fetch_options(cmd)
 
   cmd = new_command(parser, "update", "fetches what is new into the store (for cron)",
     "update: per kind and PRM, fetches what is new into the store (the days not complete of the\n"

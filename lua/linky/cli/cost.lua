@@ -10,6 +10,7 @@
 local cjson = require "cjson.safe"
 local dkjson = require "dkjson"
 local tariffs = require "linky.cost"
+local cre = require "linky.cre"
 local dates = require "linky.dates"
 local format = require "linky.format"
 local data = require "linky.cli.data"
@@ -40,8 +41,8 @@ local function read_file(self, what, path)
   return text
 end
 
--- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
-local function read_tariff(self, path)
+--- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
+function M.read_tariff(self, path)
   local text, code = read_file(self, "tariff", path)
   if not text then return nil, code end
   local tariff, why = cjson.decode(text)
@@ -53,8 +54,39 @@ local function read_tariff(self, path)
   return tariff, checked
 end
 
+--- The --kva of a command: a whole number of kVA, or nil and the usage exit code.
+function M.kva(self, text)
+  local n = text and text:match("^%d%d?%d?$") and tonumber(text)
+  if not n or n == 0 then return nil, self:usage("--kva takes a power in kVA, a whole number like 9") end
+  return n
+end
+
+--- The --hc of a command as a list of ranges (nil when not given).
+function M.hc(text)
+  if not text then return nil end
+  local ranges = {}
+  for r in text:gmatch("[^,]+") do ranges[#ranges + 1] = r end
+  return ranges
+end
+
+--- The tariff of --cre FILE --kva N [--hc]: the table, and the tariff as checked | nil, exit code
+-- (8 when the file cannot be read, 2 naming the file, line and column of what does not parse).
+-- `base_ignores_hc`: --hc applies to the other files only (compare's one --hc for several).
+function M.read_cre(self, path, kva, hc, base_ignores_hc)
+  local text, code = read_file(self, "CRE file", path)
+  if not text then return nil, code end
+  if base_ignores_hc and cre.option(text) == "base" then hc = nil end
+  local tariff, err = cre.tariff(text, kva, { hc = hc })
+  if not tariff then
+    return nil, self:usage(("the CRE file %s%s%s"):format(path, err.line and " " or ": ", err.message))
+  end
+  local checked, cerr = tariffs.check(tariff)
+  if not checked then return nil, self:usage(("the CRE file %s: %s"):format(path, cerr.message)) end
+  return tariff, checked
+end
+
 -- The colours of --colours FILE (a header `date,colour`, then one row a date) | nil, exit code.
-local function read_colours(self, path)
+function M.read_colours(self, path)
   local text, code = read_file(self, "colours", path)
   if not text then return nil, code end
   local colours, lines, n = {}, {}, 0
@@ -104,51 +136,74 @@ local function class_names(tariff)
   return names
 end
 
-local kwh, money = tariffs.format_kwh, tariffs.format_money
 local NONE = { ws = 0, cost = tariffs.row().energy } -- a class without energy in a row
 
--- The kWh and cost of each class of a row, in the tariff's order, formatted by `cell`.
-local function class_cells(r, names, cells, cell)
-  for _, n in ipairs(names) do
-    local cl = r.classes[n] or NONE
-    cell(cells, kwh(cl.ws), money(cl.cost))
+-- The figures of the rows and of the total, column by column, each column rounded by largest
+-- remainder so that its rows add up to its total as shown: { rows = { [i] = cells }, total = cells },
+-- cells = { kwh =, energy =, subscription =, total =, classes = { [name] = { kwh =, cost = } } }.
+local function figures(c, rows, names)
+  local out = { rows = {}, total = { classes = {} } }
+  for i = 1, #rows do out.rows[i] = { classes = {} } end
+  local function column(key, get, shown, class)
+    local list = {}
+    for i, r in ipairs(rows) do list[i] = get(r) end
+    local cells, total = shown(list, get(c))
+    for i, cell in ipairs(cells) do
+      local t = class and out.rows[i].classes[class] or out.rows[i]
+      t[key] = cell
+    end
+    local t = class and out.total.classes[class] or out.total
+    t[key] = total
   end
-  return cells
+  column("kwh", function(r) return r.ws end, tariffs.kwh_column)
+  for _, n in ipairs(names) do
+    out.total.classes[n] = {}
+    for i = 1, #rows do out.rows[i].classes[n] = {} end
+    column("kwh", function(r) return (r.classes[n] or NONE).ws end, tariffs.kwh_column, n)
+    column("cost", function(r) return (r.classes[n] or NONE).cost end, tariffs.money_column, n)
+  end
+  column("energy", function(r) return r.energy end, tariffs.money_column)
+  column("subscription", function(r) return r.subscription end, tariffs.money_column)
+  column("total", tariffs.total, tariffs.money_column)
+  return out
 end
 
 local function render_table(c, rows, names)
+  local f = figures(c, rows, names)
   local head = { ("%-10s %10s"):format("period", "kWh") }
   for _, n in ipairs(names) do head[#head + 1] = ("%22s"):format(n .. " kWh / cost") end
   head[#head + 1] = ("%13s %9s"):format("subscription", "total")
   local lines = { table.concat(head, " ") }
-  local function line(label, r)
-    local cells = class_cells(r, names, { ("%-10s %10s"):format(label, kwh(r.ws)) }, function(t, k, m)
-      t[#t + 1] = ("%22s"):format(k .. " / " .. m)
-    end)
-    cells[#cells + 1] = ("%13s %9s"):format(money(r.subscription), money(tariffs.total(r)))
+  local function line(label, x)
+    local cells = { ("%-10s %10s"):format(label, x.kwh) }
+    for _, n in ipairs(names) do
+      cells[#cells + 1] = ("%22s"):format(x.classes[n].kwh .. " / " .. x.classes[n].cost)
+    end
+    cells[#cells + 1] = ("%13s %9s"):format(x.subscription, x.total)
     lines[#lines + 1] = table.concat(cells, " ")
   end
-  for _, r in ipairs(rows) do line(r.date, r) end
-  line("total", c)
+  for i, r in ipairs(rows) do line(r.date, f.rows[i]) end
+  line("total", f.total)
   return table.concat(lines, "\n") .. "\n"
 end
 
 local function render_csv(c, rows, names)
+  local f = figures(c, rows, names)
   local head = { "period", "kwh" }
   for _, n in ipairs(names) do head[#head + 1] = n .. "_kwh"; head[#head + 1] = n .. "_cost" end
   head[#head + 1] = "energy"; head[#head + 1] = "subscription"; head[#head + 1] = "total"
   local lines = { table.concat(head, ",") }
-  local function line(label, r)
-    local cells = class_cells(r, names, { label, kwh(r.ws) }, function(t, k, m)
-      t[#t + 1] = k
-      t[#t + 1] = m
-    end)
-    cells[#cells + 1] = money(r.energy); cells[#cells + 1] = money(r.subscription)
-    cells[#cells + 1] = money(tariffs.total(r))
+  local function line(label, x)
+    local cells = { label, x.kwh }
+    for _, n in ipairs(names) do
+      cells[#cells + 1] = x.classes[n].kwh
+      cells[#cells + 1] = x.classes[n].cost
+    end
+    cells[#cells + 1] = x.energy; cells[#cells + 1] = x.subscription; cells[#cells + 1] = x.total
     lines[#lines + 1] = table.concat(cells, ",")
   end
-  for _, r in ipairs(rows) do line(r.date, r) end
-  line("total", c)
+  for i, r in ipairs(rows) do line(r.date, f.rows[i]) end
+  line("total", f.total)
   return table.concat(lines, "\n") .. "\n"
 end
 
@@ -156,14 +211,31 @@ local KEYS = { "tariff", "start", "end", "by", "total", "energy", "subscription"
                "partial",
                "missing_colours", "classes", "periods", "days", "gaps", "date", "cost" }
 
+-- An exact amount as a JSON number of 7 decimals (dkjson writes what __tojson returns).
+local DECIMAL = { __tojson = function(self) return tariffs.format_decimal(self) end }
+local function decimal(a) return setmetatable({ u = a.u, r = a.r }, DECIMAL) end
+M.decimal = decimal
+
+-- A row of exact sums as JSON: kWh as Lua numbers, money with 7 decimals.
+local function json_row(row)
+  local n = tariffs.numbers(row)
+  local classes = {}
+  for name, cl in pairs(row.classes) do
+    classes[name] = { kwh = n.classes[name].kwh, cost = decimal(cl.cost) }
+  end
+  return { date = row.date, kwh = n.kwh, energy = decimal(row.energy),
+           subscription = decimal(row.subscription),
+           total = decimal(tariffs.total(row)), classes = classes, unpriced_kwh = n.unpriced_kwh }
+end
+
 -- The library's result fields (`linky.cost`), with the periods of --by, in a stable key order.
 local function render_json(c, rows, tariff, res, by)
   local function list(xs)
     local out = {}
-    for i, x in ipairs(xs) do out[i] = tariffs.numbers(x) end
+    for i, x in ipairs(xs) do out[i] = json_row(x) end
     return out
   end
-  local n = tariffs.numbers(c)
+  local n = json_row(c)
   local out = { tariff = tariff.name, start = res.start, ["end"] = res["end"], by = by, total = n.total,
                 energy = n.energy, subscription = n.subscription, kwh = n.kwh, classes = n.classes,
                 days = list(c.days), gaps = c.gaps, partial = c.partial, missing_colours = c.missing_colours,
@@ -182,18 +254,30 @@ function M.run(self)
   if a.format == "influx" and a.by == "month" then
     return self:usage("--format influx writes a line per day and class: not with --by month")
   end
-  if not a.tariff then return self:usage("cost needs --tariff FILE.json") end
+  if (a.tariff == nil) == (a.cre == nil) then
+    return self:usage("cost needs --tariff FILE.json or --cre FILE.csv --kva N")
+  end
+  if (a.kva or a.hc) and not a.cre then return self:usage("--kva and --hc go with --cre") end
   local code = data.check_fetch_options(self)
   if code then return code end
-  local tariff, checked = read_tariff(self, a.tariff)
+  local tariff, checked
+  if a.cre then
+    local kva
+    kva, code = M.kva(self, a.kva)
+    if not kva then return code end
+    tariff, checked = M.read_cre(self, a.cre, kva, M.hc(a.hc))
+  else
+    tariff, checked = M.read_tariff(self, a.tariff)
+  end
   if not tariff then return checked end
+  local file = a.tariff or a.cre
   if a.daily and (checked.by_hours or checked.by_colour) then
     return self:usage("--daily prices daily values: the tariff's classes must depend on neither hours"
       .. " nor colours")
   end
   local colours
   if a.colours then
-    colours, code = read_colours(self, a.colours)
+    colours, code = M.read_colours(self, a.colours)
     if not colours then return code end
   end
   local first, stop = data.range(a, self.today)
@@ -203,7 +287,7 @@ function M.run(self)
     local ok, rerr = tariffs.check_range(checked, first, stop, colours)
     if not ok then
       local with = colours and (" with the colours " .. a.colours) or ""
-      return self:usage(("the tariff %s%s: %s"):format(a.tariff, with, rerr.message))
+      return self:usage(("the tariff %s%s: %s"):format(file, with, rerr.message))
     end
   end
   local colour_err
@@ -243,7 +327,7 @@ function M.run(self)
       .. " colours with `linky tempo`, or give them with --colours FILE"):format(n > 1 and "s" or "",
       n > 10 and (table.concat(c.missing_colours, ", ", 1, 10) .. ", ...")
         or table.concat(c.missing_colours, ", "),
-      kwh(c.unpriced)))
+      tariffs.format_kwh(c.unpriced)))
   end
   if capped then data.capped_warning(self, kind, first, err) end
   return written and 0 or output.FILE

@@ -2,9 +2,9 @@
 -- the commands that keep a store of readings up to date within the request budget.
 -- `bin/linky` calls `main`; everything here returns exit codes instead of exiting.
 -- The package: `args` (the command line, lua-argparse), `config` (settings, token, client),
--- `output` (standard output, files, messages), `data` (the data commands), `cost`, `update`
--- (update, backfill), `state` (status, clear-ban), `setup` (auth, config, cron, prms), `tempo`,
--- `publish` (publish, and update's --publish).
+-- `output` (standard output, files, messages), `data` (the data commands), `cost`, `tariff`,
+-- `compare`, `update` (update, backfill), `state` (status, clear-ban), `setup` (auth, config,
+-- cron, prms), `tempo`, `publish` (publish, and update's --publish).
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli
 local linky = require "linky"
@@ -12,12 +12,14 @@ local core = require "linky.core"
 local dates = require "linky.dates"
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
+local compare = require "linky.cli.compare"
 local cost = require "linky.cli.cost"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 local publish = require "linky.cli.publish"
 local setup = require "linky.cli.setup"
 local state = require "linky.cli.state"
+local tariff = require "linky.cli.tariff"
 local tempo = require "linky.cli.tempo"
 local update = require "linky.cli.update"
 
@@ -40,7 +42,7 @@ end
 local COMMANDS = {
   update = update.update, backfill = update.backfill, status = state.status, ["clear-ban"] = state.clear_ban,
   cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config, cost = cost.run,
-  tempo = tempo.run, publish = publish.run,
+  tempo = tempo.run, publish = publish.run, tariff = tariff.run, compare = compare.run,
 }
 
 -- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.

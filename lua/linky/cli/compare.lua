@@ -1,0 +1,161 @@
+--- `linky compare`: the consumption load curve priced with each offer (--tariff FILE.json, then
+-- --cre FILE.csv --kva N), the first the reference of the differences, with the days each offer
+-- does not cover named. Every file is checked before any request; like every data command it plans
+-- first and is served from the store. Figures are shown from `linky.compare.price`'s exact sums.
+-- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
+-- @module linky.cli.compare
+local dkjson = require "dkjson"
+local compare = require "linky.compare"
+local tariffs = require "linky.cost"
+local dates = require "linky.dates"
+local format = require "linky.format"
+local cost = require "linky.cli.cost"
+local data = require "linky.cli.data"
+local output = require "linky.cli.output"
+
+local M = {}
+
+local FORMATS = { table = true, csv = true, json = true }
+
+-- The Tempo colours of a comparison: a table or a function of the tariff day "YYYY-MM-DD" giving
+-- "blue", "white" or "red", or nil for none | nil, exit code. The one place colours come from:
+-- today the --colours file; a day without a colour is a day not covered, never a blue one.
+local function colour_lookup(self)
+  local path = self.args.colours
+  if not path then return {} end
+  return cost.read_colours(self, path)
+end
+
+-- The offers of the command line, read and checked: { tariff, ... } | nil, exit code.
+local function read_offers(self)
+  local a = self.args
+  local list = {}
+  for _, path in ipairs(a.tariff or {}) do
+    local t, code = cost.read_tariff(self, path)
+    if not t then return nil, code end
+    list[#list + 1] = t
+  end
+  local cres, kvas = a.cre or {}, a.kva or {}
+  if #cres ~= #kvas then return nil, self:usage("each --cre FILE needs its --kva N, in the same order") end
+  for i, path in ipairs(cres) do
+    local kva, code = cost.kva(self, kvas[i])
+    if not kva then return nil, code end
+    local t
+    t, code = cost.read_cre(self, path, kva, cost.hc(a.hc), true) -- one --hc for every file but Base
+    if not t then return nil, code end
+    list[#list + 1] = t
+  end
+  if not list[1] then
+    return nil, self:usage("compare needs offers: --tariff FILE.json or --cre FILE.csv --kva N")
+  end
+  return list
+end
+
+local function not_covered(o)
+  local parts = {}
+  for _, r in ipairs(o.not_covered) do
+    local last = dates.format(dates.day(r["end"]) - 1)
+    parts[#parts + 1] = (r.start == last and r.start or (r.start .. " to " .. last)) .. " " .. r.reason
+  end
+  return table.concat(parts, "; ")
+end
+
+local money, kwh = tariffs.format_money, tariffs.format_kwh
+
+local function signed(o)
+  return (o.sign < 0 and "-" or o.sign > 0 and "+" or "") .. money(o.difference)
+end
+
+local function render_table(offers)
+  local width = 5
+  for _, o in ipairs(offers) do width = math.max(width, math.min(#o.name, 48)) end
+  local row = "%-" .. width .. "s %5s %11s %13s %10s %13s %10s %11s"
+  local lines = { row:format("offer", "days", "kWh", "unpriced kWh", "energy", "subscription", "total",
+    "difference") }
+  local notes = {}
+  for _, o in ipairs(offers) do
+    lines[#lines + 1] = row:format(o.name:sub(1, 48), o.days, kwh(o.sums.ws), kwh(o.unpriced_ws),
+      money(o.sums.energy), money(o.sums.subscription), money(tariffs.total(o.sums)), signed(o))
+    if o.not_covered[1] then notes[#notes + 1] = ("not covered by %s: %s"):format(o.name, not_covered(o)) end
+  end
+  for _, n in ipairs(notes) do lines[#lines + 1] = n end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+local function csv_cell(s)
+  if s:find('[,"\n]') then return '"' .. s:gsub('"', '""') .. '"' end
+  return s
+end
+
+local function render_csv(offers)
+  local lines = { "offer,days,kwh,unpriced_kwh,energy,subscription,total,difference,partial,not_covered" }
+  for _, o in ipairs(offers) do
+    lines[#lines + 1] = table.concat({ csv_cell(o.name), tostring(o.days), kwh(o.sums.ws), kwh(o.unpriced_ws),
+      money(o.sums.energy), money(o.sums.subscription), money(tariffs.total(o.sums)), signed(o),
+      tostring(o.not_covered[1] ~= nil), csv_cell(not_covered(o)) }, ",")
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+local KEYS = { "start", "end", "offers", "name", "energy", "subscription", "total", "difference", "kwh",
+               "unpriced_kwh", "days", "partial", "not_covered", "reason" }
+
+-- A signed amount as a JSON number of 7 decimals.
+local SIGNED = { __tojson = function(self)
+  return (self.sign < 0 and "-" or "") .. tariffs.format_decimal(self.a)
+end }
+
+local function render_json(offers, res)
+  local list = {}
+  for i, o in ipairs(offers) do
+    local n = tariffs.numbers(o.sums)
+    list[i] = { name = o.name, energy = cost.decimal(o.sums.energy),
+                subscription = cost.decimal(o.sums.subscription),
+                total = cost.decimal(tariffs.total(o.sums)),
+                difference = setmetatable({ a = o.difference, sign = o.sign }, SIGNED), kwh = n.kwh,
+                unpriced_kwh = o.unpriced_ws / 3600000, days = o.days, partial = o.not_covered[1] ~= nil,
+                not_covered = o.not_covered }
+  end
+  local out = { start = res.start, ["end"] = res["end"], offers = list }
+  return dkjson.encode(out, { indent = true, keyorder = KEYS }) .. "\n"
+end
+
+--- Runs `linky compare`.
+-- @tparam table self the command context
+-- @treturn integer the exit code
+function M.run(self)
+  local a = self.args
+  if a.format and not FORMATS[a.format] then return self:usage("--format is table, csv or json") end
+  local code = data.check_fetch_options(self)
+  if code then return code end
+  local offers
+  offers, code = read_offers(self)
+  if not offers then return code end
+  local colours
+  colours, code = colour_lookup(self)
+  if not colours then return code end
+  local first, stop = data.range(a, self.today)
+  if not first then return self:usage(stop) end
+  local kind = "consumption_load_curve"
+  local res, err
+  res, err, code = data.fetch(self, kind, first, stop)
+  if code then return code end
+  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
+    and err.partial
+  local shown = res or capped
+  if not shown then return self:error(err) end
+  local priced, perr = compare.price(shown, offers, { colours = colours })
+  if not priced then return self:error(perr) end
+  local fmt = a.format or "table"
+  local text
+  if fmt == "csv" then text = render_csv(priced)
+  elseif fmt == "json" then text = render_json(priced, shown)
+  else text = render_table(priced) end
+  local written = self:write(text)
+  local missing = format.missing_warning(shown)
+  if missing then self:warn((missing:gsub("^warning: ", ""))) end
+  if capped then data.capped_warning(self, kind, first, err) end
+  return written and 0 or output.FILE
+end
+
+return M
