@@ -277,7 +277,7 @@ describe("linky.influx", function()
 
   -- #once: a real influxd, run once per CI run (make test-once), not by make test
   describe("influxd (InfluxDB 1.x) #once", function()
-    local function have() return tools.need(servers.which(servers.INFLUXD), "influxd (Debian's influxdb; .ci/deps.sh installs it)") end
+    local function have() return tools.need(servers.which(servers.INFLUXD), "influxd (Debian's influxdb; .ci/deps.sh installs it)", pending) end
 
     local function start(opts)
       local s = assert(servers.influxd(opts))
@@ -509,7 +509,7 @@ describe("linky.influx", function()
   -- #once: a real VictoriaMetrics, run once per CI run
   describe("VictoriaMetrics (the InfluxDB 2.x write API) #once", function()
     it("stores daily points and the DST days' half-hours, read back with /api/v1/export", function()
-      if not tools.need(servers.which(servers.VICTORIA_METRICS), "victoria-metrics (.ci/deps.sh installs it)") then return end
+      if not tools.need(servers.which(servers.VICTORIA_METRICS), "victoria-metrics (.ci/deps.sh installs it)", pending) then return end
       local v = assert(servers.victoria_metrics())
       finally(function() v:stop() end)
       local target = ("influxdb2://127.0.0.1:%d/my-org/linky"):format(v.port)

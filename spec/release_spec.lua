@@ -170,7 +170,7 @@ describe("linky release", function()
     end)
 
     it("is read by man without a warning, with the exit codes, files, environment and examples", function()
-      if not tools.need(tools.has("man"), "man (Debian: man-db) is not installed") then return end
+      if not tools.need(tools.has("man"), "man (Debian: man-db) is not installed", pending) then return end
       generate(dir)
       local out, ok = sh(("MANWIDTH=80 man --warnings -l %s 2>%s"):format(quote(dir .. "/linky.1"),
         quote(dir .. "/warnings")))
@@ -212,7 +212,7 @@ describe("linky release", function()
     end)
 
     it("parses in zsh and completes a value of --format", function()
-      if not tools.need(tools.has("zsh"), "zsh is not installed") then return end
+      if not tools.need(tools.has("zsh"), "zsh is not installed", pending) then return end
       generate(dir)
       local out, ok = sh("zsh -n " .. quote(dir .. "/_linky") .. " 2>&1")
       assert.is_true(ok, out)
@@ -243,7 +243,7 @@ zpty -d z
     end)
 
     it("parses in fish and completes a value of --format and the kinds", function()
-      if not tools.need(tools.has("fish"), "fish is not installed") then return end
+      if not tools.need(tools.has("fish"), "fish is not installed", pending) then return end
       generate(dir)
       local file = quote(dir .. "/linky.fish")
       local out, ok = sh("fish -n " .. file .. " 2>&1")
@@ -278,7 +278,7 @@ zpty -d z
         for _, f in ipairs(files) do
           assert.truthy(read(prefix .. "/" .. f), f)
         end
-        if tools.need(tools.has("man"), "man (Debian: man-db) is not installed") then
+        if tools.need(tools.has("man"), "man (Debian: man-db) is not installed", pending) then
           out = sh(("MANPATH=%s man -w linky"):format(quote(prefix .. "/share/man")))
           assert.equal(prefix .. "/share/man/man1/linky.1\n", out)
         end

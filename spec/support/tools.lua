@@ -2,7 +2,9 @@
 -- CI (CI=true), which installs everything the suite needs, a missing one fails the spec; on a
 -- developer's machine it is a visible pending that says what is missing.
 --
---   if not tools.need(ROOT, "mknod needs root") then return end
+--   if not tools.need(ROOT, "mknod needs root", pending) then return end
+--
+-- (`pending` is passed in: busted gives it to each spec file's environment, not to this module.)
 local M = {}
 
 M._VERSION = "0.1"
