@@ -158,6 +158,14 @@ function M.fail(self, code, message, ...)
   return code
 end
 
+--- An error of the command itself that has a kind: "linky: kind: message" (in French, the
+-- kind's label first, as for the library's errors); returns the kind's exit code.
+function M.fail_kind(self, kind, message, ...)
+  local label = i18n.kind_label(kind)
+  self.stderr:write("linky: ", label and (label .. " : ") or "", kind, ": ", M.one_line(i18n.t(message, ...)), "\n")
+  return M.EXIT[kind] or M.INTERNAL
+end
+
 --- A usage error: one line, exit 2.
 function M.usage(self, message, ...)
   self.stderr:write("linky: ", M.one_line(i18n.t("usage: %s (see linky --help)", i18n.t(message, ...))), "\n")
