@@ -428,7 +428,9 @@ local function help_words(text)
   local welcome = i18n.t("Usage: ")
   -- the usage's next lines stay aligned under its first word
   usage = welcome .. usage:gsub("\n" .. (" "):rep(#"Usage: "), "\n" .. (" "):rep(utf8_len(welcome)))
-  return usage .. rest:gsub("\n(%u%l+):\n", function(heading) return "\n" .. i18n.t(heading .. ":") .. "\n" end)
+  return usage .. rest:gsub("\n(%u%l+):\n", function(heading)
+    return "\n" .. i18n.t(heading .. ":") .. "\n"
+  end)
 end
 
 local parser

@@ -4,6 +4,7 @@
 -- itself and the library's English message follow it). French plurals: 0 and 1 are singular.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.fr
+-- luacheck: no max line length (keys are the English texts, whole)
 local M = {}
 
 M.kinds = {
