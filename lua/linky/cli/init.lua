@@ -34,8 +34,8 @@ M.range = data.range
 
 local Ctx = {}
 Ctx.__index = Ctx
-for _, name in ipairs { "fail", "fail_kind", "say", "usage", "warn", "error", "interrupted", "out", "write", "progress",
-    "restore_terminal" } do
+for _, name in ipairs { "fail", "fail_kind", "say", "usage", "warn", "error", "interrupted", "out", "write",
+    "progress", "restore_terminal" } do
   Ctx[name] = output[name]
 end
 

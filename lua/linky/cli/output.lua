@@ -162,13 +162,15 @@ end
 -- kind's label first, as for the library's errors); returns the kind's exit code.
 function M.fail_kind(self, kind, message, ...)
   local label = i18n.kind_label(kind)
-  self.stderr:write("linky: ", label and (label .. " : ") or "", kind, ": ", M.one_line(i18n.t(message, ...)), "\n")
+  self.stderr:write("linky: ", label and (label .. " : ") or "", kind, ": ", M.one_line(i18n.t(message, ...)),
+    "\n")
   return M.EXIT[kind] or M.INTERNAL
 end
 
 --- A usage error: one line, exit 2.
 function M.usage(self, message, ...)
-  self.stderr:write("linky: ", M.one_line(i18n.t("usage: %s (see linky --help)", i18n.t(message, ...))), "\n")
+  local text = i18n.t("usage: %s (see linky --help)", i18n.t(message, ...))
+  self.stderr:write("linky: ", M.one_line(text), "\n")
   return M.USAGE
 end
 
@@ -204,8 +206,8 @@ function M.error(self, err)
   local label = i18n.kind_label(err.kind)
   local text = M.one_line(tostring(err))
   if label then text = "linky: " .. label .. " : " .. text:gsub("^linky: ", "") end
-  self.stderr:write(text, retry and i18n.t(" (retry after %s UTC)", os.date("!%Y-%m-%d %H:%M:%S", retry)) or "",
-    note, "\n")
+  local at = retry and i18n.t(" (retry after %s UTC)", os.date("!%Y-%m-%d %H:%M:%S", retry)) or ""
+  self.stderr:write(text, at, note, "\n")
   return code
 end
 
