@@ -187,6 +187,7 @@ end
 --- What a budget refusal adds under LINKY_TODAY, which moves the dates only: "" without it.
 function M.budget_note(self)
   return self.forced_today and i18n.t("; the budget keeps real time, whatever date LINKY_TODAY simulates") or ""
+  at = at or ""
 end
 
 --- An error object of the library: one line on stderr, and its exit code.
