@@ -186,8 +186,8 @@ end
 
 --- What a budget refusal adds under LINKY_TODAY, which moves the dates only: "" without it.
 function M.budget_note(self)
-  return self.forced_today and i18n.t("; the budget keeps real time, whatever date LINKY_TODAY simulates") or ""
-  at = at or ""
+  if not self.forced_today then return "" end
+  return i18n.t("; the budget keeps real time, whatever date LINKY_TODAY simulates")
 end
 
 --- An error object of the library: one line on stderr, and its exit code.
