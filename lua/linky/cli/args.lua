@@ -5,6 +5,7 @@
 -- @module linky.cli.args
 local argparse = require "argparse"
 local linky = require "linky"
+local i18n = require "linky.cli.i18n"
 local output = require "linky.cli.output"
 
 local M = {}
@@ -60,8 +61,9 @@ Files: ${XDG_CONFIG_HOME:-~/.config}/linky/config, the token and the defaults (m
 file: request budget, bans, stored readings (--state).
 
 Environment: LINKY_TOKEN (the token), XDG_CONFIG_HOME and XDG_STATE_HOME (where the files are),
-NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is that Paris date).
-Colours and the progress line only appear on a terminal.
+NO_COLOR (no colours), LINKY_TODAY=YYYY-MM-DD (a testing aid: pretends today is that Paris date),
+LANG, LC_MESSAGES, LC_ALL (fr...: the command in French). Colours and the progress line only
+appear on a terminal.
 
 Exit codes: 0 success; 2 usage error, invalid argument; 3 token refused, expired or missing;
 4 no data (not_found); 5 rate limited, budget exhausted, banned, state unusable; 6 server error,
@@ -383,6 +385,54 @@ end
 -- @treturn argparse.Parser
 M.parser = build
 
+-- The parser in the command's language: every help text through i18n.t (the man page and the
+-- completions keep `M.parser`'s English).
+local function localized(p)
+  if not i18n.french() then return p end
+  -- a paragraph at a time; in examples, the heading and a line's note (the commands stay)
+  local function paragraph(text)
+    local heading, lines = text:match("^(Examples?:)\n(.*)$")
+    if not heading then return i18n.t(text) end
+    lines = lines:gsub("([^\n]*)", function(line)
+      local command, note = line:match("^(  .-%S)(%s+%(.*%))$")
+      if note then return command .. note:gsub("%((.*)%)", function(n) return "(" .. i18n.t(n) .. ")" end) end
+    end)
+    return i18n.t(heading) .. "\n" .. lines
+  end
+  local function walk(element)
+    for _, field in ipairs { "_description", "_summary", "_epilog" } do
+      local text = element[field]
+      if text then
+        local out = {}
+        for part in (text .. "\n\n"):gmatch("(.-)\n\n") do out[#out + 1] = paragraph(part) end
+        element[field] = table.concat(out, "\n\n")
+      end
+    end
+    for _, list in ipairs { "_options", "_arguments", "_commands" } do
+      for _, child in ipairs(element[list] or {}) do walk(child) end
+    end
+  end
+  walk(p)
+  return p
+end
+
+local function utf8_len(s)
+  return #s:gsub("[\128-\191]", "")
+end
+
+-- argparse's own words in a help text: its usage line and group headings.
+local function help_words(text)
+  if not i18n.french() then return text end
+  local usage, rest = text:match("^Usage: (.-)(\n\n.*)$")
+  if not usage then usage, rest = text:match("^Usage: (.*)$"), "" end
+  local welcome = i18n.t("Usage: ")
+  -- the usage's next lines stay aligned under its first word
+  usage = welcome .. usage:gsub("\n" .. (" "):rep(#"Usage: "), "\n" .. (" "):rep(utf8_len(welcome)))
+  return usage .. rest:gsub("\n(%u%l+):\n", function(heading)
+    return "\n" .. i18n.t(heading .. ":") .. "\n"
+  end)
+end
+
 local parser
 
 --- Parses the command line.
@@ -390,11 +440,11 @@ local parser
 -- @treturn table|nil the arguments (`command`, options by name with `_` for `-`, `kinds`...)
 -- @treturn string the usage message
 function M.parse(argv)
-  parser = parser or build()
+  parser = parser or localized(build())
   local ok, result = parser:pparse(argv)
   if ok then return result end
   -- argparse quotes the words it refuses: never show one that looks like a token
-  result = tostring(result):gsub("\nDid you mean.*$", ""):gsub("'([^']*)'", function(w)
+  result = i18n.line(tostring(result):gsub("\nDid you mean.*$", "")):gsub("'([^']*)'", function(w)
     return "'" .. output.shown(w) .. "'"
   end)
   return nil, result
@@ -404,11 +454,11 @@ end
 -- @tparam[opt] string name a command or alias
 -- @treturn string|nil
 function M.help(name)
-  parser = parser or build()
-  if name == nil then return parser:get_help() .. "\n" end
+  parser = parser or localized(build())
+  if name == nil then return help_words(parser:get_help()) .. "\n" end
   for _, cmd in ipairs(parser._commands) do
     for _, alias in ipairs(cmd._aliases) do
-      if alias == name then return cmd:get_help() .. "\n" end
+      if alias == name then return help_words(cmd:get_help()) .. "\n" end
     end
   end
   return nil

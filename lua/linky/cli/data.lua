@@ -12,6 +12,7 @@ local plural = require("linky.format.common").plural
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -109,7 +110,7 @@ end
 local function instead(kind, first, p, reserve)
   local room = p.budget_left and math.max(0, p.budget_left - reserve) or 0
   local text = ("`linky backfill %s --since %s`"):format(args.SHORT[kind] or kind, first)
-  if room > 0 then text = text .. (", or --max-requests %d"):format(room) end
+  if room > 0 then text = text .. i18n.t(", or --max-requests %d", room) end
   return text
 end
 
@@ -148,9 +149,9 @@ end
 local function over_budget(self, kind, first, p, reserve)
   local sends, need = decide(self, p, reserve)
   if sends or not p.budget_left then return nil end
-  return self:fail(output.EXIT.budget_exhausted, ("budget_exhausted: this needs %s and the budget leaves %d"
-    .. " (%d kept for updates, --reserve): nothing sent; run %s%s"):format(plural(need, "request"),
-    p.budget_left, reserve, instead(kind, first, p, reserve), output.budget_note(self)))
+  return self:fail_kind("budget_exhausted", "this needs %s and the budget leaves %d"
+    .. " (%d kept for updates, --reserve): nothing sent; run %s%s", plural(need, "request"),
+    p.budget_left, reserve, instead(kind, first, p, reserve), output.budget_note(self))
 end
 
 --- Plans (checked against the budget, or printed with --dry-run) and fetches a data command's

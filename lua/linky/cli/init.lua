@@ -34,8 +34,8 @@ M.range = data.range
 
 local Ctx = {}
 Ctx.__index = Ctx
-for _, name in ipairs { "fail", "usage", "warn", "error", "interrupted", "out", "write", "progress",
-    "restore_terminal" } do
+for _, name in ipairs { "fail", "fail_kind", "say", "usage", "warn", "error", "interrupted", "out", "write",
+    "progress", "restore_terminal" } do
   Ctx[name] = output[name]
 end
 
@@ -60,7 +60,7 @@ end
 -- The command, unprotected: its exit code.
 local function run(self, argv)
   local a, why = args.parse(argv)
-  if not a then return self:usage(why) end
+  if not a then return self:usage("%s", why) end -- already translated
   self.args = a
   local name = a.command
   if a.version then
@@ -69,7 +69,7 @@ local function run(self, argv)
   if name == "help" or (name == nil and a.want_help) then
     local topic = a.topic
     local text = args.help(topic)
-    if not text then return self:usage("no help for " .. output.shown(topic)) end
+    if not text then return self:usage("no help for %s", output.shown(topic)) end
     return self:out(text) and 0 or output.FILE
   end
   if name == nil then

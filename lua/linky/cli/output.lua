@@ -5,6 +5,7 @@
 local compat = require "linky.compat"
 local core = require "linky.core"
 local errors = require "linky.errors"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -149,26 +150,44 @@ end
 -- The methods below are the command context's (`self`): `self.stdout`, `self.stderr` are the
 -- streams (io.stdout and io.stderr unless cli.main was given others).
 
+-- Every message below is a format and its arguments, translated by linky.cli.i18n.
+
 --- One line on stderr: "linky: message"; returns `code`.
-function M.fail(self, code, message)
-  self.stderr:write("linky: ", M.one_line(message), "\n")
+function M.fail(self, code, message, ...)
+  self.stderr:write("linky: ", M.one_line(i18n.t(message, ...)), "\n")
   return code
 end
 
+--- An error of the command itself that has a kind: "linky: kind: message" (in French, the
+-- kind's label first, as for the library's errors); returns the kind's exit code.
+function M.fail_kind(self, kind, message, ...)
+  local label = i18n.kind_label(kind)
+  self.stderr:write("linky: ", label and (label .. " : ") or "", kind, ": ", M.one_line(i18n.t(message, ...)),
+    "\n")
+  return M.EXIT[kind] or M.INTERNAL
+end
+
 --- A usage error: one line, exit 2.
-function M.usage(self, message)
-  self.stderr:write("linky: usage: ", M.one_line(message), " (see linky --help)\n")
+function M.usage(self, message, ...)
+  local text = i18n.t("usage: %s (see linky --help)", i18n.t(message, ...))
+  self.stderr:write("linky: ", M.one_line(text), "\n")
   return M.USAGE
 end
 
 --- A warning: one line on stderr.
-function M.warn(self, message)
-  self.stderr:write("linky: warning: ", M.one_line(message), "\n")
+function M.warn(self, message, ...)
+  self.stderr:write("linky: ", M.one_line(i18n.t("warning: %s", i18n.t(message, ...))), "\n")
+end
+
+--- A line on stderr that is not a message (a prompt, a report): translated, written as it is.
+function M.say(self, message, ...)
+  self.stderr:write(i18n.t(message, ...))
 end
 
 --- What a budget refusal adds under LINKY_TODAY, which moves the dates only: "" without it.
 function M.budget_note(self)
-  return self.forced_today and "; the budget keeps real time, whatever date LINKY_TODAY simulates" or ""
+  if not self.forced_today then return "" end
+  return i18n.t("; the budget keeps real time, whatever date LINKY_TODAY simulates")
 end
 
 --- An error object of the library: one line on stderr, and its exit code.
@@ -184,13 +203,17 @@ function M.error(self, err)
   local retry = err.kind ~= "banned" and (compat.tointeger(err.retry_at)
     or (type(err.retry_at) == "number" and err.retry_at == err.retry_at and math.floor(err.retry_at)))
   local note = err.kind == "budget_exhausted" and M.budget_note(self) or ""
-  self.stderr:write(M.one_line(tostring(err)),
-    retry and os.date("! (retry after %Y-%m-%d %H:%M:%S UTC)", retry) or "", note, "\n")
+  -- in French: the kind's label, then the library's English text
+  local label = i18n.kind_label(err.kind)
+  local text = M.one_line(tostring(err))
+  if label then text = "linky: " .. label .. " : " .. text:gsub("^linky: ", "") end
+  local at = retry and i18n.t(" (retry after %s UTC)", os.date("!%Y-%m-%d %H:%M:%S", retry)) or ""
+  self.stderr:write(text, at, note, "\n")
   return code
 end
 
 function M.interrupted(self)
-  self.stderr:write("linky: interrupted\n")
+  self.stderr:write("linky: ", i18n.t("interrupted"), "\n")
   return M.INTERRUPTED
 end
 
@@ -198,7 +221,7 @@ end
 function M.out(self, text)
   local ok, err = self.stdout:write(text)
   if ok then ok, err = self.stdout:flush() end
-  if not ok then return nil, self:fail(M.FILE, "cannot write to standard output: " .. tostring(err)) end
+  if not ok then return nil, self:fail(M.FILE, "cannot write to standard output: %s", tostring(err)) end
   return true
 end
 
@@ -208,7 +231,7 @@ function M.write(self, text)
   local path = self.args.output
   if not path or path == "-" then return self:out(text) end
   local ok, err = M.write_atomic(path, text, nil, self.mode)
-  if not ok then return nil, self:fail(M.FILE, "cannot write " .. path .. ": " .. tostring(err)) end
+  if not ok then return nil, self:fail(M.FILE, "cannot write %s: %s", path, tostring(err)) end
   return true
 end
 
@@ -221,17 +244,17 @@ function M.progress(self)
     if n < 2 and not retry then return end
     local note = ""
     if retry and retry.budget then
-      self.stderr:write(("\rlinky: waiting %d s for budget slots that free now \27[K")
-        :format(compat.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0))
+      self.stderr:write("\rlinky: ", i18n.t("waiting %d s for budget slots that free now",
+        compat.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0), " \27[K")
       self.progress_shown = true
       return
     end
     if retry then
       local why = type(retry.error) == "table" and retry.error.kind
-      note = (", %sretry in %d s"):format(why and (tostring(why) .. ", ") or "",
+      note = i18n.t(", %sretry in %d s", why and (tostring(why) .. ", ") or "",
         compat.tointeger(math.ceil(tonumber(retry.wait) or 0)) or 0)
     end
-    self.stderr:write(("\rlinky: request %d of %d%s \27[K"):format(i, n, note))
+    self.stderr:write("\rlinky: ", i18n.t("request %d of %d%s", i, n, note), " \27[K")
     self.progress_shown = true
   end
 end

@@ -109,8 +109,8 @@ function M.config(self)
     local known = false
     for _, k in ipairs(config.KEYS) do known = known or k == key end
     if not known then
-      return self:usage(("unknown key %s (keys: %s)"):format(output.shown(key),
-        table.concat(config.KEYS, ", ")))
+      return self:usage("unknown key %s (keys: %s)", output.shown(key),
+        table.concat(config.KEYS, ", "))
     end
   end
   if value == nil then

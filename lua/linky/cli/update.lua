@@ -83,7 +83,7 @@ local function check_since(self, since)
   local day = dates.day(since)
   if not day then return self:usage("--since takes a date YYYY-MM-DD") end
   if day < dates.FIRST then
-    return self:usage("--since " .. since .. " is before 2000-01-01: no meter has data then")
+    return self:usage("--since %s is before 2000-01-01: no meter has data then", since)
   end
   if day >= self.today then
     return self:usage(("--since %s must be before today (%s)"):format(since, dates.format(self.today)))

@@ -5,6 +5,7 @@
 local compat = require "linky.compat"
 local core = require "linky.core"
 local dates = require "linky.dates"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -22,7 +23,7 @@ local WEEKDAYS = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
 -- @treturn string|nil "Mon".."Sun"
 function M.weekday(date)
   local day = core.day_number(date:sub(1, 10))
-  return day and WEEKDAYS[dates.weekday(day) + 1]
+  return day and i18n.weekday(WEEKDAYS[dates.weekday(day) + 1])
 end
 
 -- Numbers -------------------------------------------------------------------------------------
@@ -89,10 +90,10 @@ function M.title(v)
   local res = v.res
   local first, stop = core.day_number(res.start or ""), core.day_number(res["end"] or "")
   local days = first and stop and stop - first
-  local span = res.start == last_day(res) and res.start or (res.start .. " to " .. last_day(res))
-  local parts = { TITLES[res.kind] or res.kind, "PRM " .. tostring(res.prm),
-    span .. (days and (" (%d day%s)"):format(days, days == 1 and "" or "s") or "") }
-  if v.by then parts[#parts + 1] = "per " .. v.by end
+  local span = res.start == last_day(res) and res.start or i18n.t("%s to %s", res.start, last_day(res))
+  local parts = { TITLES[res.kind] and i18n.t(TITLES[res.kind]) or res.kind, "PRM " .. tostring(res.prm),
+    span .. (days and (" (%s)"):format(M.plural(days, "day")) or "") }
+  if v.by then parts[#parts + 1] = i18n.t("per " .. v.by) end
   return table.concat(parts, " · ")
 end
 
@@ -129,7 +130,7 @@ local function day_of(s) return type(s) == "string" and core.day_number(s:sub(1,
 -- @tparam integer n
 -- @tparam string word the singular
 -- @treturn string
-function M.plural(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+function M.plural(n, word) return i18n.n(n, "%d " .. word, "%d " .. word .. "s") end
 local plural = M.plural
 
 --- The days of a result's range that its gaps list, or nil when none does.

@@ -3,6 +3,7 @@
 -- @module linky.format.table
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"
+local i18n = require "linky.cli.i18n"
 
 local group, label, width = common.group, common.label, common.width
 local pad_left, pad_right = common.pad_left, common.pad_right
@@ -68,11 +69,11 @@ local function summary_of(v, st, opts, covered)
     end
   else
     if v.summable then
-      local count = v.by and ("%d %ss"):format(st.count, v.by) or ("%d days"):format(st.count)
-      add("total", st.total, unit, v.by and with(count) or with() or count)
+      local count = common.plural(st.count, v.by or "day")
+      add(i18n.t("total"), st.total, unit, v.by and with(count) or with() or count)
     end
-    if st.mean then add("mean", st.mean, unit, with()) end
-    if st.max then add("max", st.max, unit, label(v, st.max_row.date)) end
+    if st.mean then add(i18n.t("mean"), st.mean, unit, with()) end
+    if st.max then add(i18n.t("max"), st.max, unit, label(v, st.max_row.date)) end
   end
   return summary, note, covered
 end
@@ -95,7 +96,8 @@ function M.table(v, opts)
   local extra, bar_of, bar_max = extra_column(v, st)
   local show_energy = extra ~= nil
   local lines, cells = {}, {}
-  local wl, wv, we = #"date", #"value", #(extra or "")
+  local h_date, h_value, h_unit = i18n.t("date"), i18n.t("value"), i18n.t("unit")
+  local wl, wv, we = width(h_date), width(h_value), #(extra or "")
   for i, r in ipairs(v.rows) do
     local row = { label(v, r.date), group(r.value), show_energy and group(r.energy) or nil }
     cells[i] = row
@@ -109,10 +111,10 @@ function M.table(v, opts)
   local summary, note, covered = summary_of(v, st, opts, common.coverage_note(cov))
   if not summary then return nil, note end
   for _, row in ipairs(summary) do wl, wv = math.max(wl, #row[1]), math.max(wv, #row[2]) end
-  local wu = math.max(#"unit", #unit, show_energy and 0 or 2)
+  local wu = math.max(width(h_unit), #unit, show_energy and 0 or 2)
   lines[1] = c.bold(common.title(v))
   lines[2] = ""
-  local head = pad_right("date", wl) .. "  " .. pad_left("value", wv) .. "  " .. pad_right("unit", wu)
+  local head = pad_right(h_date, wl) .. "  " .. pad_left(h_value, wv) .. "  " .. pad_right(h_unit, wu)
   if show_energy then head = head .. "  " .. pad_left(extra, we) .. "    " end
   lines[3] = c.dim(head)
   local bar_cells = opts.bar or 30
@@ -131,15 +133,15 @@ function M.table(v, opts)
     end
     lines[#lines + 1] = line
   end
-  if #entries == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  if #entries == 0 then lines[#lines + 1] = c.dim(i18n.t("(no data)")) end
   lines[#lines + 1] = c.dim(("─"):rep(wl + wv + wu + 4))
   for _, s in ipairs(summary) do
     lines[#lines + 1] = pad_right(s[1], wl) .. "  " .. pad_left(s[2], wv) .. "  " .. pad_right(s[3], wu)
       .. (s[4] and ("  " .. c.dim(s[4])) or "")
   end
-  if covered then lines[#lines + 1] = c.dim("data: " .. covered) end -- no total took it
+  if covered then lines[#lines + 1] = c.dim(i18n.t("data: %s", covered)) end -- no total took it
   if st.missing > 0 then
-    lines[#lines + 1] = c.dim(("%d value%s missing"):format(st.missing, st.missing == 1 and "" or "s"))
+    lines[#lines + 1] = c.dim(i18n.n(st.missing, "%d value missing", "%d values missing"))
   end
   if note then lines[#lines + 1] = c.dim(note) end
   return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
