@@ -50,6 +50,7 @@ end
 function M.t(text, ...)
   if french then
     local translated = fr().text[text]
+    if type(translated) == "table" then translated = translated[2] end -- { one, many }: see `n`
     if translated then
       text = translated
     else
@@ -61,14 +62,18 @@ function M.t(text, ...)
 end
 
 --- A count and its noun: `one` when the count is singular (1 in English, 0 and 1 in French),
--- else `many`; both formats take the count.
+-- else `many`; both formats take the count. Where English has one form for both (", %d
+-- partial"), the catalogue gives the French pair `{ one, many }`.
 -- @tparam integer n
 -- @tparam string one the singular format, like "%d request"
 -- @tparam string many the plural format, like "%d requests"
 -- @treturn string
 function M.n(n, one, many)
   local singular = french and n <= 1 and n >= 0 or n == 1
-  return M.t(singular and one or many, n)
+  local key = singular and one or many
+  local pair = french and fr().text[key]
+  if type(pair) == "table" then return pair[singular and 1 or 2]:format(n) end
+  return M.t(key, n)
 end
 
 --- A whole line made elsewhere (argparse's usage errors, the library's notes): translated by
