@@ -180,9 +180,18 @@ describe("linky command in French #french", function()
       nil, false).code)
     assert.equal(0, frdata({ "cost", "--tariff", cli_runner.ROOT .. "/examples/tariffs/base.json", "--daily",
       "--start", "2026-03-30", "--end", "2026-04-04" }).code)
-    assert.equal(0, frdata({ "compare", "--tariff", cli_runner.ROOT .. "/examples/tariffs/base.json",
-      "--tariff", cli_runner.ROOT .. "/examples/tariffs/weekend.json", "--start", "2026-03-30", "--end",
-      "2026-04-04" }).code)
+    local offers = { cli_runner.ROOT .. "/examples/tariffs/base.json",
+      cli_runner.ROOT .. "/examples/tariffs/weekend.json" }
+    local r = frdata({ "compare", "--tariff", offers[1], "--tariff", offers[2], "--start", "2026-03-30", "--end",
+      "2026-04-04" }, nil, false)
+    assert.equal(0, r.code)
+    -- the offers' names are the tariff files' data (English here), as the table shows them
+    local shown = r.out
+    for _, path in ipairs(offers) do
+      local name = require("dkjson").decode(read(path)).name:sub(1, 48)
+      shown = shown:gsub(name:gsub("%p", "%%%0"), "")
+    end
+    outputs[#outputs + 1] = shown
     all_french()
   end)
 

@@ -12,6 +12,8 @@ local format = require "linky.format"
 local cost = require "linky.cli.cost"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
+local common = require "linky.format.common"
 
 local M = {}
 
@@ -55,7 +57,7 @@ local function not_covered(o)
   local parts = {}
   for _, r in ipairs(o.not_covered) do
     local last = dates.format(dates.day(r["end"]) - 1)
-    parts[#parts + 1] = (r.start == last and r.start or (r.start .. " to " .. last)) .. " " .. r.reason
+    parts[#parts + 1] = (r.start == last and r.start or i18n.t("%s to %s", r.start, last)) .. " " .. r.reason
   end
   return table.concat(parts, "; ")
 end
@@ -67,16 +69,20 @@ local function signed(o)
 end
 
 local function render_table(offers)
-  local width = 5
+  local width = common.width(i18n.t("offer"))
   for _, o in ipairs(offers) do width = math.max(width, math.min(#o.name, 48)) end
   local row = "%-" .. width .. "s %5s %11s %13s %10s %13s %10s %11s"
-  local lines = { row:format("offer", "days", "kWh", "unpriced kWh", "energy", "subscription", "total",
-    "difference") }
+  -- the headers padded by display width: the French ones have accented letters
+  local head = { common.pad_right(i18n.t("offer"), width) }
+  for i, h in ipairs { "days", "kWh", "unpriced kWh", "energy", "subscription", "total", "difference" } do
+    head[#head + 1] = common.pad_left(i18n.t(h), ({ 5, 11, 13, 10, 13, 10, 11 })[i])
+  end
+  local lines = { table.concat(head, " ") }
   local notes = {}
   for _, o in ipairs(offers) do
     lines[#lines + 1] = row:format(o.name:sub(1, 48), o.days, kwh(o.sums.ws), kwh(o.unpriced_ws),
       money(o.sums.energy), money(o.sums.subscription), money(tariffs.total(o.sums)), signed(o))
-    if o.not_covered[1] then notes[#notes + 1] = ("not covered by %s: %s"):format(o.name, not_covered(o)) end
+    if o.not_covered[1] then notes[#notes + 1] = i18n.t("not covered by %s: %s", o.name, not_covered(o)) end
   end
   for _, n in ipairs(notes) do lines[#lines + 1] = n end
   return table.concat(lines, "\n") .. "\n"
@@ -153,7 +159,7 @@ function M.run(self)
   else text = render_table(priced) end
   local written = self:write(text)
   local missing = format.missing_warning(shown)
-  if missing then self:warn((missing:gsub("^warning: ", ""))) end
+  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
   if capped then data.capped_warning(self, kind, first, err) end
   return written and 0 or output.FILE
 end

@@ -8,6 +8,7 @@ local linky = require "linky"
 local core = require "linky.core"
 local db = require "linky.db"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -121,13 +122,15 @@ end
 
 --- Checks a value for a key.
 -- @treturn string|nil the value
--- @treturn string why not
+-- @treturn string why not, in the command's language (a token's: the library's English)
 function M.check(key, value)
   local check = CHECKS[key]
   if not check then
-    return nil, ("unknown key %s (keys: %s)"):format(output.shown(key), table.concat(M.KEYS, ", "))
+    return nil, i18n.t("unknown key %s (keys: %s)", output.shown(key), table.concat(M.KEYS, ", "))
   end
-  return check(value)
+  local ok, why = check(value)
+  if ok then return ok end
+  return nil, key == "token" and why or i18n.t(why)
 end
 
 --- A token as `linky config` shows it: its first characters, never a whole segment (the other
@@ -136,7 +139,7 @@ end
 -- @treturn string
 function M.mask(token)
   local first = token:match("^[^.]*")
-  return first:sub(1, math.min(4, #first - 1)) .. "…(redacted)"
+  return first:sub(1, math.min(4, #first - 1)) .. "…" .. i18n.t("(redacted)")
 end
 
 --- A value of the config file as `linky config` shows it: a secret masked (the token's first
@@ -146,7 +149,7 @@ end
 -- @treturn string
 function M.shown(key, value)
   if key == "token" then return M.mask(value) end
-  if M.SECRETS[key] then return "(redacted)" end
+  if M.SECRETS[key] then return i18n.t("(redacted)") end
   return value
 end
 
@@ -175,7 +178,7 @@ end
 function M.settings(self)
   if self.settings then return self.settings end
   local cfg, err = M.read()
-  if not cfg then return nil, self:fail(output.FILE, "cannot read the config file: " .. tostring(err)) end
+  if not cfg then return nil, self:fail(output.FILE, "cannot read the config file: %s", tostring(err)) end
   self.settings = cfg.values
   return self.settings
 end
@@ -190,7 +193,7 @@ function M.get(self, key, option)
   if value == nil then return nil end
   local ok, why = M.check(key, value)
   if not ok then
-    return nil, false, self:fail(output.USAGE, ("the config file %s: %s: %s"):format(M.path(), key, why))
+    return nil, false, self:fail(output.USAGE, "the config file %s: %s: %s", M.path(), key, why)
   end
   return ok
 end
@@ -206,9 +209,9 @@ end
 
 local function read_token_file(self, path)
   local data, err = output.read_file(path)
-  if not data then return nil, self:fail(output.FILE, "cannot read the token file: " .. tostring(err)) end
+  if not data then return nil, self:fail(output.FILE, "cannot read the token file: %s", tostring(err)) end
   local tok = data:match("^%s*(%S+)%s*$")
-  if not tok then return nil, self:fail(output.TOKEN, "the token file " .. path .. " holds no token") end
+  if not tok then return nil, self:fail(output.TOKEN, "the token file %s holds no token", path) end
   return tok
 end
 
@@ -233,8 +236,9 @@ function M.warn_expiry(self, info)
   if not info.exp then return end
   local left = info.exp - self.clock()
   if left > 0 and left <= 30 * 86400 then
-    self:warn(("the token expires on %s (in %d days): get a new one from the Conso API site")
-      :format(os.date("!%Y-%m-%d", math.floor(info.exp)), math.ceil(left / 86400)))
+    local days = math.ceil(left / 86400)
+    self:warn("the token expires on %s (%s): get a new one from the Conso API site",
+      os.date("!%Y-%m-%d", math.floor(info.exp)), i18n.n(days, "in %d days", "in %d days"))
   end
 end
 

@@ -15,6 +15,8 @@ local dates = require "linky.dates"
 local format = require "linky.format"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
+local common = require "linky.format.common"
 local tempo = require "linky.cli.tempo"
 
 local M = {}
@@ -30,12 +32,12 @@ local BOM = "\239\187\191"
 local function read_file(self, what, path)
   local text, err, why = output.read_file(path, MAX_FILE)
   if why == "too_large" then
-    return nil, self:usage(("the %s %s is larger than 1 MiB"):format(what, path))
+    return nil, self:usage("%s %s is larger than 1 MiB", i18n.t(what), path)
   end
   if not text then
     err = tostring(err)
     if err:sub(1, #path + 2) == path .. ": " then err = err:sub(#path + 3) end
-    return nil, self:fail(output.FILE, ("cannot read the %s %s: %s"):format(what, path, err))
+    return nil, self:fail(output.FILE, "cannot read %s %s: %s", i18n.t(what), path, err)
   end
   if text:sub(1, 3) == BOM then text = text:sub(4) end
   return text
@@ -43,14 +45,14 @@ end
 
 --- The tariff of --tariff FILE: the table, and the tariff as checked | nil, exit code.
 function M.read_tariff(self, path)
-  local text, code = read_file(self, "tariff", path)
+  local text, code = read_file(self, "the tariff", path)
   if not text then return nil, code end
   local tariff, why = cjson.decode(text)
   if type(tariff) ~= "table" then
-    return nil, self:usage(("the tariff %s is not a JSON object%s"):format(path, why and (": " .. why) or ""))
+    return nil, self:usage("the tariff %s is not a JSON object%s", path, why and i18n.t(": %s", why) or "")
   end
   local checked, terr = tariffs.check(tariff)
-  if not checked then return nil, self:usage(("the tariff %s: %s"):format(path, terr.message)) end
+  if not checked then return nil, self:usage("the tariff %s: %s", path, terr.message) end
   return tariff, checked
 end
 
@@ -73,25 +75,26 @@ end
 -- (8 when the file cannot be read, 2 naming the file, line and column of what does not parse).
 -- `base_ignores_hc`: --hc applies to the other files only (compare's one --hc for several).
 function M.read_cre(self, path, kva, hc, base_ignores_hc)
-  local text, code = read_file(self, "CRE file", path)
+  local text, code = read_file(self, "the CRE file", path)
   if not text then return nil, code end
   if base_ignores_hc and cre.option(text) == "base" then hc = nil end
   local tariff, err = cre.tariff(text, kva, { hc = hc })
   if not tariff then
-    return nil, self:usage(("the CRE file %s%s%s"):format(path, err.line and " " or ": ", err.message))
+    return nil, self:usage("the CRE file %s%s", path,
+      err.line and " " .. err.message or i18n.t(": %s", err.message))
   end
   local checked, cerr = tariffs.check(tariff)
-  if not checked then return nil, self:usage(("the CRE file %s: %s"):format(path, cerr.message)) end
+  if not checked then return nil, self:usage("the CRE file %s%s", path, i18n.t(": %s", cerr.message)) end
   return tariff, checked
 end
 
 -- The colours of --colours FILE (a header `date,colour`, then one row a date) | nil, exit code.
 function M.read_colours(self, path)
-  local text, code = read_file(self, "colours", path)
+  local text, code = read_file(self, "the colours", path)
   if not text then return nil, code end
   local colours, lines, n = {}, {}, 0
-  local function bad(message)
-    return nil, self:usage(("the colours %s line %d %s"):format(path, n, message))
+  local function bad(message, ...)
+    return nil, self:usage("the colours %s line %d %s", path, n, i18n.t(message, ...))
   end
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
@@ -101,11 +104,11 @@ function M.read_colours(self, path)
     elseif line:match("%S") then
       local date, colour = line:match("^%s*(%d%d%d%d%-%d%d%-%d%d)%s*,%s*(%a+)%s*$")
       if not date then return bad("must be YYYY-MM-DD,colour") end
-      if not dates.day(date) then return bad(("names no date: %s"):format(date)) end
+      if not dates.day(date) then return bad("names no date: %s", date) end
       colour = colour:lower()
       if not tariffs.COLOURS[colour] then return bad("must give the colour blue, white or red") end
       if lines[date] then
-        return bad(("gives %s a second colour (line %d gave one)"):format(date, lines[date]))
+        return bad("gives %s a second colour (line %d gave one)", date, lines[date])
       end
       colours[date], lines[date] = colour, n
     end
@@ -170,12 +173,13 @@ end
 
 local function render_table(c, rows, names)
   local f = figures(c, rows, names)
-  local head = { ("%-10s %10s"):format("period", "kWh") }
-  for _, n in ipairs(names) do head[#head + 1] = ("%22s"):format(n .. " kWh / cost") end
-  head[#head + 1] = ("%13s %9s"):format("subscription", "total")
+  -- padded by display width: the French headers have accented letters
+  local head = { ("%s %10s"):format(common.pad_right(i18n.t("period"), 10), "kWh") }
+  for _, n in ipairs(names) do head[#head + 1] = common.pad_left(i18n.t("%s kWh / cost", n), 22) end
+  head[#head + 1] = common.pad_left(i18n.t("subscription"), 13) .. " " .. common.pad_left(i18n.t("total"), 9)
   local lines = { table.concat(head, " ") }
   local function line(label, x)
-    local cells = { ("%-10s %10s"):format(label, x.kwh) }
+    local cells = { ("%s %10s"):format(common.pad_right(label, 10), x.kwh) }
     for _, n in ipairs(names) do
       cells[#cells + 1] = ("%22s"):format(x.classes[n].kwh .. " / " .. x.classes[n].cost)
     end
@@ -183,7 +187,7 @@ local function render_table(c, rows, names)
     lines[#lines + 1] = table.concat(cells, " ")
   end
   for i, r in ipairs(rows) do line(r.date, f.rows[i]) end
-  line("total", f.total)
+  line(i18n.t("total"), f.total)
   return table.concat(lines, "\n") .. "\n"
 end
 
@@ -286,8 +290,8 @@ function M.run(self)
   if d1 and d2 and d1 < d2 then -- a bad range is the fetch's to name
     local ok, rerr = tariffs.check_range(checked, first, stop, colours)
     if not ok then
-      local with = colours and (" with the colours " .. a.colours) or ""
-      return self:usage(("the tariff %s%s: %s"):format(file, with, rerr.message))
+      local with = colours and i18n.t(" with the colours %s", a.colours) or ""
+      return self:usage("the tariff %s%s: %s", file, with, rerr.message)
     end
   end
   local colour_err
@@ -319,15 +323,16 @@ function M.run(self)
   else text = render_table(c, rows, names) end
   local written = self:write(text)
   local missing = format.missing_warning(shown)
-  if missing then self:warn((missing:gsub("^warning: ", ""))) end
-  if colour_err then self:warn("Tempo colours: " .. (tostring(colour_err):gsub("^linky: ", ""))) end
+  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
+  if colour_err then self:warn("Tempo colours: %s", (tostring(colour_err):gsub("^linky: ", ""))) end
   if c.partial then
     local n = #c.missing_colours
-    self:warn(("no Tempo colour for the tariff day%s %s: %s kWh not priced, the cost is partial; get the"
-      .. " colours with `linky tempo`, or give them with --colours FILE"):format(n > 1 and "s" or "",
+    self:warn("%s %s: %s kWh not priced, the cost is partial; get the colours with `linky tempo`, or give"
+      .. " them with --colours FILE",
+      i18n.n(n, "no Tempo colour for the tariff day", "no Tempo colour for the tariff days"),
       n > 10 and (table.concat(c.missing_colours, ", ", 1, 10) .. ", ...")
         or table.concat(c.missing_colours, ", "),
-      tariffs.format_kwh(c.unpriced)))
+      tariffs.format_kwh(c.unpriced))
   end
   if capped then data.capped_warning(self, kind, first, err) end
   return written and 0 or output.FILE

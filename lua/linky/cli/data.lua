@@ -47,12 +47,15 @@ function M.range(a, today)
   return first, stop
 end
 
---- A count option (--max-requests, --reserve): an integer >= 0, or nil and the usage message.
+--- A count option (--max-requests, --reserve): an integer >= 0, or nil and the usage message
+-- (translated: a format's argument).
 function M.count(a, name)
   local v = a[name]
   if v == nil then return nil end
   local n = v:match("^%d+$") and compat.tointeger(tonumber(v))
-  if not n or n > 1000000 then return nil, "--" .. name:gsub("_", "-") .. " takes a whole number >= 0" end
+  if not n or n > 1000000 then
+    return nil, i18n.t("%s takes a whole number >= 0", "--" .. name:gsub("_", "-"))
+  end
   return n
 end
 
@@ -67,7 +70,8 @@ local function check(self, kind)
   end
   local curve = linky.kinds[kind].load_curve
   if (a.energy or a.offpeak) and not curve then
-    return self:usage((a.energy and "--energy" or "--offpeak") .. " applies to load curves only")
+    return self:usage(a.energy and "--energy applies to load curves only"
+      or "--offpeak applies to load curves only")
   end
   if a.energy and a.by then
     return self:usage("--energy and --by cannot be combined (--by already gives energy)")
@@ -78,7 +82,7 @@ local function check(self, kind)
     local ranges = {}
     for r in a.offpeak:gmatch("[^,]+") do ranges[#ranges + 1] = r end
     local ok, err = analysis.parse_ranges(ranges)
-    if not ok then return self:usage(err.message) end
+    if not ok then return self:usage("%s", err.message) end
     self.offpeak = ranges
   end
 end
@@ -117,29 +121,29 @@ end
 -- The plan as --dry-run prints it, ending with what the same command without --dry-run does.
 local function plan_text(self, kind, prm, first, stop, p, reserve)
   local lines = {
-    ("%s of %s, %s to %s (end excluded)"):format(kind, prm, first, stop),
-    ("stored days   %d"):format(p.stored_days),
-    ("missing days  %d"):format(p.missing_days),
-    ("requests      %d planned"):format(p.planned),
+    i18n.t("%s of %s, %s to %s (end excluded)", kind, prm, first, stop),
+    i18n.t("stored days   %d", p.stored_days),
+    i18n.t("missing days  %d", p.missing_days),
+    i18n.n(p.planned, "requests      %d planned", "requests      %d planned"),
   }
   if p.beyond_history_days > 0 then
-    table.insert(lines, 4, ("beyond history %d (never asked: Enedis keeps no older data)")
-      :format(p.beyond_history_days))
+    table.insert(lines, 4, i18n.t("beyond history %d (never asked: Enedis keeps no older data)",
+      p.beyond_history_days))
   end
-  for _, r in ipairs(p.ranges) do lines[#lines + 1] = ("  %s to %s"):format(r.start, r["end"]) end
-  lines[#lines + 1] = ("budget left   %s (a reserve of %d kept for updates)"):format(
-    p.budget_left and tostring(p.budget_left) or "unlimited", reserve)
+  for _, r in ipairs(p.ranges) do lines[#lines + 1] = "  " .. i18n.t("%s to %s", r.start, r["end"]) end
+  lines[#lines + 1] = i18n.t("budget left   %s (a reserve of %d kept for updates)",
+    p.budget_left and tostring(p.budget_left) or i18n.t("unlimited"), reserve)
   local sends, need = decide(self, p, reserve)
   if sends and sends > 0 and p.held then
-    lines[#lines + 1] = "without --dry-run: sends nothing and exits 5: a ban or cool-down is remembered"
-      .. " (linky status)"
+    lines[#lines + 1] = i18n.t("without --dry-run: sends nothing and exits 5: a ban or cool-down is"
+      .. " remembered (linky status)")
   elseif sends then
-    lines[#lines + 1] = ("without --dry-run: sends %s%s"):format(plural(sends, "request"),
-      sends < p.planned and (" (--max-requests %d), %d left for the next run"):format(self.max_requests,
+    lines[#lines + 1] = i18n.t("without --dry-run: sends %s%s", plural(sends, "request"),
+      sends < p.planned and i18n.t(" (--max-requests %d), %d left for the next run", self.max_requests,
         p.planned - sends) or "")
   else
-    lines[#lines + 1] = ("without --dry-run: sends nothing and exits 5: %s needed, the budget leaves %d past"
-      .. " the reserve; run %s"):format(plural(need, "request"), math.max(0, (p.budget_left or 0) - reserve),
+    lines[#lines + 1] = i18n.t("without --dry-run: sends nothing and exits 5: %s needed, the budget leaves"
+      .. " %d past the reserve; run %s", plural(need, "request"), math.max(0, (p.budget_left or 0) - reserve),
       instead(kind, first, p, reserve))
   end
   return table.concat(lines, "\n") .. "\n"
@@ -195,10 +199,10 @@ end
 
 --- The warning of a --max-requests run that left requests unsent.
 function M.capped_warning(self, kind, first, err)
-  self:warn(("--max-requests %d: %s of %d sent; %s left: run the command again, or "
-    .. "`linky backfill %s --since %s`")
-    :format(self.max_requests, plural(err.partial.requests or 0, "request"), err.planned,
-      plural(err.planned - (err.partial.requests or 0), "request"), args.SHORT[kind] or kind, first))
+  self:warn("--max-requests %d: %s of %d sent; %s left: run the command again, or "
+    .. "`linky backfill %s --since %s`", self.max_requests, plural(err.partial.requests or 0, "request"),
+    err.planned, plural(err.planned - (err.partial.requests or 0), "request"), args.SHORT[kind] or kind,
+    first)
 end
 
 --- Checks the options a data command shares with `cost` (--offline, --max-requests, --reserve).
@@ -213,7 +217,7 @@ function M.check_fetch_options(self)
   end
   for _, name in ipairs { "max_requests", "reserve" } do
     local n, why = M.count(a, name)
-    if why then return self:usage(why) end
+    if why then return self:usage("%s", why) end
     self[name] = n
   end
 end
@@ -242,13 +246,13 @@ function M.run(self, name)
     -- the analysis helpers refuse stored points they cannot read (a load-curve point without
     -- a step has no energy): the data are unexpected, the arguments were fine
     if not text then
-      return self:fail(output.UNEXPECTED, "cannot show these data: " .. tostring(rerr.message))
+      return self:fail(output.UNEXPECTED, "cannot show these data: %s", tostring(rerr.message))
     end
     written = self:write(text)
   end
   local status = (res or capped) and 0 or self:error(err)
   local missing = shown and format.missing_warning(shown)
-  if missing then self:warn((missing:gsub("^warning: ", ""))) end
+  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
   if capped then M.capped_warning(self, kind, first, err) end
   return written and status or output.FILE
 end

@@ -1,7 +1,8 @@
 --- The `linky` command in French: one catalogue, read by linky.cli.i18n. `text` maps an English
 -- text or format (its %s and %d kept in the same order) to French; `patterns` translate whole
 -- lines made elsewhere (argparse's usage errors); `kinds` labels each error kind (the kind
--- itself and the library's English message follow it). French plurals: 0 and 1 are singular.
+-- itself and the library's English message follow it). French plurals: 0 and 1 are singular;
+-- where English has one form for a count's one and many, the French is a pair { one, many }.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.fr
 -- luacheck: no max line length (keys are the English texts, whole)
@@ -445,6 +446,190 @@ commande). Les options l'emportent sur le fichier.]],
   ["request %d of %d%s"] = "requête %d sur %d%s",
   ["cannot write to standard output: %s"] = "impossible d'écrire sur la sortie standard : %s",
   ["cannot write %s: %s"] = "impossible d'écrire %s : %s",
+  -- charts and tables: marks, coverage, periods
+  ["no data"] = "aucune donnée", ["partial"] = "partiel",
+  ["%d of %s"] = "%d sur %s", ["%s without data"] = "%s sans données", ["%s without data: %s"] = "%s sans données : %s",
+  [", %d partial"] = { ", %d partiel", ", %d partiels" },
+  ["and %d more"] = "et %d de plus", ["week of %s"] = "semaine du %s",
+  ["%d point"] = "%d point", ["%d points"] = "%d points", ["%d topic"] = "%d sujet", ["%d topics"] = "%d sujets",
+  ["one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero"] =
+    "une case = 30 min de puissance moyenne : ░ jusqu'à %s W, ▒ %s W, ▓ %s W, █ %s W ; · zéro",
+  peak = "pleines", ["off-peak"] = "creuses", ["outside %s"] = "hors de %s",
+  -- the plan (--dry-run) and the budget
+  ["%s of %s, %s to %s (end excluded)"] = "%s de %s, du %s au %s (fin exclue)",
+  ["stored days   %d"] = "jours stockés     %d", ["missing days  %d"] = "jours manquants   %d",
+  ["requests      %d planned"] = { "requêtes          %d prévue", "requêtes          %d prévues" },
+  ["beyond history %d (never asked: Enedis keeps no older data)"] =
+    "hors historique   %d (jamais demandés : Enedis ne garde pas de données plus anciennes)",
+  ["budget left   %s (a reserve of %d kept for updates)"] =
+    "budget restant    %s (une réserve de %d gardée pour les mises à jour)",
+  unlimited = "illimité",
+  ["without --dry-run: sends nothing and exits 5: a ban or cool-down is remembered (linky status)"] =
+    "sans --dry-run : n'envoie rien et sort avec le code 5 : un bannissement ou une pause est retenu (linky status)",
+  ["without --dry-run: sends %s%s"] = "sans --dry-run : envoie %s%s",
+  [" (--max-requests %d), %d left for the next run"] = " (--max-requests %d), reste %d pour la prochaine fois",
+  ["without --dry-run: sends nothing and exits 5: %s needed, the budget leaves %d past the reserve; run %s"] =
+    "sans --dry-run : n'envoie rien et sort avec le code 5 : il faut %s, le budget en laisse %d au-delà de la"
+    .. " réserve ; lancez %s",
+  ["--max-requests %d: %s of %d sent; %s left: run the command again, or `linky backfill %s --since %s`"] =
+    "--max-requests %d : envoi de %s sur %d ; reste %s : relancez la commande, ou `linky backfill %s --since %s`",
+  ["cannot show these data: %s"] = "impossible d'afficher ces données : %s",
+  ["%s takes a whole number >= 0"] = "%s prend un nombre entier >= 0",
+  ["--last cannot be used with --start or --end"] = "--last ne va pas avec --start ni --end",
+  ["--last takes N{d,w,m} with N >= 1, like 14d, 2w or 1m"] = "--last prend N{d,w,m} avec N >= 1, comme 14d, 2w ou 1m",
+  ["--last cannot reach back before 2000-01-01"] = "--last ne peut pas remonter avant le 2000-01-01",
+  ["--format is table, csv, json, chart, jsonl or influx"] = "--format vaut table, csv, json, chart, jsonl ou influx",
+  ["--by is hour, day, week or month"] = "--by vaut hour, day, week ou month",
+  ["--format influx writes points: not with --by (the database sums them itself)"] =
+    "--format influx écrit des points : pas avec --by (la base les additionne elle-même)",
+  ["--energy and --by cannot be combined (--by already gives energy)"] =
+    "--energy et --by ne vont pas ensemble (--by donne déjà l'énergie)",
+  ["--offline answers from the store: not with --no-cache"] = "--offline répond depuis le stock : pas avec --no-cache",
+  ["--offline sends nothing: not with --refresh, --max-requests or --dry-run"] =
+    "--offline n'envoie rien : pas avec --refresh, --max-requests ni --dry-run",
+  ["--all goes with --publish TARGET"] = "--all va avec --publish TARGET",
+  ["--mode takes an octal mode from 0000 to 0777, like 0644"] = "--mode prend un mode octal de 0000 à 0777, comme 0644",
+  ["--output needs a file name"] = "--output demande un nom de fichier",
+  ["LINKY_TODAY must be a date YYYY-MM-DD"] = "LINKY_TODAY doit être une date AAAA-MM-JJ",
+  ["internal error: %s"] = "erreur interne : %s",
+  -- update and backfill
+  ["unknown kind %s"] = "genre inconnu %s",
+  ["%s %s: %s"] = "%s %s : %s",
+  ["up to date"] = "à jour", ["no new day"] = "aucun nouveau jour",
+  ["%d new day"] = "%d nouveau jour", ["%d new days"] = "%d nouveaux jours",
+  [", %d corrected"] = { ", %d corrigé", ", %d corrigés" },
+  ["; %s (%s) left: the next `linky update` or `linky backfill` continues"] =
+    " ; reste %s (%s) : le prochain `linky update` ou `linky backfill` continue",
+  ["--since %s must be before today (%s)"] = "--since %s doit être avant aujourd'hui (%s)",
+  ["%d of %d days stored"] = "jours stockés : %d sur %d",
+  [" (%s now)"] = " (%s cette fois)", ["; done"] = " ; terminé", ["; about %s"] = " ; encore environ %s",
+  ["%d more run"] = "%d passage", ["%d more runs"] = "%d passages",
+  -- status and clear-ban
+  ["state      %s"] = "état       %s",
+  ["           read without locking (its folder is not writable, and it has no -shm): what another linky writes meanwhile may be missing"] =
+    "           lu sans verrou (son dossier n'est pas accessible en écriture, et il n'a pas de -shm) : ce qu'un"
+    .. " autre linky écrit pendant ce temps peut manquer",
+  ["           does not exist yet: nothing fetched, nothing spent"] =
+    "           n'existe pas encore : rien demandé, rien dépensé",
+  ["requests   %s of %s in the last %s"] = "requêtes   %s sur %s dans les %s passées",
+  ["retry at   %s"] = "réessai    %s",
+  ["banned     %s"] = "banni      %s",
+  ["since %s, until cleared (linky clear-ban)"] = "depuis le %s, jusqu'à effacement (linky clear-ban)",
+  ["cool-down  %s"] = "pause      %s", ["until %s"] = "jusqu'au %s", no = "non",
+  ["token      not a Conso API token"] = "jeton      pas un jeton Conso API",
+  ["token      no expiry date"] = "jeton      sans date d'expiration",
+  ["token      expires %s (%s)"] = "jeton      expire le %s (%s)",
+  ["in %d days"] = { "dans %d jour", "dans %d jours" },
+  expired = "expiré",
+  ["stored     nothing"] = "stocké     rien", ["stored   "] = "stocké   ",
+  ["%d not complete"] = { "%d incomplet", "%d incomplets" },
+  ["--format is table, json or prometheus"] = "--format vaut table, json ou prometheus",
+  ["Forget the ban remembered in %s? Requests will be sent again: do it only if you know the ban was lifted. [y/N] "] =
+    "Oublier le bannissement retenu dans %s ? Des requêtes seront de nouveau envoyées : ne le faites que si"
+    .. " vous savez que le bannissement est levé. [y/N] ",
+  ["no state file at %s: no ban to clear"] = "aucun fichier d'état en %s : aucun bannissement à effacer",
+  ["no ban remembered in %s"] = "aucun bannissement retenu dans %s",
+  ["nothing cleared (exit 2)"] = "rien n'est effacé (sortie 2)",
+  ["ban forgotten in %s: requests will be sent again"] =
+    "bannissement oublié dans %s : des requêtes seront de nouveau envoyées",
+  ["clear-ban asks on a terminal; elsewhere give --yes (nothing cleared)"] =
+    "clear-ban demande sur un terminal ; ailleurs, donnez --yes (rien n'est effacé)",
+  -- publish
+  ["%s published, %s cleared"] = "publié : %s, effacé : %s",
+  ["status written"] = "statut écrit", ["nothing new"] = "rien de nouveau",
+  ["rewritten: nothing stored"] = "réécrit : rien de stocké", ["rewritten: %s, %s"] = "réécrit : %s, %s",
+  ["unknown kind or target %s"] = "genre ou cible inconnu %s",
+  ["no state path: give --state PATH (neither XDG_STATE_HOME nor HOME is set)"] =
+    "pas de chemin d'état : donnez --state PATH (ni XDG_STATE_HOME ni HOME n'est défini)",
+  -- prms, auth, config, cron
+  ["prms supports --format table, csv or json"] = "prms accepte --format table, csv ou json",
+  ["token expires %s (%s)"] = "le jeton expire le %s (%s)",
+  ["token has no expiry date"] = "le jeton n'a pas de date d'expiration",
+  ["Paste your Conso API token (it will not be shown), then Enter: "] =
+    "Collez votre jeton Conso API (il ne sera pas affiché), puis Entrée : ",
+  ["no token on standard input"] = "aucun jeton sur l'entrée standard",
+  ["this token expired on %s"] = "ce jeton a expiré le %s",
+  ["token saved to %s (PRM %s%s)"] = "jeton enregistré dans %s (PRM %s%s)",
+  [", expires %s"] = ", expire le %s",
+  ["cannot read the config file: %s"] = "impossible de lire le fichier de configuration : %s",
+  ["%s is not set in %s"] = "%s n'est pas fixé dans %s",
+  ["nothing set in %s"] = "rien n'est fixé dans %s",
+  ["set the token with `linky auth` (it reads standard input: not in your shell history)"] =
+    "fixez le jeton avec `linky auth` (il lit l'entrée standard : rien dans l'historique du shell)",
+  ["write %s in %s (mode 0600) or set it in the environment: a value on the command line shows in ps and the shell history"] =
+    "écrivez %s dans %s (mode 0600) ou fixez-le dans l'environnement : une valeur sur la ligne de commande"
+    .. " se voit dans ps et dans l'historique du shell",
+  ["%s: %s"] = "%s : %s", ["--%s %s: %s"] = "--%s %s : %s",
+  ["the state path holds a line break, which would end the crontab line"] =
+    "le chemin d'état contient un saut de ligne, qui finirait la ligne de crontab",
+  ["the program's path holds a line break, which would end the crontab line"] =
+    "le chemin du programme contient un saut de ligne, qui finirait la ligne de crontab",
+  ["(redacted)"] = "(masqué)",
+  ["the token expires on %s (%s): get a new one from the Conso API site"] =
+    "le jeton expire le %s (%s) : obtenez-en un nouveau sur le site de Conso API",
+  ["the config file %s: %s: %s"] = "le fichier de configuration %s : %s : %s",
+  ["cannot read the token file: %s"] = "impossible de lire le fichier du jeton : %s",
+  ["the token file %s holds no token"] = "le fichier du jeton %s ne contient aucun jeton",
+  ["--timeout takes a number of seconds > 0"] = "--timeout prend un nombre de secondes > 0",
+  ["a PRM is 14 digits"] = "un PRM a 14 chiffres",
+  ["the api is 2026 or legacy"] = "l'api vaut 2026 ou legacy",
+  ["a base URL is http(s)://host[:port]/path, no spaces"] = "une URL de base est http(s)://hôte[:port]/chemin, sans espace",
+  ["a user agent is 1 to 200 printable characters"] = "un user agent fait de 1 à 200 caractères imprimables",
+  ["from is an e-mail address"] = "from est une adresse e-mail",
+  ["the state is an absolute path"] = "state est un chemin absolu",
+  ["influx_cafile is an absolute path"] = "influx_cafile est un chemin absolu",
+  ["mqtt_cafile is an absolute path"] = "mqtt_cafile est un chemin absolu",
+  ["the Tempo source is api-couleur-tempo or rte"] = "la source Tempo est api-couleur-tempo ou rte",
+  ["the Tempo budget is 1 to 1000 requests in 24 hours"] = "le budget Tempo est de 1 à 1000 requêtes en 24 heures",
+  ["an RTE client id has no spaces"] = "un identifiant client RTE n'a pas d'espace",
+  ["an RTE client secret has no spaces"] = "un secret client RTE n'a pas d'espace",
+  ["the discovery prefix is topic levels: letters, digits, _ - /"] =
+    "le préfixe de découverte est fait de niveaux de sujet : lettres, chiffres, _ - /",
+  -- cost, tariff, compare
+  period = "période", ["%s kWh / cost"] = "%s kWh / coût", subscription = "abonnement",
+  offer = "offre", days = "jours", kWh = "kWh", ["unpriced kWh"] = "kWh sans prix", energy = "énergie",
+  difference = "écart",
+  ["not covered by %s: %s"] = "non couvert par %s : %s",
+  ["the tariff"] = "le tarif", ["the CRE file"] = "le fichier CRE", ["the colours"] = "le fichier de couleurs",
+  ["%s %s is larger than 1 MiB"] = "%s %s dépasse 1 Mio",
+  ["cannot read %s %s: %s"] = "impossible de lire %s %s : %s",
+  ["the tariff %s is not a JSON object%s"] = "le tarif %s n'est pas un objet JSON%s",
+  [": %s"] = " : %s",
+  ["the tariff %s: %s"] = "le tarif %s : %s",
+  ["the CRE file %s%s"] = "le fichier CRE %s%s",
+  ["the colours %s line %d %s"] = "le fichier de couleurs %s, ligne %d : %s",
+  ["must be the header date,colour"] = "doit être l'en-tête date,colour",
+  ["must be YYYY-MM-DD,colour"] = "doit être AAAA-MM-JJ,couleur",
+  ["names no date: %s"] = "ne nomme aucune date : %s",
+  ["must give the colour blue, white or red"] = "doit donner la couleur blue, white ou red",
+  ["gives %s a second colour (line %d gave one)"] = "donne une deuxième couleur au %s (la ligne %d en a donné une)",
+  ["the tariff %s%s: %s"] = "le tarif %s%s : %s", [" with the colours %s"] = " avec les couleurs %s",
+  ["--format is table, csv, json or influx"] = "--format vaut table, csv, json ou influx",
+  ["--by is day or month"] = "--by vaut day ou month",
+  ["--format influx writes a line per day and class: not with --by month"] =
+    "--format influx écrit une ligne par jour et par classe : pas avec --by month",
+  ["--kva and --hc go with --cre"] = "--kva et --hc vont avec --cre",
+  ["--kva takes a power in kVA, a whole number like 9"] = "--kva prend une puissance en kVA, un nombre entier comme 9",
+  ["--daily prices daily values: the tariff's classes must depend on neither hours nor colours"] =
+    "--daily chiffre des valeurs quotidiennes : les classes du tarif ne doivent dépendre ni des heures ni des couleurs",
+  ["Tempo colours: %s"] = "couleurs Tempo : %s",
+  ["no Tempo colour for the tariff day"] = "aucune couleur Tempo pour le jour de tarif",
+  ["no Tempo colour for the tariff days"] = "aucune couleur Tempo pour les jours de tarif",
+  ["%s %s: %s kWh not priced, the cost is partial; get the colours with `linky tempo`, or give them with --colours FILE"] =
+    "%s %s : %s kWh sans prix, le coût est partiel ; obtenez les couleurs avec `linky tempo`, ou donnez-les avec"
+    .. " --colours FILE",
+  ["each --cre FILE needs its --kva N, in the same order"] = "chaque --cre FILE demande son --kva N, dans le même ordre",
+  ["--format is table, csv or json"] = "--format vaut table, csv ou json",
+  -- tempo
+  unknown = "inconnue",
+  [" (provisional: final after 12:00)"] = " (provisoire : définitive après 12:00)",
+  [" (settled: asked no more)"] = " (arrêtée : plus demandée)",
+  ["no colour known yet for %d day"] = "aucune couleur encore connue pour %d jour",
+  ["no colour known yet for %d days"] = "aucune couleur encore connue pour %d jours",
+  ["--format is table, csv, json or jsonl"] = "--format vaut table, csv, json ou jsonl",
+  ["--since must be before the day after tomorrow"] = "--since doit être avant après-demain",
+  ["tempo_source rte needs rte_client_id and rte_client_secret (`linky config`)"] =
+    "tempo_source rte demande rte_client_id et rte_client_secret (`linky config`)",
 }
 
 return M

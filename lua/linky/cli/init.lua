@@ -34,7 +34,8 @@ M.range = data.range
 
 local Ctx = {}
 Ctx.__index = Ctx
-for _, name in ipairs { "fail", "fail_kind", "say", "usage", "warn", "error", "interrupted", "out", "write",
+for _, name in ipairs { "fail", "fail_kind", "say", "note", "usage", "warn", "error", "interrupted", "out",
+    "write",
     "progress", "restore_terminal" } do
   Ctx[name] = output[name]
 end
@@ -130,8 +131,7 @@ function M.main(argv, program, env)
     if #word >= 40 then return "(hidden)" end
   end)
   if #message > 400 then message = message:sub(1, 400) .. "..." end
-  self.stderr:write("linky: internal error: ", message, "\n")
-  return output.INTERNAL
+  return self:fail(output.INTERNAL, "internal error: %s", message)
 end
 
 return M

@@ -179,6 +179,11 @@ function M.warn(self, message, ...)
   self.stderr:write("linky: ", M.one_line(i18n.t("warning: %s", i18n.t(message, ...))), "\n")
 end
 
+--- A report on stderr that is neither a failure nor a warning: "linky: message".
+function M.note(self, message, ...)
+  self.stderr:write("linky: ", M.one_line(i18n.t(message, ...)), "\n")
+end
+
 --- A line on stderr that is not a message (a prompt, a report): translated, written as it is.
 function M.say(self, message, ...)
   self.stderr:write(i18n.t(message, ...))

@@ -8,6 +8,7 @@ local plural = require("linky.format.common").plural
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -25,7 +26,7 @@ end
 function M.check(self, targets)
   for _, t in ipairs(targets) do
     local writer, err = publish.parse(t)
-    if not writer then return self:usage(err.message) end
+    if not writer then return self:usage("%s", err.message) end
   end
 end
 
@@ -39,11 +40,12 @@ end
 
 -- What a target received, for the line on standard output.
 local function received(r, all)
-  if r.published then return ("%s published, %s cleared"):format(plural(r.published, "topic"),
+  if r.published then return i18n.t("%s published, %s cleared", plural(r.published, "topic"),
     plural(r.cleared or 0, "topic")) end
-  if r.days == nil then return "status written" end
-  if r.days == 0 then return all and "rewritten: nothing stored" or "nothing new" end
-  return ("%s%s, %s"):format(all and "rewritten: " or "", plural(r.days, "day"), plural(r.points, "point"))
+  if r.days == nil then return i18n.t("status written") end
+  if r.days == 0 then return i18n.t(all and "rewritten: nothing stored" or "nothing new") end
+  return (all and i18n.t("rewritten: %s, %s") or "%s, %s"):format(plural(r.days, "day"),
+    plural(r.points, "point"))
 end
 
 --- Publishes to each target from `source` (a client, or the state path): one line per target
@@ -94,7 +96,7 @@ function M.run(self)
       targets[#targets + 1] = w
     else
       local kind = args.kind(w)
-      if not kind then return self:usage("unknown kind or target " .. output.shown(w)) end
+      if not kind then return self:usage("unknown kind or target %s", output.shown(w)) end
       kinds[#kinds + 1] = kind
     end
   end

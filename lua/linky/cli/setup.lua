@@ -11,6 +11,7 @@ local linky_publish = require "linky.publish"
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -58,10 +59,10 @@ function M.prms(self)
     for _, p in ipairs(info.prms) do out[#out + 1] = p end
     if expires then
       local days = math.floor((info.exp - self.clock()) / 86400)
-      out[#out + 1] = ("token expires %s (%s)"):format(expires,
-        days >= 0 and ("in %d days"):format(days) or "expired")
+      out[#out + 1] = i18n.t("token expires %s (%s)", expires,
+        days >= 0 and i18n.n(days, "in %d days", "in %d days") or i18n.t("expired"))
     else
-      out[#out + 1] = "token has no expiry date"
+      out[#out + 1] = i18n.t("token has no expiry date")
     end
   end
   return self:write(table.concat(out, "\n") .. "\n") and 0 or output.FILE
@@ -74,7 +75,7 @@ function M.auth(self)
     -- echo off before the prompt, so nothing typed after it is echoed; main puts it back on
     -- every path, a raise or SIGINT included
     self.echo_was = core.set_echo(0, false)
-    self.stderr:write("Paste your Conso API token (it will not be shown), then Enter: ")
+    self:say("Paste your Conso API token (it will not be shown), then Enter: ")
     self.stderr:flush()
     -- the prompt's line is ended by restore_terminal, here or in main: LuaJIT raises SIGINT's
     -- error at the first Lua call after the read, which may be outside this pcall
@@ -91,14 +92,14 @@ function M.auth(self)
   local info, err = linky.decode_token(tok)
   if not info then return self:error(err) end
   if info.exp and info.exp <= self.clock() then
-    return self:fail(output.TOKEN, "this token expired on " .. os.date("!%Y-%m-%d", math.floor(info.exp)))
+    return self:fail(output.TOKEN, "this token expired on %s", os.date("!%Y-%m-%d", math.floor(info.exp)))
   end
   config.warn_expiry(self, info)
   local path = config.path()
   local ok, werr = config.set("token", tok)
-  if not ok then return self:fail(output.FILE, "cannot write " .. path .. ": " .. tostring(werr)) end
-  self.stderr:write(("linky: token saved to %s (PRM %s%s)\n"):format(path, table.concat(info.prms, ", "),
-    info.exp and (", expires " .. os.date("!%Y-%m-%d", math.floor(info.exp))) or ""))
+  if not ok then return self:fail(output.FILE, "cannot write %s: %s", path, tostring(werr)) end
+  self:note("token saved to %s (PRM %s%s)", path, table.concat(info.prms, ", "),
+    info.exp and i18n.t(", expires %s", os.date("!%Y-%m-%d", math.floor(info.exp))) or "")
   return 0
 end
 
@@ -115,7 +116,7 @@ function M.config(self)
   end
   if value == nil then
     local cfg, err = config.read()
-    if not cfg then return self:fail(output.FILE, "cannot read the config file: " .. tostring(err)) end
+    if not cfg then return self:fail(output.FILE, "cannot read the config file: %s", tostring(err)) end
     local lines = {}
     for _, k in ipairs(key and { key } or config.KEYS) do
       local v = cfg.values[k]
@@ -123,11 +124,11 @@ function M.config(self)
       if v then lines[#lines + 1] = key and v or ("%-10s = %s"):format(k, v) end
     end
     if key and #lines == 0 then
-      self.stderr:write(("linky: %s is not set in %s\n"):format(key, config.path()))
+      self:note("%s is not set in %s", key, config.path())
       return 0
     end
     if #lines == 0 then
-      self.stderr:write(("linky: nothing set in %s\n"):format(config.path()))
+      self:note("nothing set in %s", config.path())
       return 0
     end
     return self:out(table.concat(lines, "\n") .. "\n") and 0 or output.FILE
@@ -136,14 +137,14 @@ function M.config(self)
     return self:usage("set the token with `linky auth` (it reads standard input: not in your shell history)")
   end
   if config.SECRETS[key] then
-    return self:usage(("write %s in %s (mode 0600) or set it in the environment: a value on the command "
-      .. "line shows in ps and the shell history"):format(key, config.path()))
+    return self:usage("write %s in %s (mode 0600) or set it in the environment: a value on the command "
+      .. "line shows in ps and the shell history", key, config.path())
   end
   local ok, why = config.check(key, value)
-  if not ok then return self:usage(("%s: %s"):format(key, why)) end
+  if not ok then return self:usage("%s: %s", key, why) end
   local written, err = config.set(key, ok)
   if not written then
-    return self:fail(output.FILE, "cannot write " .. config.path() .. ": " .. tostring(err))
+    return self:fail(output.FILE, "cannot write %s: %s", config.path(), tostring(err))
   end
   return 0
 end
@@ -154,13 +155,13 @@ function M.cron(self)
   local kinds = {}
   for _, w in ipairs(a.kinds or {}) do
     local kind = args.kind(w)
-    if not kind then return self:usage("unknown kind " .. output.shown(w)) end
+    if not kind then return self:usage("unknown kind %s", output.shown(w)) end
     kinds[#kinds + 1] = args.SHORT[kind] or kind
   end
   local backfill = {}
   for _, w in ipairs(a.backfill or {}) do
     local kind = args.kind(w)
-    if not kind then return self:usage("unknown kind " .. output.shown(w)) end
+    if not kind then return self:usage("unknown kind %s", output.shown(w)) end
     backfill[#backfill + 1] = args.SHORT[kind] or kind
   end
   if #backfill > 0 and not (a.since and dates.day(a.since)) then
@@ -170,7 +171,7 @@ function M.cron(self)
   local publish = {}
   for _, target in ipairs(a.publish or {}) do
     local writer, err = linky_publish.parse(target)
-    if not writer then return self:usage(err.message) end
+    if not writer then return self:usage("%s", err.message) end
     compat.move({ "--publish", cron_word(target) }, 1, 2, #publish + 1, publish)
   end
   local state, ok, code = config.state_path(self)
@@ -182,13 +183,13 @@ function M.cron(self)
   for _, c in ipairs { { "prm", a.prm or {} }, { "api", { a.api } } } do
     for _, value in ipairs(c[2]) do
       local valid, why = config.check(c[1], value)
-      if not valid then return self:usage(("--%s %s: %s"):format(c[1], output.shown(value), why)) end
+      if not valid then return self:usage("--%s %s: %s", c[1], output.shown(value), why) end
     end
   end
   local program, state_word = cron_word(absolute(self.program)), cron_word(absolute(state))
   if not (program and state_word) then
-    return self:usage(("the %s holds a line break, which would end the crontab line"):format(
-      program and "state path" or "program's path"))
+    return self:usage(program and "the state path holds a line break, which would end the crontab line"
+      or "the program's path holds a line break, which would end the crontab line")
   end
   local options = { "--state", state_word }
   if a.api then compat.move({ "--api", cron_word(a.api) }, 1, 2, #options + 1, options) end

@@ -7,6 +7,7 @@ local core = require "linky.core"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
 local format_status = require "linky.format.status"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -36,11 +37,11 @@ local function token_line(self)
   local tok = config.token(self, true)
   if not tok then return nil end
   local info = linky.decode_token(tok)
-  if not info then return "token      not a Conso API token" end
-  if not info.exp then return "token      no expiry date" end
+  if not info then return i18n.t("token      not a Conso API token") end
+  if not info.exp then return i18n.t("token      no expiry date") end
   local days = math.floor((info.exp - self.clock()) / 86400)
-  return ("token      expires %s (%s)"):format(os.date("!%Y-%m-%d", math.floor(info.exp)),
-    days >= 0 and ("in %d days"):format(days) or "expired")
+  return i18n.t("token      expires %s (%s)", os.date("!%Y-%m-%d", math.floor(info.exp)),
+    days >= 0 and i18n.n(days, "in %d days", "in %d days") or i18n.t("expired"))
 end
 
 local STATUS_FORMATS = { table = true, json = true, prometheus = true }
@@ -62,30 +63,31 @@ function M.status(self)
     local render = fmt == "json" and format_status.json or format_status.prometheus
     return self:write(render(s, { token_expires = token_expires(self) })) and 0 or output.FILE
   end
-  local lines = { ("state      %s"):format(s.path) }
+  local lines = { i18n.t("state      %s", s.path) }
   if s.unlocked then
-    lines[#lines + 1] = "           read without locking (its folder is not writable, and it has no -shm):"
-      .. " what another linky writes meanwhile may be missing"
+    lines[#lines + 1] = i18n.t("           read without locking (its folder is not writable, and it has no"
+      .. " -shm): what another linky writes meanwhile may be missing")
   end
   if not s.exists then
-    lines[#lines + 1] = "           does not exist yet: nothing fetched, nothing spent"
+    lines[#lines + 1] = i18n.t("           does not exist yet: nothing fetched, nothing spent")
   else
     local b = s.budget
-    lines[#lines + 1] = ("requests   %s of %s in the last %s")
-      :format(tostring(b.used), b.limit and tostring(b.limit) or "unlimited", duration(b.window))
-    lines[#lines + 1] = ("retry at   %s"):format(stamp(b.retry_at))
-    lines[#lines + 1] = ("banned     %s"):format(b.banned_since
-      and ("since " .. stamp(b.banned_since) .. ", until cleared (linky clear-ban)") or "no")
-    lines[#lines + 1] = ("cool-down  %s"):format(b.cooldown_until
-      and ("until " .. stamp(b.cooldown_until)) or "no")
+    lines[#lines + 1] = i18n.t("requests   %s of %s in the last %s", tostring(b.used),
+      b.limit and tostring(b.limit) or i18n.t("unlimited"), duration(b.window))
+    lines[#lines + 1] = i18n.t("retry at   %s", stamp(b.retry_at))
+    lines[#lines + 1] = i18n.t("banned     %s", b.banned_since
+      and i18n.t("since %s, until cleared (linky clear-ban)", stamp(b.banned_since)) or i18n.t("no"))
+    lines[#lines + 1] = i18n.t("cool-down  %s", b.cooldown_until
+      and i18n.t("until %s", stamp(b.cooldown_until)) or i18n.t("no"))
   end
   local tline = token_line(self)
   if tline then lines[#lines + 1] = tline end
   if s.exists then
-    if #s.meters == 0 then lines[#lines + 1] = "stored     nothing" end
+    if #s.meters == 0 then lines[#lines + 1] = i18n.t("stored     nothing") end
     for i, m in ipairs(s.meters) do
-      lines[#lines + 1] = ("%s  %s  %-22s %s to %s, %d not complete"):format(
-        i == 1 and "stored   " or "         ", m.prm, m.kind, m.first, m.last, m.not_complete)
+      lines[#lines + 1] = ("%s  %s  %-22s %s, %s"):format(i == 1 and i18n.t("stored   ") or "         ",
+        m.prm, m.kind, i18n.t("%s to %s", m.first, m.last),
+        i18n.n(m.not_complete, "%d not complete", "%d not complete"))
     end
   end
   return self:write(table.concat(lines, "\n") .. "\n") and 0 or output.FILE
@@ -93,8 +95,8 @@ end
 
 -- Asks on the terminal: true for y or yes.
 local function confirmed(self, path)
-  self.stderr:write(("Forget the ban remembered in %s? Requests will be sent again: do it only if "
-    .. "you know the ban was lifted. [y/N] "):format(path))
+  self:say("Forget the ban remembered in %s? Requests will be sent again: do it only if "
+    .. "you know the ban was lifted. [y/N] ", path)
   self.stderr:flush()
   local answer = self.stdin:read("*l")
   answer = answer and answer:match("^%s*(.-)%s*$"):lower()
@@ -106,11 +108,11 @@ function M.clear_ban(self)
   local s, code = report(self)
   if not s then return code end
   if not s.exists then
-    self.stderr:write(("linky: no state file at %s: no ban to clear\n"):format(s.path))
+    self:note("no state file at %s: no ban to clear", s.path)
     return 0
   end
   if not s.budget.banned_since then
-    self.stderr:write(("linky: no ban remembered in %s\n"):format(s.path))
+    self:note("no ban remembered in %s", s.path)
     return 0
   end
   if not self.args.yes then
@@ -118,13 +120,13 @@ function M.clear_ban(self)
       return self:usage("clear-ban asks on a terminal; elsewhere give --yes (nothing cleared)")
     end
     if not confirmed(self, s.path) then
-      self.stderr:write("linky: nothing cleared (exit 2)\n")
+      self:note("nothing cleared (exit 2)")
       return output.USAGE
     end
   end
   local ok, err = linky.clear_ban(s.path)
   if not ok then return self:error(err) end
-  self.stderr:write(("linky: ban forgotten in %s: requests will be sent again\n"):format(s.path))
+  self:note("ban forgotten in %s: requests will be sent again", s.path)
   return 0
 end
 

@@ -8,6 +8,8 @@ local dates = require "linky.dates"
 local tempo = require "linky.tempo"
 local config = require "linky.cli.config"
 local output = require "linky.cli.output"
+local i18n = require "linky.cli.i18n"
+local common = require "linky.format.common"
 
 local M = {}
 
@@ -87,9 +89,10 @@ local function render(fmt, days, source)
       -- the --colours file of `linky cost`: known colours only
       if d.colour then lines[#lines + 1] = d.date .. "," .. d.colour end
     else
-      lines[#lines + 1] = ("%s  %-7s%s"):format(d.date, d.colour or "unknown",
-        d.provisional and " (provisional: final after 12:00)"
-          or d.settled and " (settled: asked no more)" or "")
+      -- a colour is a value (as --colours files and `linky cost` take it): kept as it is
+      lines[#lines + 1] = ("%s  %s%s"):format(d.date, common.pad_right(d.colour or i18n.t("unknown"), 7),
+        d.provisional and i18n.t(" (provisional: final after 12:00)")
+          or d.settled and i18n.t(" (settled: asked no more)") or "")
     end
   end
   return table.concat(lines, "\n") .. (lines[1] and "\n" or "")
@@ -120,7 +123,8 @@ function M.run(self)
   if #list.missing > 0 then
     local shown = #list.missing > 10 and (table.concat(list.missing, ", ", 1, 10) .. ", ...") or
       table.concat(list.missing, ", ")
-    self:warn(("no colour known yet for %d day(s): %s"):format(#list.missing, shown))
+    self:warn("%s: %s",
+      i18n.n(#list.missing, "no colour known yet for %d day", "no colour known yet for %d days"), shown)
   end
   if err then return self:error(err) end
   return 0

@@ -11,6 +11,7 @@ local config = require "linky.cli.config"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 local publish = require "linky.cli.publish"
+local i18n = require "linky.cli.i18n"
 
 local M = {}
 
@@ -19,7 +20,7 @@ local function kinds_of(self, default)
   local kinds = {}
   for i, w in ipairs(self.args.kinds or {}) do
     kinds[i] = args.kind(w)
-    if not kinds[i] then return nil, self:usage("unknown kind " .. output.shown(w)) end
+    if not kinds[i] then return nil, self:usage("unknown kind %s", output.shown(w)) end
   end
   if #kinds == 0 and default then kinds[1] = default end
   return kinds
@@ -63,16 +64,16 @@ end
 
 -- What an update changed, in days, and what it left for the next one.
 local function changes(res)
-  local text = "up to date"
+  local text = i18n.t("up to date")
   if (res.requests or 0) > 0 then
     local new, corrected = res.days_new or 0, res.days_corrected or 0
-    text = new == 0 and "no new day" or (new == 1 and "1 new day" or new .. " new days")
-    if corrected > 0 then text = text .. ", " .. corrected .. " corrected" end
+    text = new == 0 and i18n.t("no new day") or i18n.n(new, "%d new day", "%d new days")
+    if corrected > 0 then text = text .. i18n.n(corrected, ", %d corrected", ", %d corrected") end
     text = text .. ", " .. plural(res.requests, "request")
   end
   if (res.remaining_requests or 0) > 0 then
-    text = text .. ("; %s (%s) left: the next `linky update` or `linky backfill` continues")
-      :format(plural(res.remaining_days, "day"), plural(res.remaining_requests, "request"))
+    text = text .. i18n.t("; %s (%s) left: the next `linky update` or `linky backfill` continues",
+      plural(res.remaining_days, "day"), plural(res.remaining_requests, "request"))
   end
   return text
 end
@@ -86,7 +87,7 @@ local function check_since(self, since)
     return self:usage("--since %s is before 2000-01-01: no meter has data then", since)
   end
   if day >= self.today then
-    return self:usage(("--since %s must be before today (%s)"):format(since, dates.format(self.today)))
+    return self:usage("--since %s must be before today (%s)", since, dates.format(self.today))
   end
 end
 
@@ -98,7 +99,7 @@ function M.update(self)
   code = check_since(self, since)
   if code then return code end
   local max_requests, why = data.count(self.args, "max_requests")
-  if why then return self:usage(why) end
+  if why then return self:usage("%s", why) end
   local targets = self.args.publish or {}
   code = publish.check(self, targets)
   if code then return code end
@@ -111,17 +112,17 @@ function M.update(self)
       progress = self:progress() })
     if not res then return nil, self:error(err) end
     local missing = not self.args.quiet and format.missing_warning(res)
-    if missing then self:warn(("%s %s: %s"):format(kind, prm, (missing:gsub("^warning: ", "")))) end
+    if missing then self:warn("%s %s: %s", kind, prm, (missing:gsub("^warning: ", ""))) end
     return changes(res)
   end, after)
 end
 
 -- How far a backfill is.
 local function progress_text(r)
-  local text = ("%d of %d days stored"):format(r.stored_days, r.days)
-  if r.requests > 0 then text = text .. " (" .. plural(r.requests, "request") .. " now)" end
-  if r.done then return text .. "; done" end
-  return text .. ("; about %s"):format(r.runs_left == 1 and "1 more run" or r.runs_left .. " more runs")
+  local text = i18n.t("%d of %d days stored", r.stored_days, r.days)
+  if r.requests > 0 then text = text .. i18n.t(" (%s now)", plural(r.requests, "request")) end
+  if r.done then return text .. i18n.t("; done") end
+  return text .. i18n.t("; about %s", i18n.n(r.runs_left, "%d more run", "%d more runs"))
 end
 
 --- `linky backfill KIND... --since DATE [--max-requests N] [--reserve N] [--prm PRM]...`
@@ -135,7 +136,7 @@ function M.backfill(self)
   local opts = {}
   for _, name in ipairs { "max_requests", "reserve" } do
     local n, why = data.count(a, name)
-    if why then return self:usage(why) end
+    if why then return self:usage("%s", why) end
     opts[name] = n
   end
   return each(self, kinds, function(client, kind, prm)

@@ -4,6 +4,7 @@
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"
 local core = require "linky.core"
+local i18n = require "linky.cli.i18n"
 
 local group, pad_left, pad_right, round = common.group, common.pad_left, common.pad_right, common.round
 
@@ -71,11 +72,13 @@ local function offpeak_lines(lines, v, opts, c, covered)
   local a, b = group(split.peak), group(split.offpeak)
   local w = math.max(#a, #b, #group(total))
   lines[#lines + 1] = ""
-  lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("peak", pad_left(a, w), share(split.peak),
-    c.dim("outside " .. ranges))
-  lines[#lines + 1] = ("%-9s %s Wh  %3d %%  %s"):format("off-peak", pad_left(b, w), share(split.offpeak),
-    c.dim(ranges))
-  lines[#lines + 1] = ("%-9s %s Wh"):format("total", pad_left(group(total), w))
+  local names = { i18n.t("peak"), i18n.t("off-peak"), i18n.t("total") }
+  local wn = math.max(9, common.width(names[1]), common.width(names[2]), common.width(names[3]))
+  lines[#lines + 1] = ("%s %s Wh  %3d %%  %s"):format(pad_right(names[1], wn), pad_left(a, w),
+    share(split.peak), c.dim(i18n.t("outside %s", ranges)))
+  lines[#lines + 1] = ("%s %s Wh  %3d %%  %s"):format(pad_right(names[2], wn), pad_left(b, w),
+    share(split.offpeak), c.dim(ranges))
+  lines[#lines + 1] = ("%s %s Wh"):format(pad_right(names[3], wn), pad_left(group(total), w))
     .. (covered and ("  " .. c.dim(covered)) or "")
   return true
 end
@@ -103,22 +106,23 @@ local function curve_chart(v, opts, c)
     local date = core.date_of_day(day)
     local head = ("%s %s │%s│ "):format(date, common.weekday(date), c.bar(cells_of(d, max)))
     if d.empty then
-      lines[#lines + 1] = head .. c.dim(common.MARKS.missing)
+      lines[#lines + 1] = head .. c.dim(common.mark("missing"))
     else
       lines[#lines + 1] = head .. ("%s Wh   max %s W"):format(pad_left(energies[i], we), group(d.max))
-        .. (d.partial and ("   " .. c.dim(common.MARKS.incomplete)) or "")
+        .. (d.partial and ("   " .. c.dim(common.mark("incomplete"))) or "")
     end
   end
   lines[#lines + 1] = ""
-  lines[#lines + 1] = c.dim(("one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero")
-    :format(group(round(max / 4)), group(round(max / 2)), group(round(max * 3 / 4)), group(max)))
+  lines[#lines + 1] = c.dim(i18n.t(
+    "one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero", group(round(max / 4)),
+    group(round(max / 2)), group(round(max * 3 / 4)), group(max)))
   if not per_day then lines[#lines + 1] = c.dim(why.message) end
   local covered = common.coverage_note(cov)
   if opts.offpeak then
     local ok, err = offpeak_lines(lines, v, opts, c, covered)
     if not ok then return nil, err end
   elseif covered then
-    lines[#lines + 1] = c.dim("data: " .. covered)
+    lines[#lines + 1] = c.dim(i18n.t("data: %s", covered))
   end
   return (table.concat(lines, "\n"):gsub(" +\n", "\n")) .. "\n"
 end
@@ -167,17 +171,17 @@ function M.chart(v, opts)
       lines[#lines + 1] = ("%s │%s │"):format(pad_right(e.label, wl), c.dim(pad_right(" " .. e.note, cells)))
     end
   end
-  if #entries == 0 then lines[#lines + 1] = c.dim("(no data)") end
+  if #entries == 0 then lines[#lines + 1] = c.dim(i18n.t("(no data)")) end
   local covered = common.coverage_note(cov)
   local summary = {}
-  if v.summable then summary[1] = { "total", group(st.total) } end
-  if st.mean then summary[#summary + 1] = { "mean", group(st.mean) } end
+  if v.summable then summary[1] = { i18n.t("total"), group(st.total) } end
+  if st.mean then summary[#summary + 1] = { i18n.t("mean"), group(st.mean) } end
   for _, s in ipairs(summary) do
     lines[#lines + 1] = ("%s  %s   %s %s"):format(pad_right("", wl), pad_left(s[1], cells),
       pad_left(s[2], wv), unit) .. (covered and ("  " .. c.dim(covered)) or "")
     covered = nil
   end
-  if covered then lines[#lines + 1] = c.dim("data: " .. covered) end
+  if covered then lines[#lines + 1] = c.dim(i18n.t("data: %s", covered)) end
   return table.concat(lines, "\n") .. "\n"
 end
 

@@ -101,7 +101,7 @@ end
 -- @treturn string
 function M.label(v, date)
   if v.by == "hour" then return date:sub(1, 16) end
-  if v.by == "week" then return "week of " .. date end
+  if v.by == "week" then return i18n.t("week of %s", date) end
   if v.by == "month" then return date:sub(1, 7) end
   if #date == 10 then return date .. " " .. (M.weekday(date) or "") end
   return date:sub(1, 16)
@@ -166,13 +166,19 @@ end
 function M.coverage_note(cov)
   if not cov then return nil end
   local lacking = cov.missing + cov.incomplete
-  local s = cov.days and ("%d of %s"):format(cov.days - lacking, plural(cov.days, "day"))
-    or plural(lacking, "day") .. " without data"
-  if cov.incomplete > 0 then s = s .. (", %d partial"):format(cov.incomplete) end
+  local s = cov.days and i18n.t("%d of %s", cov.days - lacking, plural(cov.days, "day"))
+    or i18n.t("%s without data", plural(lacking, "day"))
+  if cov.incomplete > 0 then s = s .. i18n.n(cov.incomplete, ", %d partial", ", %d partial") end
   return s
 end
 
+-- The marks of a day without (complete) data, in English: `mark` translates them.
 M.MARKS = { missing = "no data", incomplete = "partial" }
+
+--- The mark of a day without (complete) data, in the command's language.
+-- @tparam string reason "missing" or "incomplete"
+-- @treturn string
+function M.mark(reason) return i18n.t(M.MARKS[reason]) end
 
 -- The period (its first day) a day belongs to.
 local function period_of(by, day)
@@ -185,10 +191,10 @@ end
 local function period_note(t)
   local lacking = t.missing + t.incomplete
   if lacking == 0 then return nil end
-  if t.missing == t.days then return M.MARKS.missing end
-  if t.days == 1 then return M.MARKS.incomplete end
-  return ("%d of %s"):format(t.days - lacking, plural(t.days, "day"))
-    .. (t.incomplete > 0 and (", %d partial"):format(t.incomplete) or "")
+  if t.missing == t.days then return M.mark("missing") end
+  if t.days == 1 then return M.mark("incomplete") end
+  return i18n.t("%d of %s", t.days - lacking, plural(t.days, "day"))
+    .. (t.incomplete > 0 and i18n.n(t.incomplete, ", %d partial", ", %d partial") or "")
 end
 
 -- Load curves and hours: one marked row per missing or incomplete day, before its rows.
@@ -200,7 +206,7 @@ local function day_marks(v, rows, cov)
   end
   for day, status in pairs(cov.status) do
     local date = core.date_of_day(day)
-    marks[#marks + 1] = { key = day, label = date .. " " .. M.weekday(date), note = M.MARKS[status] }
+    marks[#marks + 1] = { key = day, label = date .. " " .. M.weekday(date), note = M.mark(status) }
   end
   return keys, marks, {}
 end

@@ -10,6 +10,7 @@
 local analysis = require "linky.analysis"
 local common = require "linky.format.common"
 local core = require "linky.core"
+local i18n = require "linky.cli.i18n"
 local kinds = require "linky.kinds"
 
 local M = {
@@ -77,17 +78,18 @@ function M.missing_warning(res)
   local names = {}
   for i, r in ipairs(cov.ranges) do
     if i > MAX_RANGES then
-      names[#names + 1] = ("and %d more"):format(#cov.ranges - MAX_RANGES)
+      names[#names + 1] = i18n.t("and %d more", #cov.ranges - MAX_RANGES)
       break
     end
     local span = core.date_of_day(r.first)
-    if r.stop - r.first > 1 then span = span .. " to " .. core.date_of_day(r.stop - 1) end
-    names[#names + 1] = ("%s (%s)"):format(span, common.MARKS[r.reason])
+    if r.stop - r.first > 1 then span = i18n.t("%s to %s", span, core.date_of_day(r.stop - 1)) end
+    names[#names + 1] = ("%s (%s)"):format(span, common.mark(r.reason))
   end
   local lacking = cov.missing + cov.incomplete
-  local count = cov.days and ("%d of %d day%s"):format(lacking, cov.days, cov.days == 1 and "" or "s")
-    or ("%d day%s"):format(lacking, lacking == 1 and "" or "s")
-  return ("warning: %s without data: %s"):format(count, table.concat(names, ", "))
+  local count = cov.days and i18n.t("%d of %s", lacking, common.plural(cov.days, "day"))
+    or common.plural(lacking, "day")
+  -- the warning word stays English: the command strips it and writes its own
+  return "warning: " .. i18n.t("%s without data: %s", count, table.concat(names, ", "))
 end
 
 return M
