@@ -154,11 +154,9 @@ describe("linky command in French #french", function()
     all_french()
   end)
 
-  -- #incomplete: what issue 28's French still lacks (the charts, the plan, the warnings and the
-  -- reports of update, backfill, status, publish, cron, prms, config, auth, clear-ban, tempo,
-  -- cost and compare). It fails until they are in the catalogue, so `make test` leaves it out
-  -- (`make test-french` runs it); it is the check the next step must make pass.
-  it("translates the charts, the plan, warnings and every command's report #incomplete", function()
+  -- The charts, the --dry-run plan, the warnings and the reports of update, backfill, status,
+  -- publish, cron, prms, auth, config, clear-ban, tariff, cost and compare.
+  it("translates the charts, the plan, warnings and every command's report", function()
     assert.equal(0, frdata({ "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--format", "chart",
       "--offpeak", "22:00-06:00" }).code)
     assert.equal(0, frdata({ "daily", "--last", "2m", "--by", "month" }).code)
