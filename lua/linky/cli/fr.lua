@@ -454,7 +454,7 @@ commande). Les options l'emportent sur le fichier.]],
   ["%d point"] = "%d point", ["%d points"] = "%d points", ["%d topic"] = "%d sujet", ["%d topics"] = "%d sujets",
   ["one cell = 30 min of mean power: ░ up to %s W, ▒ %s W, ▓ %s W, █ %s W; · zero"] =
     "une case = 30 min de puissance moyenne : ░ jusqu'à %s W, ▒ %s W, ▓ %s W, █ %s W ; · zéro",
-  peak = "pleines", ["off-peak"] = "creuses", ["outside %s"] = "hors de %s",
+  peak = "heures pleines", ["off-peak"] = "heures creuses", ["outside %s"] = "hors de %s",
   -- the plan (--dry-run) and the budget
   ["%s of %s, %s to %s (end excluded)"] = "%s de %s, du %s au %s (fin exclue)",
   ["stored days   %d"] = "jours stockés     %d", ["missing days  %d"] = "jours manquants   %d",

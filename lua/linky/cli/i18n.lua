@@ -83,6 +83,7 @@ end
 function M.line(text)
   if not french then return text end
   local exact = fr().text[text]
+  if type(exact) == "table" then exact = exact[2] end -- { one, many }: see `n`
   if exact then return exact end
   for _, p in ipairs(fr().patterns) do
     if text:find(p[1]) then return (text:gsub(p[1], p[2])) end
