@@ -155,7 +155,7 @@ describe("linky command in French #french", function()
   end)
 
   -- The charts, the --dry-run plan, the warnings and the reports of update, backfill, status,
-  -- publish, cron, prms, auth, config, clear-ban, tariff, cost and compare.
+  -- publish, cron, prms, auth, config, tempo, clear-ban, tariff, cost and compare.
   it("translates the charts, the plan, warnings and every command's report", function()
     assert.equal(0, frdata({ "loadcurve", "--start", "2026-04-01", "--end", "2026-04-02", "--format", "chart",
       "--offpeak", "22:00-06:00" }).code)
@@ -173,6 +173,9 @@ describe("linky command in French #french", function()
     assert.equal(0, fr({ "auth" }, { stdin = emu.TOKEN1 .. "\n" }).code)
     assert.equal(0, fr({ "config", "prm", emu.PRM1 }).code)
     assert.equal(0, fr({ "config" }).code)
+    h.server:tempo { today = "2026-04-04" } -- the runner's LINKY_TODAY
+    assert.equal(0, fr({ "config", "tempo_base_url", h.server.base }).code)
+    assert.equal(0, fr({ "tempo" }).code)
     assert.equal(0, fr({ "clear-ban", "--yes" }).code)
     assert.equal(0, fr({ "tariff", "--cre", cli_runner.ROOT .. "/examples/tariffs/Option_Base.csv", "--kva", "9" },
       nil, false).code)
