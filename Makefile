@@ -161,6 +161,9 @@ asan: deps
 	$(MAKE) all
 	$(MAKE) $(ASAN_DIR)/linky/core.so BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+	if $(PKG_CONFIG) --exists libmosquitto 2>/dev/null; then $(MAKE) --no-print-directory mqtt \
+	  BUILD_DIR=$(ASAN_DIR) LDFLAGS="-fsanitize=address,undefined" \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"; fi
 	rm -rf $(ASAN_DIR)/state
 	LINKY_SPEC_SLOWDOWN=10 LINKY_EXPECT_MODULE=./$(ASAN_DIR)/linky/core.so \
 	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
