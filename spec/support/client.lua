@@ -21,7 +21,9 @@ M.SLOWDOWN = tonumber(os.getenv("LINKY_SPEC_SLOWDOWN")) or 1
 -- @tparam[opt] table overrides options set or replaced (`token`, `base_url`, `timeout`, ...)
 -- @treturn table the options
 function M.options(overrides)
-  local o = { min_interval = 0, timeout = 2, clock = function() return M.NOW end, sleep = function() end,
+  -- a TLS handshake under valgrind takes seconds: the timeout scales with the run's slowdown
+  local o = { min_interval = 0, timeout = 2 * M.SLOWDOWN, clock = function() return M.NOW end,
+              sleep = function() end,
               state = false, retry = false }
   for k, v in pairs(overrides or {}) do o[k] = v end
   return o
