@@ -18,11 +18,12 @@ luarocks_for "$LUA_VERSION" "$tree"
 $rocks lint rockspec/linky-scm-1.rockspec
 # shellcheck disable=SC2086
 $rocks --tree="$tree" make rockspec/linky-scm-1.rockspec $rock_vars >/dev/null
-# linky.mqtt, a rock of its own with its own external dependency (libmosquitto)
+# linky.mqtt, a rock of its own with its own external dependency (libmosquitto; Debian's .pc
+# names /usr/lib while the library is in the multiarch folder: the compiler finds it)
 $rocks lint rockspec/linky-mqtt-scm-1.rockspec
 $rocks --tree="$tree" make rockspec/linky-mqtt-scm-1.rockspec \
   MOSQUITTO_INCDIR="$(pkg-config --variable=includedir libmosquitto)" \
-  MOSQUITTO_LIBDIR="$(pkg-config --variable=libdir libmosquitto)" >/dev/null
+  MOSQUITTO_LIBDIR="$(dirname "$(${CC:-cc} -print-file-name=libmosquitto.so)")" >/dev/null
 
 if [ "$LUA_VERSION" != 5.4 ]; then
   # Only the tree is on the module paths; then the command's wrapper must run this interpreter.
