@@ -216,10 +216,10 @@ rock: deps
 # each rock installs offline and loads on Lua 5.1 to 5.4 and LuaJIT).
 # RELEASE_URL: set by whoever publishes, to where the archive will be downloaded from (its name
 # stays linky-$(VERSION).tar.gz); by default the archive here, which only this machine can fetch.
-# DIST_ROCKS: the rocks built from the archive; a rock is added by its name (linky-mqtt) once
+# DIST_ROCKS: the rocks built from the archive (linky, and linky-mqtt beside it); a rock is added by its name once
 # its rockspec/NAME-$(VERSION)-1.rockspec exists.
 RELEASE_URL ?= file://$(CURDIR)/build/dist/linky-$(VERSION).tar.gz
-DIST_ROCKS  ?= linky
+DIST_ROCKS  ?= linky linky-mqtt
 dist: deps
 	VERSION="$(VERSION)" RELEASE_URL="$(RELEASE_URL)" DIST_ROCKS="$(DIST_ROCKS)" sh .ci/dist.sh
 

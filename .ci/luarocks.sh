@@ -21,5 +21,7 @@ luarocks_for() {
   export LUAROCKS_CONFIG
   rocks="luarocks --lua-version=$abi"
   rock_vars="CURL_INCDIR=$(pkg-config --variable=includedir libcurl) CURL_LIBDIR=$(pkg-config --variable=libdir libcurl)
-    SQLITE_INCDIR=$(pkg-config --variable=includedir sqlite3) SQLITE_LIBDIR=$(pkg-config --variable=libdir sqlite3)"
+    SQLITE_INCDIR=$(pkg-config --variable=includedir sqlite3) SQLITE_LIBDIR=$(pkg-config --variable=libdir sqlite3)
+    MOSQUITTO_INCDIR=$(pkg-config --variable=includedir libmosquitto 2>/dev/null || echo /usr/include)
+    MOSQUITTO_LIBDIR=$(dirname "$(${CC:-cc} -print-file-name=libmosquitto.so)")"
 }
