@@ -205,6 +205,23 @@ describe("linky cost", function()
       assert.same({}, server:requests_to("tempo")) -- --colours overrides: no request
     end)
 
+    it("gives linky compare the same colours: fetched from the source, no day left without one", function()
+      configured()
+      local out = r:run { "compare", "--base-url", server.url, "--token-file", r.token_file,
+        "--tariff", TARIFFS .. "tempo.json", "--format", "json", RANGE[1], RANGE[2], RANGE[3], RANGE[4] }
+      assert.equal(0, out.code, out.err)
+      local offers = cjson.decode(out.out).offers
+      assert.is_false(offers[1].partial) -- before: every day not covered, "no colour"
+      assert.same({}, offers[1].not_covered)
+      assert.equal(1, #server:requests_to("tempo")) -- the season, once
+      local again = r:run { "compare", "--base-url", server.url, "--token-file", r.token_file,
+        "--tariff", TARIFFS .. "tempo.json", "--format", "json", "--offline", RANGE[1], RANGE[2], RANGE[3],
+        RANGE[4] }
+      assert.equal(0, again.code, again.err)
+      assert.is_false(cjson.decode(again.out).offers[1].partial) -- the stored colours, nothing asked
+      assert.equal(1, #server:requests_to("tempo"))
+    end)
+
     it("uses the stored colours and fetches the missing ones from the source, once", function()
       configured()
       local out = run { "--tariff", TARIFFS .. "tempo.json", "--format", "json" }

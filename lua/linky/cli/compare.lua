@@ -10,6 +10,7 @@ local tariffs = require "linky.cost"
 local dates = require "linky.dates"
 local format = require "linky.format"
 local cost = require "linky.cli.cost"
+local tempo = require "linky.cli.tempo"
 local data = require "linky.cli.data"
 local output = require "linky.cli.output"
 local i18n = require "linky.cli.i18n"
@@ -19,13 +20,27 @@ local M = {}
 
 local FORMATS = { table = true, csv = true, json = true }
 
--- The Tempo colours of a comparison: a table or a function of the tariff day "YYYY-MM-DD" giving
--- "blue", "white" or "red", or nil for none | nil, exit code. The one place colours come from:
--- today the --colours file; a day without a colour is a day not covered, never a blue one.
-local function colour_lookup(self)
+-- The Tempo colours of a comparison: a table of the tariff day "YYYY-MM-DD" giving "blue",
+-- "white" or "red" (a day absent: not covered, never a blue one) | nil, exit code. The --colours
+-- file when given; else the state file's, the missing ones fetched within the colour source's
+-- ledger as `linky cost` does (not with --offline), for the first offer priced by colour.
+local function colour_lookup(self, offers, first, stop)
   local path = self.args.colours
-  if not path then return {} end
-  return cost.read_colours(self, path)
+  if path then return cost.read_colours(self, path) end
+  for _, t in ipairs(offers) do
+    local checked = tariffs.check(t)
+    local colours, err_or_code
+    if checked then
+      colours, err_or_code = tempo.tariff_colours(self, checked, first, stop,
+        self.args.offline or self.args.dry_run)
+    end
+    if colours then
+      if err_or_code then self:warn("Tempo colours: %s", (tostring(err_or_code):gsub("^linky: ", ""))) end
+      return colours
+    end
+    if err_or_code then return nil, err_or_code end
+  end
+  return {}
 end
 
 -- The offers of the command line, read and checked: { tariff, ... } | nil, exit code.
@@ -137,11 +152,11 @@ function M.run(self)
   local offers
   offers, code = read_offers(self)
   if not offers then return code end
-  local colours
-  colours, code = colour_lookup(self)
-  if not colours then return code end
   local first, stop = data.range(a, self.today)
   if not first then return self:usage(stop) end
+  local colours
+  colours, code = colour_lookup(self, offers, first, stop)
+  if not colours then return code end
   local kind = "consumption_load_curve"
   local res, err
   res, err, code = data.fetch(self, kind, first, stop)

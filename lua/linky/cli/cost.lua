@@ -296,12 +296,8 @@ function M.run(self)
   end
   local colour_err
   if checked.by_colour and not colours then
-    local days = tariffs.colour_days(checked, first, stop)
-    if days then
-      colours, colour_err = tempo.colours(self, days.first, dates.format(dates.day(days.last) + 1),
-        a.offline or a.dry_run)
-      if not colours then return colour_err end
-    end
+    local got, err_or_code = tempo.tariff_colours(self, checked, first, stop, a.offline or a.dry_run)
+    if got then colours, colour_err = got, err_or_code elseif err_or_code then return err_or_code end
   end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
   local res, err

@@ -72,6 +72,20 @@ function M.colours(self, first, stop, offline)
   return out, err
 end
 
+--- The colours a tariff needs over the range [first, stop) of a command (`cost`, `compare`):
+-- its tariff days (from 06:00: the day before the first midnight too), from the state file and
+-- the source, as `colours` gives them; nil and nil when the tariff prices no colour.
+-- @tparam table self the command context
+-- @tparam table checked a tariff as `linky.cost.check` returns it
+-- @tparam string first `"YYYY-MM-DD"`
+-- @tparam string stop `"YYYY-MM-DD"`, excluded
+-- @tparam boolean offline send nothing
+function M.tariff_colours(self, checked, first, stop, offline)
+  local days = require("linky.cost").colour_days(checked, first, stop)
+  if not days then return nil end
+  return M.colours(self, days.first, dates.format(dates.day(days.last) + 1), offline)
+end
+
 local function render(fmt, days, source)
   if fmt == "json" then
     local list = {}
