@@ -279,16 +279,14 @@ describe("linky ban safety", function()
     it("makes a bug inside a transaction of the command exit 1, an internal error", function()
       local cli = require "linky.cli"
       local real = db_.transaction
-      local out, err = { text = "" }, { text = "" }
-      local function stream(b) return { write = function(self, ...)
-        for _, x in ipairs { ... } do b.text = b.text .. x end return self end, flush = function() return true end }
-      end
+      local buffer = require("spec.support.cli_runner").buffer
+      local out, err = buffer(), buffer()
       local db = assert(db_.open(path))
       assert(require("linky.ledger").note(db, 1, { kind = "banned", status = 403 }, {}))
       db:close()
       db_.transaction = function(d, fn) return real(d, function(...) fn(...) error("a bug") end) end
       local code = cli.main({ "clear-ban", "--yes", "--state", path }, "linky",
-        { stdout = stream(out), stderr = stream(err) })
+        { stdout = out, stderr = err })
       db_.transaction = real
       assert.equal(1, code)
       assert.truthy(err.text:find("internal error", 1, true), err.text)

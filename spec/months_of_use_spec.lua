@@ -240,15 +240,7 @@ describe("linky command over months of use", function()
   setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
   local function sent() return #t.server:api_requests() end
 
-  local function buffer()
-    local b = { text = "" }
-    function b.write(self, ...)
-      for _, s in ipairs { ... } do self.text = self.text .. s end
-      return self
-    end
-    function b.flush() return true end
-    return b
-  end
+  local buffer = require("spec.support.cli_runner").buffer
 
   -- Runs the command at `t.now`: exit code, standard output, stderr.
   local function linky(...)

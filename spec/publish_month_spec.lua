@@ -14,16 +14,7 @@ local unpack = table.unpack or unpack -- luacheck: ignore
 -- 2026-11-01, 07:23 Paris (UTC+1): the first day of the month
 local START = core.to_epoch("2026-11-01 07:23:00")
 
--- A stream that keeps what is written (cli.main's stdout and stderr).
-local function buffer()
-  local b = { text = "" }
-  function b.write(self, ...)
-    for _, s in ipairs { ... } do self.text = self.text .. s end
-    return self
-  end
-  function b.flush() return true end
-  return b
-end
+local buffer = require("spec.support.cli_runner").buffer
 
 local function count_lines(s)
   return select(2, s:gsub("\n", ""))

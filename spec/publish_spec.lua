@@ -230,16 +230,7 @@ describe("linky.publish", function()
   end)
 end)
 
--- A stream that keeps what is written (cli.main's stdout and stderr).
-local function buffer()
-  local b = { text = "" }
-  function b.write(self, ...)
-    for _, s in ipairs { ... } do self.text = self.text .. s end
-    return self
-  end
-  function b.flush() return true end
-  return b
-end
+local buffer = require("spec.support.cli_runner").buffer
 
 describe("linky publish (the command)", function()
   local server, dir, now

@@ -26,6 +26,19 @@ M.LUA_CPATH = absolute(os.getenv("LUA_CPATH") or package.cpath)
 --- The command as a shell word list: it runs on the interpreter running the specs.
 M.LINKY = versions.LUA .. " " .. quote(M.ROOT .. "/bin/linky")
 
+--- A stream that keeps what is written (`b.text`), for `cli.main`'s injected stdout and stderr
+-- when the command runs in process.
+-- @treturn table with `write`, `flush` and `text`
+function M.buffer()
+  local b = { text = "" }
+  function b.write(self, ...)
+    for _, s in ipairs { ... } do self.text = self.text .. s end
+    return self
+  end
+  function b.flush() return true end
+  return b
+end
+
 local Runner = {}
 Runner.__index = Runner
 
