@@ -161,8 +161,7 @@ function M.run(self)
   local res, err
   res, err, code = data.fetch(self, kind, first, stop)
   if code then return code end
-  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
-    and err.partial
+  local capped = data.capped(self, res, err)
   local shown = res or capped
   if not shown then return self:error(err) end
   local priced, perr = compare.price(shown, offers, { colours = colours })

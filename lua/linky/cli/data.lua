@@ -197,6 +197,17 @@ function M.fetch(self, kind, first, stop)
   return res, err
 end
 
+--- What a fetch stopped by --max-requests gave (what it sent and what the store had are the
+-- answer, with a warning): the failure's partial result, or nil for any other outcome.
+-- @tparam table self the command context
+-- @tparam table|nil res the fetch's result
+-- @tparam table|nil err its error
+-- @treturn table|nil
+function M.capped(self, res, err)
+  return not res and err.kind == "budget_exhausted" and err.planned and self.max_requests and err.partial
+    or nil
+end
+
 --- The warning of a --max-requests run that left requests unsent.
 function M.capped_warning(self, kind, first, err)
   self:warn("--max-requests %d: %s of %d sent; %s left: run the command again, or "
@@ -236,9 +247,7 @@ function M.run(self, name)
   local res, err
   res, err, code = M.fetch(self, kind, first, stop)
   if code then return code end
-  -- --max-requests: what it sent and what the store had are the answer, with a warning
-  local capped = not res and err.kind == "budget_exhausted" and err.planned and self.max_requests
-    and err.partial
+  local capped = M.capped(self, res, err)
   local shown = res or err.partial
   local written = true
   if shown then
