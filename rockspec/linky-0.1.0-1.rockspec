@@ -91,6 +91,7 @@ build = {
     ["linky.influx"] = "lua/linky/influx.lua",
     ["linky.kinds"] = "lua/linky/kinds.lua",
     ["linky.ledger"] = "lua/linky/ledger.lua",
+    ["linky.lazy"] = "lua/linky/lazy.lua",
     ["linky.luv"] = "lua/linky/luv.lua",
     ["linky.options"] = "lua/linky/options.lua",
     ["linky.plan"] = "lua/linky/plan.lua",

@@ -10,26 +10,26 @@
 -- `linky.plan`, admitted in `linky.ledger`, sent in `linky.request`, decoded by the C core
 -- (`linky.core`), stored in `linky.store` and assembled in `linky.fetch`.
 -- @module linky
-local analysis = require "linky.analysis"
-local async = require "linky.async"
 local call = require "linky.call"
 local compat = require "linky.compat"
-local compare = require "linky.compare"
-local cost = require "linky.cost"
 local core = require "linky.core"
 local dates = require "linky.dates"
 local db_ = require "linky.db"
 local errors = require "linky.errors"
 local fetch = require "linky.fetch"
 local kinds = require "linky.kinds"
+local lazy = require "linky.lazy"
 local ledger = require "linky.ledger"
 local options = require "linky.options"
 local plan = require "linky.plan"
 local session = require "linky.session"
-local status = require "linky.status"
 local token = require "linky.token"
-local update = require "linky.update"
 local version = require "linky.version"
+
+-- loaded on first use: a first call needs none of them
+local async = lazy.module "linky.async"
+local status = lazy.module "linky.status"
+local update = lazy.module "linky.update"
 
 local M = {}
 
@@ -46,22 +46,25 @@ local function invalid(message, fields)
   return nil, errors.new("invalid_argument", message, fields)
 end
 
---- Analysis helpers (see `linky.analysis`): energy of load curves, totals per period
--- of the Paris calendar, peak/off-peak split.
-M.energy = analysis.energy
-M.aggregate = analysis.aggregate
-M.split_offpeak = analysis.split_offpeak
+-- The functions that need no client load their module on first use (linky.lazy, at the end).
+
+--- Energy of load curves (see `linky.analysis`).
+-- @function energy
+
+--- Totals per period of the Paris calendar (see `linky.analysis`).
+-- @function aggregate
+
+--- Peak/off-peak split (see `linky.analysis`).
+-- @function split_offpeak
 
 --- Prices a result with a tariff (see `linky.cost`): `linky.cost(result, tariff [, opts])`
 -- -> `{ total =, energy =, subscription =, kwh =, classes =, days =, gaps = }` | nil, err.
 -- @function cost
-M.cost = cost.cost
 
 --- Which offer would have been cheapest (see `linky.compare`): `linky.compare(result, tariffs
 -- [, opts])` -> a list of `{ name =, energy =, subscription =, total =, difference =, kwh =,
 -- unpriced_kwh =, days =, partial =, not_covered = }` | nil, err.
 -- @function compare
-M.compare = compare.compare
 
 --- Decodes a Conso API token locally (no signature check).
 -- @tparam string tok the token
@@ -121,7 +124,7 @@ local CALLS = {
   fetch = { name = "fetch", run = blocking(fetch.run), first = 2, opts = 4 },
   start = { name = "start", run = started(fetch.run), first = 2, opts = 4 },
   plan = { name = "plan", run = plan.report, first = 2, opts = 4, reserve = true },
-  backfill = { name = "backfill", run = blocking(update.backfill), first = 2, opts = 3, reserve = true },
+  backfill = { name = "backfill", run = blocking(function(...) return update.backfill(...) end), first = 2, opts = 3, reserve = true },
 }
 for name in pairs(kinds) do
   CALLS[name] = { name = name, run = blocking(fetch.run), first = 1, opts = 3 }
@@ -575,5 +578,10 @@ end
 -- @tparam[opt] table copts per-call options
 -- @treturn table|nil result
 -- @treturn table error
+
+lazy.fields(M, {
+  energy = { "linky.analysis" }, aggregate = { "linky.analysis" }, split_offpeak = { "linky.analysis" },
+  cost = { "linky.cost" }, compare = { "linky.compare" },
+})
 
 return M

@@ -12,16 +12,9 @@ local core = require "linky.core"
 local dates = require "linky.dates"
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
-local compare = require "linky.cli.compare"
-local cost = require "linky.cli.cost"
 local data = require "linky.cli.data"
+local lazy = require "linky.lazy"
 local output = require "linky.cli.output"
-local publish = require "linky.cli.publish"
-local setup = require "linky.cli.setup"
-local state = require "linky.cli.state"
-local tariff = require "linky.cli.tariff"
-local tempo = require "linky.cli.tempo"
-local update = require "linky.cli.update"
 
 local M = {}
 
@@ -40,11 +33,17 @@ for _, name in ipairs { "fail", "fail_kind", "say", "note", "usage", "warn", "er
   Ctx[name] = output[name]
 end
 
-local COMMANDS = {
-  update = update.update, backfill = update.backfill, status = state.status, ["clear-ban"] = state.clear_ban,
-  cron = setup.cron, prms = setup.prms, auth = setup.auth, config = setup.config, cost = cost.run,
-  tempo = tempo.run, publish = publish.run, tariff = tariff.run, compare = compare.run,
-}
+-- Each command's module and function, loaded when the command runs (linky.lazy): a data command
+-- never reads the others.
+local COMMANDS = lazy.fields({}, {
+  update = { "linky.cli.update", "update" }, backfill = { "linky.cli.update", "backfill" },
+  status = { "linky.cli.state", "status" }, ["clear-ban"] = { "linky.cli.state", "clear_ban" },
+  cron = { "linky.cli.setup", "cron" }, prms = { "linky.cli.setup", "prms" },
+  auth = { "linky.cli.setup", "auth" }, config = { "linky.cli.setup", "config" },
+  cost = { "linky.cli.cost", "run" }, tempo = { "linky.cli.tempo", "run" },
+  publish = { "linky.cli.publish", "run" }, tariff = { "linky.cli.tariff", "run" },
+  compare = { "linky.cli.compare", "run" },
+})
 
 -- Today's Paris day (LINKY_TODAY overrides) and a clock consistent with it.
 local function today_and_clock(clock)

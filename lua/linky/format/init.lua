@@ -12,22 +12,22 @@ local common = require "linky.format.common"
 local core = require "linky.core"
 local i18n = require "linky.cli.i18n"
 local kinds = require "linky.kinds"
+local lazy = require "linky.lazy"
 
 local M = {
   weekday = common.weekday,
   group = common.group,
   bar = common.bar,
   title = common.title,
-  table = require("linky.format.table").table,
-  csv = require("linky.format.csv").csv,
-  json = require("linky.format.json").json,
-  chart = require("linky.format.chart").chart,
-  jsonl = require("linky.format.jsonl").jsonl,
-  influx = require("linky.format.influx").influx,
-  influx_cost = require("linky.format.influx").cost,
-  status_json = require("linky.format.status").json,
-  prometheus = require("linky.format.status").prometheus,
 }
+
+-- The renderers, each loaded when first used (linky.lazy): a command reads only its format's.
+lazy.fields(M, {
+  table = { "linky.format.table" }, csv = { "linky.format.csv" }, json = { "linky.format.json" },
+  chart = { "linky.format.chart" }, jsonl = { "linky.format.jsonl" },
+  influx = { "linky.format.influx" }, influx_cost = { "linky.format.influx", "cost" },
+  status_json = { "linky.format.status", "json" }, prometheus = { "linky.format.status", "prometheus" },
+})
 
 --- A view of a result, ready for a renderer.
 -- Load curves stay in watts unless `energy` (then each row also has `energy`, in Wh); with `by`,
