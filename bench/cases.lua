@@ -29,7 +29,15 @@ local function status_kib(field)
   return tonumber(read_file("/proc/self/status"):match(field .. ":%s*(%d+)"))
 end
 
+-- Private_Dirty of /proc/self/smaps_rollup, in KiB: the memory this process wrote, which no
+-- other process shares (most of VmHWM after `require "linky"` is libcurl's shared pages).
+local function private_kib()
+  return tonumber(read_file("/proc/self/smaps_rollup"):match("Private_Dirty:%s*(%d+)"))
+end
+
+-- Prints the fields, and the private memory at the end of the case unless given.
 local function emit(fields)
+  fields.private_kib = fields.private_kib or private_kib()
   for k, v in pairs(fields) do io.write(k, "=", tostring(v), "\n") end
 end
 
@@ -89,6 +97,32 @@ function cases.linky_nb(variant, base_url, token, n)
   end
   emit { seconds = now() - t0, hwm_kib = status_kib("VmHWM") }
   client:close()
+end
+
+-- linky_luv <lean|default> <base url> <token> <requests> <open files>: the same requests through
+-- linky.luv, each run to its callback on the default loop, with that many files held open first
+-- so that libcurl's sockets get descriptors past 1024 (which select() cannot watch).
+function cases.linky_luv(variant, base_url, token, n, files)
+  local linky = require "linky"
+  local lk = require "linky.luv"
+  local uv = require "luv"
+  os.remove(STATE)
+  local held = {}
+  for i = 1, tonumber(files) do held[i] = assert(io.open("/dev/null", "rb")) end
+  local opts = { token = token, base_url = base_url }
+  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
+  local client = assert(linky.new(opts))
+  local t0 = now()
+  for i = 1, tonumber(n) do
+    local first, stop = day(i)
+    local res, err
+    lk.fetch(client, "daily_consumption", first, stop, nil, function(r, e) res, err = r, e end)
+    uv.run()
+    assert(res and #res.points == 1, err)
+  end
+  emit { seconds = now() - t0, hwm_kib = status_kib("VmHWM") }
+  client:close()
+  for _, f in ipairs(held) do f:close() end
 end
 
 -- A pure-Lua client: one keep-alive connection (lua-socket), lua-cjson, points built in Lua.
@@ -192,18 +226,30 @@ function cases.decode_once(which, path)
   if decode then assert(decode(body)) end
 end
 
--- startup <token> <clients>: `require "linky"` time and the cost of one `linky.new`.
+-- startup <token> <clients>: `require "linky"` time, its private memory and the linky modules
+-- it loaded, and the cost of one `linky.new`.
 function cases.startup(token, n)
   local t0 = now()
   local linky = require "linky"
   local t1 = now()
+  local private, modules, unneeded = private_kib(), 0, 0
+  for name in pairs(package.loaded) do
+    if name:match("^linky") then modules = modules + 1 end
+    -- what a first call does not need (spec/footprint_spec.lua has the whole list)
+    if name:match("^linky%.cli") or name:match("^linky%.format") or name == "linky.cost" or
+      name == "linky.compare" or name == "linky.publish" or name == "linky.influx" or
+      name == "linky.homeassistant" or name == "linky.tempo" or name == "linky.async" then
+      unneeded = unneeded + 1
+    end
+  end
   n = tonumber(n)
   for _ = 1, n do
     local client = assert(linky.new { token = token, min_interval = 0 })
     client:close()
   end
   local t2 = now()
-  emit { require_seconds = t1 - t0, new_seconds = (t2 - t1) / n, hwm_kib = status_kib("VmHWM") }
+  emit { require_seconds = t1 - t0, new_seconds = (t2 - t1) / n, hwm_kib = status_kib("VmHWM"),
+    private_kib = private, modules = modules, unneeded = unneeded }
 end
 
 local name = arg[1]

@@ -29,13 +29,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
   return n;
 }
 
-/* VmHWM of this process in KiB: its peak resident memory. */
-static long peak_kib(void) {
+/* A field of a /proc/self file in KiB: VmHWM of status (the peak resident memory), Private_Dirty
+ * of smaps_rollup (the memory this process wrote, shared with no other). */
+static long proc_kib(const char *file, const char *field) {
   char line[256];
   long kib = -1;
-  FILE *f = fopen("/proc/self/status", "r");
+  size_t n = strlen(field);
+  FILE *f = fopen(file, "r");
   while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmHWM:", 6) == 0) kib = atol(line + 6);
+    if (strncmp(line, field, n) == 0 && line[n] == ':') kib = atol(line + n + 1);
   if (f) fclose(f);
   return kib;
 }
@@ -81,7 +83,8 @@ int main(int argc, char **argv) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (status != 200 || body.len == 0) { fprintf(stderr, "floor: HTTP %ld\n", status); return 1; }
   }
-  printf("seconds=%.9f\nhwm_kib=%ld\n", now() - t0, peak_kib());
+  printf("seconds=%.9f\nhwm_kib=%ld\nprivate_kib=%ld\n", now() - t0, proc_kib("/proc/self/status", "VmHWM"),
+         proc_kib("/proc/self/smaps_rollup", "Private_Dirty"));
   curl_easy_cleanup(curl);
   curl_slist_free_all(headers);
   free(body.data);

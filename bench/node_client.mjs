@@ -12,6 +12,8 @@ axios.interceptors.request.use((config) => {
 });
 
 const hwmKib = () => Number(/VmHWM:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+const privateKib = () =>
+  Number(/Private_Dirty:\s*(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]);
 // Day i before 2026-01-01 and the day after it, as YYYY-MM-DD.
 const day = (i) => new Date(Date.UTC(2026, 0, 1 - i)).toISOString().slice(0, 10);
 
@@ -22,4 +24,4 @@ for (let i = 1; i <= Number(n); i++) {
   if (data.interval_reading.length !== 1) throw new Error('unexpected body');
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(`seconds=${seconds}\nhwm_kib=${hwmKib()}`);
+console.log(`seconds=${seconds}\nhwm_kib=${hwmKib()}\nprivate_kib=${privateKib()}`);

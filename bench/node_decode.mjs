@@ -28,4 +28,5 @@ for (let i = 0; i < Number(iterations); i++) {
 }
 times.sort((a, b) => a - b);
 console.log(`seconds=${times[Math.floor((times.length - 1) / 2)]}\nrss_before_kib=${rss0}\n` +
-  `peak_kib=${peak}\nheap_kib=${heapKib}\nhwm_kib=${status('VmHWM')}`);
+  `peak_kib=${peak}\nheap_kib=${heapKib}\nhwm_kib=${status('VmHWM')}\n` +
+  `private_kib=${Number(/Private_Dirty:\s*(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))[1])}`);
