@@ -169,8 +169,10 @@ function M.admit(db, now, budget, request, w, reserve, source)
       local refused = refusal(rows, budget, reserve)
       if refused then return nil, refused end
     end
+    -- the row's id read after the insert: RETURNING costs the insert an ephemeral table
     local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono, source)" ..
-      " VALUES (?, ?, ?, ?, ?) RETURNING id", now, request, w.boot, w.mono, source)
+      " VALUES (?, ?, ?, ?, ?)", now, request, w.boot, w.mono, source)
+    if rows then rows, _, err = db:rows("SELECT last_insert_rowid() AS id") end
     if not rows then return nil, err end
     local id = rows[1].id
     if prunes(db, source) then
