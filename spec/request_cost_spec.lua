@@ -34,9 +34,10 @@ describe("linky per request", function()
         return db, a, b, c
       end
       -- every SQL text the Lua side runs
-      local texts, methods, originals = {}, nil, {}
+      local texts, originals = {}, {}
       finally(function()
         core.open_sqlite = open
+        local methods = handles[1] and getmetatable(handles[1]).__index
         for name, f in pairs(originals) do methods[name] = f end
       end)
       local c = t.client() -- the defaults: the store, the cache, the budget, the 2026 API
@@ -44,7 +45,7 @@ describe("linky per request", function()
       assert(c:daily_consumption(dates.format(first), dates.format(first + 1)))
       assert.equal(1, #handles)
       local db = handles[1]
-      methods = getmetatable(db).__index
+      local methods = getmetatable(db).__index
       for _, name in ipairs { "exec", "rows", "run_many" } do
         originals[name] = methods[name]
         methods[name] = function(self, sql, ...)
