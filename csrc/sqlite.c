@@ -29,11 +29,16 @@ typedef struct {
   int stmt_cached;      /* stmt belongs to cache[] (reset after use, not finalized) */
   int next_slot;        /* the cache slot replaced next when all are taken */
   int busy_ms;          /* the busy timeout set, which busy_timeout returns to restore it */
+  /* what db:stats() reports: the per-request cost the specs pin without a clock */
+  lua_Integer compiled; /* statements compiled (cache misses, and each db:exec of several) */
+  lua_Integer commits;  /* write transactions committed (SQLite's commit hook) */
+  lua_Integer vm_steps; /* SQLite virtual-machine steps of the statements run through the cache */
   cached_stmt cache[STMT_CACHE];
 } linky_sqlite;
 
 static void drop_stmt(linky_sqlite *s) {
   if (s->stmt) {
+    s->vm_steps += sqlite3_stmt_status(s->stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
     if (s->stmt_cached) {
       sqlite3_reset(s->stmt);
       sqlite3_clear_bindings(s->stmt);
@@ -136,6 +141,7 @@ static int prepare(linky_sqlite *s, const char *sql, const char **why) {
     }
   }
   s->stmt_cached = 0;
+  s->compiled++;
   rc = sqlite3_prepare_v2(s->db, sql, -1, &s->stmt, &tail);
   if (rc != SQLITE_OK || s->stmt == NULL) return rc;
   if (tail && *tail) { /* only spaces, comments and semicolons may follow */
@@ -213,6 +219,7 @@ static int sqlite_exec(lua_State *L) {
     drop_stmt(s);
   } else {
     drop_stmt(s);
+    s->compiled++;
     rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) return fail(L, s, rc);
   }
@@ -310,6 +317,20 @@ static int sqlite_copy_into(lua_State *L) {
   return 1;
 }
 
+/* db:stats() -> { compiled =, commits =, vm_steps = }: counts since the connection opened (see
+ * the fields above); for specs and diagnostics */
+static int sqlite_stats(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, s->compiled);
+  lua_setfield(L, -2, "compiled");
+  lua_pushinteger(L, s->commits);
+  lua_setfield(L, -2, "commits");
+  lua_pushinteger(L, s->vm_steps);
+  lua_setfield(L, -2, "vm_steps");
+  return 1;
+}
+
 static int sqlite_tostring(lua_State *L) {
   linky_sqlite *s = luaL_checkudata(L, 1, LINKY_SQLITE);
   return linky_push_tostring(L, LINKY_SQLITE, s->db ? (void *)s : NULL);
@@ -347,6 +368,12 @@ static int needs_immutable(int rc) {
       || (rc & 0xff) == SQLITE_CANTOPEN;
 }
 
+/* Counts a commit; pure C, and 0 lets the commit go on. */
+static int count_commit(void *ud) {
+  ((linky_sqlite *)ud)->commits++;
+  return 0;
+}
+
 /* Opens name (a URI, or ":memory:") into s->db with the given flags: a SQLite result code. */
 static int open_db(linky_sqlite *s, const char *name, int flags, lua_Integer busy_ms) {
   int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX
@@ -356,6 +383,7 @@ static int open_db(linky_sqlite *s, const char *name, int flags, lua_Integer bus
                            , NULL);
   if (s->db == NULL) return rc;
   sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_commit_hook(s->db, count_commit, s);
   set_busy(s, busy_ms);
   return rc;
 }
@@ -419,6 +447,7 @@ void linky_sqlite_createmeta(lua_State *L) {
     {"rows", sqlite_rows},
     {"run_many", sqlite_run_many},
     {"copy_into", sqlite_copy_into},
+    {"stats", sqlite_stats},
     {"close", sqlite_close},
     {NULL, NULL}
   };

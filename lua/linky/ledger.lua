@@ -19,6 +19,9 @@ M.COOLDOWN = 15 * 60
 M.MAX_COOLDOWN = 24 * 3600
 --- The ledger keeps at least this many of its newest rows (more when a budget is larger).
 M.KEEP_ROWS = 1000
+--- A connection prunes a source's rows at its first admission and then once in this many: the
+-- prune walks the `KEEP_ROWS` newest rows, which cost more than the rest of an admission.
+M.PRUNE_EVERY = 64
 --- The source of Conso API's rows and holds.
 M.CONSO = "conso"
 
@@ -122,6 +125,26 @@ local function refusal(rows, budget, reserve)
     :format(budget.requests, budget.window, stamp(retry_at)), { retry_at = retry_at })
 end
 
+-- Admissions per connection and source since its last prune (weak: a closed one goes).
+local unpruned = setmetatable({}, { __mode = "k" })
+
+-- Whether this admission prunes: the first of the connection for the source, then one in
+-- PRUNE_EVERY.
+local function prunes(db, source)
+  local per = unpruned[db]
+  if not per then
+    per = {}
+    unpruned[db] = per
+  end
+  local n = per[source]
+  if n and n < M.PRUNE_EVERY - 1 then
+    per[source] = n + 1
+    return false
+  end
+  per[source] = 0
+  return true
+end
+
 --- Admits one request: checks the ban and cool-down memory, then the rolling budget (less
 -- `reserve` slots that must stay free for others: daily updates), and records the request.
 -- @param db the `linky.SQLite`
@@ -146,15 +169,19 @@ function M.admit(db, now, budget, request, w, reserve, source)
       local refused = refusal(rows, budget, reserve)
       if refused then return nil, refused end
     end
+    -- the row's id read after the insert: RETURNING costs the insert an ephemeral table
     local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono, source)" ..
-      " VALUES (?, ?, ?, ?, ?) RETURNING id", now, request, w.boot, w.mono, source)
+      " VALUES (?, ?, ?, ?, ?)", now, request, w.boot, w.mono, source)
+    if rows then rows, _, err = db:rows("SELECT last_insert_rowid() AS id") end
     if not rows then return nil, err end
     local id = rows[1].id
-    local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
-    local ok
-    ok, _, err = db:rows("DELETE FROM requests WHERE source = ?1 AND id < (SELECT min(id) FROM" ..
-      " (SELECT id FROM requests WHERE source = ?1 ORDER BY id DESC LIMIT ?2))", source, keep)
-    if not ok then return nil, err end
+    if prunes(db, source) then
+      local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
+      local ok
+      ok, _, err = db:rows("DELETE FROM requests WHERE source = ?1 AND id < (SELECT min(id) FROM" ..
+        " (SELECT id FROM requests WHERE source = ?1 ORDER BY id DESC LIMIT ?2))", source, keep)
+      if not ok then return nil, err end
+    end
     return id
   end)
 end
