@@ -303,15 +303,17 @@ int linky_decode(lua_State *L) {
   lua_pop(L, 2);                                        /* the spec's strings stay */
   c.msg[0] = '\0';
 
-  if (!keep && strcmp(shape, "index") != 0 && strcmp(reader, "cjson") != 0) {
-    linky_reader_spec rs;
-    const char *why = "the body is not valid UTF-8";
-    rs.legacy = strcmp(shape, "legacy") == 0;
-    rs.metier = metier;
-    rs.measure = measure;
-    rs.curve = curve;
-    /* invalid UTF-8 is the lua-cjson path's to report */
-    if (linky_utf8_valid(text, len, &bad) && linky_read_points(L, text, len, &rs, &why)) return 1;
+  if (strcmp(reader, "cjson") != 0) {
+    const char *why = keep ? "a kept body is lua-cjson's" : "an index body is lua-cjson's";
+    if (!keep && strcmp(shape, "index") != 0) {
+      linky_reader_spec rs;
+      rs.legacy = strcmp(shape, "legacy") == 0;
+      rs.metier = metier;
+      rs.measure = measure;
+      rs.curve = curve;
+      why = "the body is not valid UTF-8";            /* the lua-cjson path's to report */
+      if (linky_utf8_valid(text, len, &bad) && linky_read_points(L, text, len, &rs, &why)) return 1;
+    }
     if (strcmp(reader, "fast") == 0) {
       lua_pushstring(L, why);
       return linky_fail(L, "unhandled");
