@@ -269,25 +269,40 @@ static void set_string(lua_State *L, int key, const char *s, size_t len) {
   lua_rawset(L, -3);
 }
 
-/* Reads a points array and pushes its result table, as linky_build_points makes it. */
+/* Rebuilds the slots linky_finish_points needs from the points table at `points` (their time,
+ * whether a load curve's step was missing), pushed as a userdata. */
+static linky_point_slot *slots_of(lua_State *L, int points, int n, int curve) {
+  linky_point_slot *slots = lua_newuserdatauv(L, (n > 0 ? (size_t)n : 1) * sizeof *slots, 0);
+  int i;
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, points, i + 1);
+    lua_getfield(L, -1, "time");
+    slots[i].time = (int64_t)lua_tointeger(L, -1);
+    lua_getfield(L, -2, "step");
+    slots[i].step_missing = curve && lua_isnil(L, -1);
+    slots[i].index = i + 1;
+    lua_pop(L, 3);
+  }
+  return slots;
+}
+
+/* Reads a points array and pushes its result table, as linky_build_points makes it. The slots
+ * that builder keeps for each point are only made when the rare steps need them: a load curve
+ * with a step missing, points out of time order. */
 static int read_points(reader *r) {
   lua_State *L = r->L;
-  int n = 0, cap = 64, sorted = 1, done = 0, scratch, points;
-  linky_point_slot *slots;
+  int n = 0, sorted = 1, missing = 0, done = 0, points;
+  int64_t prev = 0;
   linky_day_offset cache = {INT64_MIN, 0};
   if (!open_container(r, '[')) return 0;
-  /* scratch owned by the GC, so a memory error while building leaks nothing */
-  slots = lua_newuserdatauv(L, (size_t)cap * sizeof *slots, 0);
-  scratch = lua_gettop(L);
   lua_newtable(L);
-  points = scratch + 1;
+  points = lua_gettop(L);
   if (next_is(r, ']')) done = 1;
   while (!done) {
     point_fields f;
     linky_stamp st;
     lua_Integer value = 0;
-    int64_t step = 0;
-    linky_point_slot *slot;
+    int64_t step = 0, time;
     if (!read_point_fields(r, &f)) return 0;
     if (!linky_parse_stamp(f.date, f.date_len, &st)) return refuse(r, "a date the checks refuse");
     if (f.value && linky_parse_integer(f.value, f.value_len, &value) != 1)
@@ -296,22 +311,13 @@ static int read_points(reader *r) {
       step = linky_parse_duration(f.step, f.step_len);
       if (step < LINKY_STEP_MIN || step > LINKY_STEP_MAX) return refuse(r, "a step the checks refuse");
     }
-    if (n == cap) { /* a bigger scratch; the old one is garbage */
-      linky_point_slot *grown;
-      cap *= 2;
-      grown = lua_newuserdatauv(L, (size_t)cap * sizeof *slots, 0);
-      memcpy(grown, slots, (size_t)n * sizeof *slots);
-      lua_replace(L, scratch);
-      slots = grown;
-    }
-    slot = &slots[n];
-    slot->time = linky_point_time(&st, n > 0, n > 0 ? slots[n - 1].time : 0, &cache);
-    slot->index = n + 1;
-    slot->step_missing = !f.step && r->spec->curve;
-    if (n > 0 && slot->time <= slots[n - 1].time) sorted = 0;
+    time = linky_point_time(&st, n > 0, prev, &cache);
+    if (n > 0 && time <= prev) sorted = 0;
+    prev = time;
+    missing |= !f.step;
     lua_createtable(L, 0, 5);
     set_string(L, r->keys + K_DATE, f.date, f.date_len);
-    set_integer(L, r->keys + K_TIME, (lua_Integer)slot->time);
+    set_integer(L, r->keys + K_TIME, (lua_Integer)time);
     if (f.value) set_integer(L, r->keys + K_VALUE, value);
     if (step > 0) set_integer(L, r->keys + K_STEP, (lua_Integer)step);
     if (f.nature) set_string(L, r->keys + K_NATURE, f.nature, f.nature_len);
@@ -327,8 +333,11 @@ static int read_points(reader *r) {
     }
     lua_replace(L, points);
   }
-  linky_finish_points(L, points, slots, n, r->spec->curve, sorted);
-  lua_remove(L, scratch);
+  if (!sorted || (missing && r->spec->curve)) {
+    linky_point_slot *slots = slots_of(L, points, n, r->spec->curve);
+    linky_finish_points(L, points, slots, n, r->spec->curve, sorted);
+    lua_pop(L, 1);                                      /* the slots */
+  }
   return 1;
 }
 
