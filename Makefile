@@ -26,7 +26,7 @@ REQ_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L $(VERSION_DEF) -fPIC -Wall -We
 REQ_LIBS     = $(shell $(PKG_CONFIG) --libs libcurl sqlite3 2>/dev/null)
 
 SOURCES     := csrc/core.c csrc/connection.c csrc/transfer.c csrc/redact.c csrc/normalise.c \
-               csrc/points.c csrc/calendar.c csrc/base64url.c csrc/buffer.c \
+               csrc/points.c csrc/points_reader.c csrc/calendar.c csrc/base64url.c csrc/buffer.c \
                csrc/transport_errors.c csrc/sqlite.c csrc/userdata.c csrc/files.c \
                csrc/terminal.c csrc/json_bounds.c csrc/random.c csrc/easy.c csrc/http_client.c
 HEADERS     := $(wildcard csrc/*.h)
@@ -204,7 +204,7 @@ $(FUZZ_BIN): fuzz/fuzz_core.c fuzz/harness.lua $(SOURCES) $(HEADERS) Makefile
 
 # Fails on a crash and when coverage does not grow past the seeds' (fuzz/run.sh).
 fuzz: deps $(FUZZ_BIN)
-	sh fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) build/fuzz/run $(FIXTURES) spec/fixtures/cre
+	sh fuzz/run.sh $(FUZZ_BIN) $(FUZZ_SECONDS) build/fuzz/run $(FIXTURES) fuzz/corpus spec/fixtures/cre
 
 rock: deps
 	LUA_VERSION=$(LUA_VERSION) sh .ci/rock.sh

@@ -43,10 +43,14 @@ int linky_utf8_valid(const char *s, size_t len, size_t *bad) {
   return 0;
 }
 
+size_t linky_json_container_limit(size_t len) {
+  if (len > LINKY_JSON_SMALL_BODY && len / LINKY_JSON_BYTES_PER_CONTAINER < LINKY_JSON_MAX_CONTAINERS)
+    return len / LINKY_JSON_BYTES_PER_CONTAINER;
+  return LINKY_JSON_MAX_CONTAINERS;
+}
+
 int linky_json_shape_ok(const char *s, size_t len, char *msg, size_t size) {
-  size_t i, count = 0, limit = LINKY_JSON_MAX_CONTAINERS;
-  if (len > LINKY_JSON_SMALL_BODY && len / LINKY_JSON_BYTES_PER_CONTAINER < limit)
-    limit = len / LINKY_JSON_BYTES_PER_CONTAINER;
+  size_t i, count = 0, limit = linky_json_container_limit(len);
   for (i = 0; i < len; i++) {
     char c = s[i];
     if (c == '"') { /* to the closing quote: one not escaped by an odd run of backslashes */

@@ -19,6 +19,9 @@
  * else 0 with *bad set to the offset of the first byte that is not. */
 int linky_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* How many arrays and objects a body of len bytes may open. */
+size_t linky_json_container_limit(size_t len);
+
 /* 1 if the JSON text s[0..len) opens few enough arrays and objects (counted as '[' and '{'
  * outside strings; the text need not be valid JSON), else 0 with a message in msg. */
 int linky_json_shape_ok(const char *s, size_t len, char *msg, size_t size);

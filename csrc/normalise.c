@@ -9,6 +9,7 @@
 #include "json_bounds.h"
 #include "normalise.h"
 #include "points.h"
+#include "points_reader.h"
 #include "transport_errors.h"
 
 /* The point fields of each API generation. */
@@ -275,25 +276,49 @@ int linky_json_decode(lua_State *L) {
 }
 
 /* core.decode(body, spec) -> result[, decoded] | nil, "invalid_response", message
- * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep = } */
+ * spec = { shape = "legacy"|"2026"|"index", metier =, measure =, curve =, keep =, reader = }
+ * Load-curve and daily bodies (legacy, 2026) go through points_reader.c unless kept; what it
+ * does not handle, index bodies and kept ones are decoded by lua-cjson and walked here.
+ * `reader` is internal, for the specs: "cjson" takes the lua-cjson path, "fast" the reader
+ * alone (a body it does not handle returns nil, "unhandled", what). */
 int linky_decode(lua_State *L) {
   linky_decode_ctx c;
-  const char *text, *shape, *metier, *measure;
-  size_t len;
+  const char *text, *shape, *metier, *measure, *reader;
+  size_t len, bad;
   int curve, keep, body, result, ok;
   text = luaL_checklstring(L, 1, &len);
   luaL_checktype(L, 2, LUA_TTABLE);
   shape = spec_string(L, "shape", "2026");             /* 3 */
   metier = spec_string(L, "metier", "CONS");           /* 4 */
   measure = spec_string(L, "measure", NULL);           /* 5 */
+  reader = spec_string(L, "reader", "");               /* 6 */
   if (strcmp(shape, "2026") != 0 && strcmp(shape, "legacy") != 0 && strcmp(shape, "index") != 0)
     return luaL_argerror(L, 2, "field 'shape' is not \"2026\", \"legacy\" or \"index\"");
+  if (*reader && strcmp(reader, "cjson") != 0 && strcmp(reader, "fast") != 0)
+    return luaL_argerror(L, 2, "field 'reader' is not \"cjson\" or \"fast\"");
   lua_getfield(L, 2, "curve");
   curve = lua_toboolean(L, -1);
   lua_getfield(L, 2, "keep");
   keep = lua_toboolean(L, -1);
   lua_pop(L, 2);                                        /* the spec's strings stay */
   c.msg[0] = '\0';
+
+  if (strcmp(reader, "cjson") != 0) {
+    const char *why = keep ? "a kept body is lua-cjson's" : "an index body is lua-cjson's";
+    if (!keep && strcmp(shape, "index") != 0) {
+      linky_reader_spec rs;
+      rs.legacy = strcmp(shape, "legacy") == 0;
+      rs.metier = metier;
+      rs.measure = measure;
+      rs.curve = curve;
+      why = "the body is not valid UTF-8";            /* the lua-cjson path's to report */
+      if (linky_utf8_valid(text, len, &bad) && linky_read_points(L, text, len, &rs, &why)) return 1;
+    }
+    if (strcmp(reader, "fast") == 0) {
+      lua_pushstring(L, why);
+      return linky_fail(L, "unhandled");
+    }
+  }
 
   if (decode_checked(L, 1, text, len) != 1) return 3;
   body = lua_gettop(L);

@@ -12,19 +12,11 @@
 #include "compat.h"
 #include "points.h"
 
-/* Steps a point may have, sent or inferred: 1 minute to 1 day. */
-#define STEP_MIN 60
-#define STEP_MAX 86400
-
 /* lua-cjson reads every JSON number as a double: from 2^53 on, the double may not be the
  * number sent (9007199254740993 reads as 2^53), so such values are refused. */
 #define EXACT_LIMIT 9007199254740992.0
 
-typedef struct {
-  int64_t time;
-  int index;          /* position in document order, 1-based */
-  int step_missing;
-} point_slot;
+typedef linky_point_slot point_slot;
 
 int linky_decode_fail(linky_decode_ctx *c, const char *fmt, ...) {
   va_list ap;
@@ -55,10 +47,7 @@ static int is_null(lua_State *L, int idx) {
   return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == NULL;
 }
 
-/* The API writes values as decimal strings: "^-?%d+$", within the integers this Lua holds
- * exactly (compat.h: int64 from 5.3, below 2^53 in magnitude before). Returns 1, 0 for another
- * string, -1 for an integer out of that range. */
-static int parse_integer(const char *s, size_t len, lua_Integer *out) {
+int linky_parse_integer(const char *s, size_t len, lua_Integer *out) {
   size_t i = 0;
   int neg = 0, range = 1;
   unsigned long long acc = 0, limit;
@@ -88,7 +77,7 @@ static int read_value(lua_State *L, lua_Integer *out, int *present) {
     case LUA_TSTRING: {
       size_t len;
       const char *s = lua_tolstring(L, -1, &len);
-      return parse_integer(s, len, out);
+      return linky_parse_integer(s, len, out);
     }
     case LUA_TNUMBER: {
       lua_Number d = lua_tonumber(L, -1); /* exact for an integer below 2^53 too */
@@ -126,7 +115,7 @@ static void infer_steps(lua_State *L, int points, point_slot *slots, int n) {
     } else if (i + 1 < n && slots[i + 1].time > slots[i].time) {
       step = slots[i + 1].time - slots[i].time;
     }
-    if (step >= STEP_MIN && step <= STEP_MAX) { /* a gap or a duplicate is no step */
+    if (step >= LINKY_STEP_MIN && step <= LINKY_STEP_MAX) { /* a gap or a duplicate is no step */
       lua_rawgeti(L, points, slots[i].index);
       lua_pushinteger(L, step);
       lua_setfield(L, -2, "step");
@@ -188,14 +177,8 @@ static void set_copy(lua_State *L, int t, int key, int idx) {
   lua_rawset(L, t);
 }
 
-/* Paris offset of one local day when it is the same all day (else 0), so the
- * points of a day cost one calendar lookup; DST days take the exact path. */
-typedef struct {
-  int64_t day;
-  int offset;
-} day_offset;
-
-static int64_t stamp_to_utc(const linky_stamp *st, int has_prev, int64_t prev, day_offset *cache) {
+int64_t linky_point_time(const linky_stamp *st, int has_prev, int64_t prev,
+                         linky_day_offset *cache) {
   int64_t day;
   if (st->has_offset) return st->local - st->offset;
   day = st->local >= 0 ? st->local / 86400 : -((-st->local + 86399) / 86400);
@@ -216,7 +199,7 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
                        const char *where) {
   int n, i, j, sorted = 1, points, keys;
   point_slot *slots;
-  day_offset cache = {INT64_MIN, 0};
+  linky_day_offset cache = {INT64_MIN, 0};
   char bad[64];
   if (!lua_istable(L, arr)) return linky_decode_fail(c, "%s is not an array", where);
   n = (int)lua_rawlen(L, arr);
@@ -249,7 +232,7 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
     if (!linky_parse_stamp(date, dlen, &st))
       return linky_decode_fail(c, "%s[%d].%s: %s is not a date", where, i, k->date,
                                excerpt(L, -1, bad, sizeof bad));
-    slot->time = stamp_to_utc(&st, i > 1, i > 1 ? slots[i - 2].time : 0, &cache);
+    slot->time = linky_point_time(&st, i > 1, i > 1 ? slots[i - 2].time : 0, &cache);
     slot->index = i;
     if (i > 1 && slot->time <= slots[i - 2].time) sorted = 0;
     get_key(L, src, keys + K_SRC_VALUE);
@@ -279,7 +262,7 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
         if (step < 0)
           return linky_decode_fail(c, "%s[%d].%s: %s is not a duration", where, i, k->step,
                                    excerpt(L, -1, bad, sizeof bad));
-        if (step < STEP_MIN || step > STEP_MAX)
+        if (step < LINKY_STEP_MIN || step > LINKY_STEP_MAX)
           return linky_decode_fail(c, "%s[%d].%s: %s is not a step from 1 minute to 1 day",
                                    where, i, k->step, excerpt(L, -1, bad, sizeof bad));
       } else if (t == LUA_TNIL || is_null(L, -1)) {
@@ -318,7 +301,14 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
     lua_settop(L, src - 1);
   }
   lua_settop(L, points);                                /* the keys */
-  if (k->curve) infer_steps(L, points, slots, n);
+  linky_finish_points(L, points, slots, n, k->curve, sorted);
+  lua_remove(L, points - 1);                            /* scratch */
+  return 1;
+}
+
+void linky_finish_points(lua_State *L, int points, linky_point_slot *slots, int n, int curve,
+                         int sorted) {
+  if (curve) infer_steps(L, points, slots, n);
   if (!sorted) { /* rare: reorder by time and keep the first of equal times */
     int j, out = 0;
     qsort(slots, (size_t)n, sizeof *slots, compare_slots);
@@ -330,6 +320,4 @@ int linky_build_points(lua_State *L, linky_decode_ctx *c, int arr, const linky_p
     }
     lua_replace(L, points);
   }
-  lua_remove(L, points - 1);                            /* scratch */
-  return 1;
 }

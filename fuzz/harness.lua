@@ -10,15 +10,38 @@ local kinds = require "linky.kinds"
 local token = require "linky.token"
 
 -- A decode spec per distinct body shape, as lua/linky/init.lua builds them: legacy daily and
--- curve, 2026 daily, curve and max power, index. (Kinds differ only in names past that.)
+-- curve, 2026 daily (kept and not), curve and max power, index. (Kinds differ only in names past
+-- that.) Those not kept, but the index, go through the C reader (csrc/points_reader.c).
 local specs = {}
 for _, name in ipairs { "daily_consumption", "consumption_load_curve", "consumption_max_power",
                         "consumption_index" } do
   local k = kinds[name]
   specs[#specs + 1] = { shape = k.shape or "2026", metier = k.metier, measure = k.measure,
-                        curve = k.load_curve, keep = #specs == 0 }
+                        curve = k.load_curve }
   if k.legacy and name ~= "consumption_max_power" then
     specs[#specs + 1] = { shape = "legacy", metier = k.metier, curve = k.load_curve }
+  end
+end
+specs[#specs + 1] = { shape = "2026", metier = "CONS", measure = "EA", keep = true }
+
+local function same(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
+-- The C reader against lua-cjson and the walk (the path it falls back to): the same result, or
+-- the same failure. A difference raises, which the fuzz target reports as a finding.
+local function decode_both(data, spec)
+  local r1, k1, m1 = core.decode(data, spec)
+  if spec.keep or spec.shape == "index" then return end
+  local old = { reader = "cjson" }
+  for k, v in pairs(spec) do old[k] = v end
+  local r2, k2, m2 = core.decode(data, old)
+  if not same(r1, r2) or k1 ~= k2 or m1 ~= m2 then
+    error(("the C reader and lua-cjson differ (%s): %s %s / %s %s"):format(spec.shape,
+      tostring(k1), tostring(m1), tostring(k2), tostring(m2)))
   end
 end
 
@@ -29,7 +52,7 @@ local CRE_HEADERS = {
 
 -- `payload` is `data` base64url-encoded (by the C side): a token whose payload is the input.
 return function(data, payload)
-  for _, spec in ipairs(specs) do core.decode(data, spec) end
+  for _, spec in ipairs(specs) do decode_both(data, spec) end
   core.json_decode(data) -- the other services' bodies (Tempo colours, RTE, InfluxDB errors)
   token.decode(data)
   token.decode("eyJhbGciOiJIUzI1NiJ9." .. payload .. ".c2lnbmF0dXJl")

@@ -35,7 +35,8 @@ build = {
     ["linky.core"] = {
       sources = {
         "csrc/core.c", "csrc/connection.c", "csrc/transfer.c", "csrc/redact.c",
-        "csrc/normalise.c", "csrc/points.c", "csrc/calendar.c", "csrc/base64url.c", "csrc/buffer.c",
+        "csrc/normalise.c", "csrc/points.c", "csrc/points_reader.c", "csrc/calendar.c",
+        "csrc/base64url.c", "csrc/buffer.c",
         "csrc/transport_errors.c", "csrc/sqlite.c", "csrc/userdata.c", "csrc/files.c",
         "csrc/terminal.c", "csrc/json_bounds.c", "csrc/random.c", "csrc/easy.c",
         "csrc/http_client.c",
