@@ -26,8 +26,9 @@
 -- number is wanted again, it may be a new socket) and in `req.timer` a value that changes
 -- whenever libcurl asks for a new deadline (nil during a sleep: every step has a new one).
 --
--- `req:cancel()` ends it at once with a `cancelled` error (from one of its callbacks: when that callback returns). A raise
--- inside it (a user callback's) is raised by the step, which ends it with a `callback_error`.
+-- `req:cancel()` ends it at once with a `cancelled` error (from one of its callbacks: when that
+-- callback returns). A raise inside it (a user callback's) is raised by the step, which ends it
+-- with a `callback_error`.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.async
 local core = require "linky.core"
