@@ -99,7 +99,7 @@ describe("linky.core", function()
       assert.is_true(#seen > 0)
       -- finishing took the socket out of libcurl's watch: the next transfer's first perform says so
       assert.is_true(conn:start(PATH))
-      done, fds, _, gone = conn:perform()
+      done, _, _, gone = conn:perform()
       assert.is_false(done)
       assert.is_true(gone[seen[#seen]])
       conn:cancel()
