@@ -81,7 +81,7 @@ describe("linky.core", function()
 
     it("advances on the descriptor that fired, and names the sockets libcurl stopped watching", function()
       local conn = connect()
-      server:script { { delay = 0.1 } }
+      server:script { { delay = 0.1 }, { delay = 0.5 } } -- the second: still running after a perform
       assert.is_true(conn:start(PATH))
       assert.has_error(function() conn:perform(-1) end)
       assert.has_error(function() conn:perform(0, "x") end)
