@@ -68,7 +68,10 @@ local function drive(req, callback)
       end
       if p.what ~= what then
         p.what = what
+        local watch = p
         p.handle:start(what, function(err, events)
+          -- libuv stops a poll that reports an error (a socket's POLLERR): started again next arm
+          if err then watch.what = nil end
           -- luv says "d" for a peer that hung up, which a read sees: libcurl tests it itself
           on_ready(fd, (events or ""):gsub("[^rw]", "") .. (err and "e" or ""))
         end)
