@@ -1,5 +1,5 @@
 -- A loopback HTTP/1.1 server for spec/nonblocking_fds_spec.lua (run by lua5.4): answers each
--- GET with one canned response after `delay` seconds, then appends the time it wrote it
+-- GET with one canned response after `delay` seconds, and appends the time it wrote it
 -- (socket.gettime(): the wall clock, which the client process reads too) to a log file, one line
 -- each. It ends after 20 s without a connection, so it never outlives a spec that died.
 --   lua5.4 stamp_server.lua PORT_FILE LOG_FILE BODY_FILE DELAY
@@ -29,8 +29,11 @@ while true do
     if not line then break end
     repeat local h = c:receive("*l") until not h or h == ""
     socket.sleep(delay)
+    -- stamped just before the write: the client cannot have the answer earlier (stamped after,
+    -- a preempted server could stamp after the client ended)
+    local sent = socket.gettime()
     if not c:send(head .. body) then break end
-    log:write(("%.6f\n"):format(socket.gettime()))
+    log:write(("%.6f\n"):format(sent))
     log:flush()
   end
   c:close()
