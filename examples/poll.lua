@@ -1,7 +1,9 @@
 -- linky driven by a loop of the host's own, here luasocket's socket.select: step the request,
 -- wait on the descriptors it names (or its timeout), step again. Run from the repository once
 -- `make` has built the C core: lua5.4 examples/poll.lua. With LINKY_TOKEN set it asks
--- Conso API; without, the bundled emulator.
+-- Conso API; without, the bundled emulator. socket.select refuses descriptors numbered 1024
+-- and more (FD_SETSIZE): this loop only serves a process with fewer files open; linky itself
+-- names any descriptor (libcurl's socket interface), so luv, cqueues or poll/epoll have no bound.
 dofile("examples/checkout.lua") -- the module of this checkout: no install, no LUA_PATH
 local socket = require "socket"
 local linky = require "linky"

@@ -79,6 +79,33 @@ describe("linky.core", function()
       conn:close()
     end)
 
+    it("advances on the descriptor that fired, and names the sockets libcurl stopped watching", function()
+      local conn = connect()
+      server:script { { delay = 0.1 }, { delay = 0.5 } } -- the second: still running after a perform
+      assert.is_true(conn:start(PATH))
+      assert.has_error(function() conn:perform(-1) end)
+      assert.has_error(function() conn:perform(0, "x") end)
+      local seen = {}
+      local done, fds, _, gone, timer = conn:perform()
+      while not done do
+        assert.is_table(gone)
+        assert.is_number(timer)
+        local fd, what = next(fds)
+        core.sleep(0.005)
+        if fd then seen[#seen + 1] = fd end
+        done, fds, _, gone, timer = conn:perform(fd, what)
+      end
+      assert.equal(200, (conn:finish()))
+      assert.is_true(#seen > 0)
+      -- finishing took the socket out of libcurl's watch: the next transfer's first perform says so
+      assert.is_true(conn:start(PATH))
+      done, _, _, gone = conn:perform()
+      assert.is_false(done)
+      assert.is_true(gone[seen[#seen]])
+      conn:cancel()
+      conn:close()
+    end)
+
     it("refuses a second transfer and a blocking get while one is in progress", function()
       local conn = connect()
       server:script { { delay = 0.2 } }

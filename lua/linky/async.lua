@@ -15,9 +15,20 @@
 --       -- ready for what it says, or b seconds passed, whichever first, then step again
 --     end
 --
--- Stepping early (nothing ready, deadline not reached) is harmless. `req:cancel()` ends it at
--- once with a `cancelled` error (from one of its callbacks: when that callback returns). A raise
--- inside it (a user callback's) is raised by the step, which ends it with a `callback_error`.
+-- Stepping early (nothing ready, deadline not reached) is harmless. A driver that knows which
+-- descriptor became ready says so, `req:step(fd, events)` (events: "r", "w", "e" for an error,
+-- in any mix, or "" when unknown): libcurl then acts on that socket alone; a bare `req:step()`
+-- has it test every socket it watches. libcurl's socket interface (curl_multi_socket_action)
+-- names the descriptors, so any number is fine, 1024 and above included; `socket.select` is
+-- not (it refuses those), so a loop on it is bounded by that. After each step an event-loop
+-- adapter (linky.luv, linky.cqueues) finds in `req.gone` the descriptors libcurl stopped
+-- watching since the last step (`{ [fd] = true }` or nil: drop their watches, even when the same
+-- number is wanted again, it may be a new socket) and in `req.timer` a value that changes
+-- whenever libcurl asks for a new deadline (nil during a sleep: every step has a new one).
+--
+-- `req:cancel()` ends it at once with a `cancelled` error (from one of its callbacks: when that
+-- callback returns). A raise inside it (a user callback's) is raised by the step, which ends it
+-- with a `callback_error`.
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.async
 local core = require "linky.core"
@@ -100,10 +111,12 @@ function Request:_transfer(conn, path)
   if self.cancelled then return nil, "cancelled", CANCELLED, true end
   local ok, kind, msg = conn:start(path)
   if not ok then return nil, kind, msg end
+  local fd, events -- what the driver saw ready, if it knows
   while true do
-    local done, fds, timeout = conn:perform()
+    local done, fds, timeout, gone, timer = conn:perform(fd, events)
     if done then return conn:finish() end
-    if coroutine.yield(fds, timeout) == CANCEL then return nil, "cancelled", CANCELLED end
+    fd, events = coroutine.yield(fds, timeout, gone, timer)
+    if fd == CANCEL then return nil, "cancelled", CANCELLED end
   end
 end
 
@@ -117,7 +130,7 @@ end
 -- Ends the request with `result, err`, then runs its `on_end(owner)` if one was set.
 function Request:_end(result, err)
   self.done, self.result, self.err = true, result, err
-  self.fds, self.deadline = NONE, nil
+  self.fds, self.deadline, self.gone, self.timer = NONE, nil, nil, nil
   if self.owner.request == self then self.owner.request = nil end
   if self.on_end then self.on_end(self.owner) end
   return true, result, err
@@ -126,7 +139,7 @@ end
 -- Takes what a resume gave. A raise inside the request (a user callback's: progress, log,
 -- clock...) is raised again, as the blocking call would raise it; the request ends with a
 -- `callback_error`, which later steps return.
-function Request:_take(ok, a, b)
+function Request:_take(ok, a, b, gone, timer)
   if not ok then
     self:_end(nil, errors.new("callback_error", tostring(a)))
     error(a, 0)
@@ -139,22 +152,30 @@ function Request:_take(ok, a, b)
     end
     return self:_end(a, b)
   end
-  self.fds, self.deadline = a, now() + b
+  self.fds, self.deadline, self.gone, self.timer = a, now() + b, gone, timer
   return false, a, b
 end
 
 --- Advances the request as far as it can go without blocking.
 -- @function Request:step
+-- @tparam[opt] integer fd the descriptor that became ready, when the caller knows
+-- @tparam[opt] string events how: "r", "w", "e" (an error) in any mix, "" when unknown
 -- @treturn boolean true when it has ended
 -- @return the result (nil on failure) once ended; while running, the descriptors to wait on:
 -- `{ [fd] = "r" | "w" | "rw" }` (read, write or both), possibly empty
 -- @return the error once ended; while running, the longest wait in seconds before stepping again
-function Request:step()
+function Request:step(fd, events)
+  if fd ~= nil and (type(fd) ~= "number" or fd < 0 or fd % 1 ~= 0) then
+    error(("bad argument #1 to 'step' (file descriptor expected, got %s)"):format(tostring(fd)), 2)
+  end
+  if events ~= nil and (fd == nil or type(events) ~= "string" or events:find("[^rwe]")) then
+    error("bad argument #2 to 'step' (events of \"r\", \"w\" and \"e\" expected after a descriptor)", 2)
+  end
   if self.done then return true, self.result, self.err end
   if coroutine.status(self.co) ~= "suspended" then
     error("linky.Request:step called from inside the request (one of its callbacks)", 2)
   end
-  return self:_take(coroutine.resume(self.co))
+  return self:_take(coroutine.resume(self.co, fd, events))
 end
 
 --- What the request waits on now, without advancing it.
@@ -211,9 +232,11 @@ end
 --- `req:step()` for an adapter, whose loop must go on: a raise inside the request (a user
 -- callback's) is taken as the `callback_error` it ended with.
 -- @tparam linky.Request req
+-- @tparam[opt] integer fd the descriptor that became ready
+-- @tparam[opt] string events how (see `req:step`)
 -- @return what `req:step()` returns
-function M.step(req)
-  local ok, done, a, b = pcall(req.step, req)
+function M.step(req, fd, events)
+  local ok, done, a, b = pcall(req.step, req, fd, events)
   if ok then return done, a, b end
   return req:step()
 end

@@ -1,6 +1,7 @@
 --- linky inside a cqueues controller: `fetch` and `update`, called from one of its coroutines,
--- start a request of `client:start` and poll what it waits on with `cqueues.poll`, which yields
--- to the controller meanwhile; they return `result | nil, err` as the blocking calls do.
+-- start a request of `client:start` and poll the sockets libcurl watches with `cqueues.poll`,
+-- which yields to the controller meanwhile, then step the request with those that fired; they
+-- return `result | nil, err` as the blocking calls do.
 --
 --     local cq = require("cqueues").new()
 --     cq:wrap(function()
@@ -44,12 +45,22 @@ function M.wait(req)
       list[n] = setmetatable({ fd = fd, what = what }, Pollable)
     end
     list[n + 1], list[n + 2] = cancelled, b
-    cqueues.poll(unpack(list, 1, n + 2))
-    -- forgotten before stepping: libcurl may close a descriptor, and cqueues fails on a closed
-    -- one it still watches
+    local ready = { cqueues.poll(unpack(list, 1, n + 2)) }
+    -- forgotten before stepping: libcurl may close a descriptor during the step, and cqueues,
+    -- which keeps a descriptor's registration between polls, fails on a new socket that got the
+    -- number of one closed while registered (forgetting it afterwards is too late)
     for i = 1, n do cqueues.cancel(list[i].fd) end
     n = 0
-    done, a, b = async.step(req)
+    -- each descriptor that fired steps the request with it (cqueues does not say whether for
+    -- reading or writing: libcurl tests it); none (the deadline) steps it on libcurl's timer
+    local stepped = false
+    for _, r in ipairs(ready) do
+      if getmetatable(r) == Pollable and not done and a[r.fd] then -- still watched
+        done, a, b = async.step(req, r.fd, "")
+        stepped = true
+      end
+    end
+    if not stepped then done, a, b = async.step(req) end
   end
   return a, b
 end

@@ -1,7 +1,9 @@
 --- linky on the luv (libuv) default loop: `fetch` and `update` start a request of
--- `client:start` and drive it with one poll handle per descriptor it waits on and one timer
--- for its deadline; the callback is called once, and afterwards the adapter holds no handle (a
--- loop with nothing else to do returns).
+-- `client:start` and drive it with one poll handle per socket libcurl watches (changed only when
+-- libcurl changes what it wants) and one timer for its deadline (re-armed only when libcurl
+-- asks for a new one); a poll that fires steps the request with that socket. The callback is
+-- called once, and afterwards the adapter holds no handle (a loop with nothing else to do
+-- returns).
 --
 --     local lk = require "linky.luv"
 --     lk.fetch(client, "daily_consumption", "2026-04-01", "2026-04-08", nil, function(res, err) ... end)
@@ -17,16 +19,21 @@ M._VERSION = require "linky.version"
 -- Drives `req` until it ends, then calls `callback(result, err)` once.
 local function drive(req, callback)
   local timer = uv.new_timer()
-  local polls = {} -- fd -> poll handle
+  local polls = {} -- fd -> { handle = poll handle, what = "r" | "w" | "rw" }
+  local armed      -- the `req.timer` the timer was started for; nil once it fired
   local finished = false
   local on_ready
 
+  local function drop(fd)
+    local p = polls[fd]
+    if not p then return end
+    p.handle:stop()
+    p.handle:close()
+    polls[fd] = nil
+  end
+
   local function release()
-    for fd, p in pairs(polls) do
-      p:stop()
-      p:close()
-      polls[fd] = nil
-    end
+    for fd in pairs(polls) do drop(fd) end
     if not timer:is_closing() then
       timer:stop()
       timer:close()
@@ -40,37 +47,54 @@ local function drive(req, callback)
     callback(res, err)
   end
 
-  -- Waits on what the request asks for. Every wanted descriptor is stopped and started again:
-  -- libcurl may have closed a socket and opened another with the same number.
+  local function on_timer()
+    armed = nil
+    on_ready()
+  end
+
+  -- Watches what the request asks for, changing only what changed. A socket libcurl stopped
+  -- watching (`req.gone`, told before it closes it) loses its handle even when the same number
+  -- is wanted again: that may be a new socket, which libuv would not add to its set again.
   local function arm(fds, timeout)
-    for fd, p in pairs(polls) do
-      p:stop()
-      if not fds[fd] then
-        p:close()
-        polls[fd] = nil
-      end
+    for fd in pairs(req.gone or {}) do drop(fd) end
+    for fd in pairs(polls) do
+      if not fds[fd] then drop(fd) end
     end
     for fd, what in pairs(fds) do
       local p = polls[fd]
       if not p then
-        p = uv.new_poll(fd)
+        p = { handle = uv.new_poll(fd) }
         polls[fd] = p
       end
-      p:start(what, on_ready)
+      if p.what ~= what then
+        p.what = what
+        local watch = p
+        p.handle:start(what, function(err, events)
+          -- libuv stops a poll that reports an error (a socket's POLLERR): started again next arm
+          if err then watch.what = nil end
+          -- luv says "d" for a peer that hung up, which a read sees: libcurl tests it itself
+          on_ready(fd, (events or ""):gsub("[^rw]", "") .. (err and "e" or ""))
+        end)
+      end
     end
-    timer:stop()
-    timer:start(math.max(0, math.ceil(timeout * 1000)), 0, on_ready)
+    -- libcurl's timer is armed again only when libcurl asks for a new deadline (or once it
+    -- fired); a sleep of the request (no `req.timer`) has a new deadline each step
+    if req.timer == nil or req.timer ~= armed then
+      armed = req.timer
+      timer:stop()
+      uv.update_time() -- the loop's cached time may lag: the deadline counts from now
+      timer:start(math.max(0, math.ceil(timeout * 1000)), 0, on_timer)
+    end
   end
 
-  on_ready = function()
+  on_ready = function(fd, events)
     if finished then return end
-    for _, p in pairs(polls) do p:stop() end -- before libcurl may close a descriptor
-    local done, a, b = async.step(req)
+    local done, a, b = async.step(req, fd, events)
     if done then finish(a, b) else arm(a, b) end
   end
 
   req.on_cancel = function()
-    for _, p in pairs(polls) do p:stop() end
+    for fd in pairs(polls) do drop(fd) end -- before libcurl closes the sockets
   end
   -- the request object's cancel ends the drive too (from one of its callbacks, the step that
   -- runs it ends the request)
