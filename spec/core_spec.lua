@@ -15,6 +15,19 @@ describe("linky.core", function()
       assert.equal("2024-02-29", core.date_of_day(core.day_number("2024-02-29")))
     end)
 
+    it("writes the date of every day of years 0000 to 9999, and of the days beyond", function()
+      local first, last = core.day_number("0000-01-01"), core.day_number("9999-12-31")
+      for d = first, last, 97 do
+        local s = core.date_of_day(d)
+        assert.matches("^%d%d%d%d%-%d%d%-%d%d$", s)
+        assert.equal(d, core.day_number(s))
+      end
+      assert.equal("0000-01-01", core.date_of_day(first))
+      assert.equal("9999-12-31", core.date_of_day(last))
+      assert.equal("10000-01-01", core.date_of_day(last + 1))
+      assert.equal("-001-12-31", core.date_of_day(first - 1))
+    end)
+
     it("rejects impossible dates", function()
       for _, s in ipairs { "2026-02-29", "2026-13-01", "2026-04-31", "2026-4-1", "20260401", "2026-04-01x", "" } do
         assert.is_nil(core.day_number(s), s)
