@@ -136,6 +136,17 @@ describe("linky per request", function()
     assert.equal(7, reads)
   end)
 
+  it("keeps a private state's pages small: the in-memory journal copies each one an admission dirties",
+    function()
+    local db = assert(db_.open(false))
+    finally(function() db:close() end)
+    assert.equal(db_.PRIVATE_PAGE_SIZE, db:rows("PRAGMA page_size")[1].page_size)
+    assert.is_true(db_.PRIVATE_PAGE_SIZE < 4096)
+    local file = assert(db_.open(t.path))
+    finally(function() file:close() end)
+    assert.equal(4096, file:rows("PRAGMA page_size")[1].page_size) -- a file keeps SQLite's default
+  end)
+
   it("admits a request with the same work whatever the ledger's size", function()
     local db = assert(db_.open(t.path))
     finally(function() db:close() end)
