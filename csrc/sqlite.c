@@ -34,6 +34,7 @@ typedef struct {
   lua_Integer commits;  /* write transactions committed (SQLite's commit hook) */
   lua_Integer vm_steps; /* SQLite virtual-machine steps of the statements run through the cache */
   cached_stmt cache[STMT_CACHE];
+  sqlite3_stmt *data_version; /* PRAGMA data_version, compiled on first use */
 } linky_sqlite;
 
 static void drop_stmt(linky_sqlite *s) {
@@ -59,6 +60,8 @@ static int sqlite_close(lua_State *L) {
     s->cache[i].stmt = NULL;
     s->cache[i].sql = NULL;
   }
+  sqlite3_finalize(s->data_version);
+  s->data_version = NULL;
   if (s->db) {
     sqlite3_close_v2(s->db);
     s->db = NULL;
@@ -227,13 +230,11 @@ static int sqlite_exec(lua_State *L) {
   return 1;
 }
 
-/* db:rows(sql, ...) -> { row, ... } | nil, "state_unavailable", message, code (one statement, ...
- * bound to ?1, ?2...) */
-static int sqlite_rows(lua_State *L) {
-  linky_sqlite *s = check_open(L);
+/* Makes the statement at 2 the one in use, its parameters bound to the values from 3 on:
+ * 0, or the pushed failure's count of values. */
+static int start_bound(lua_State *L, linky_sqlite *s) {
   const char *sql = check_sql(L, 2), *why;
   int i, rc, top = lua_gettop(L);
-  lua_Integer n = 0;
   rc = prepare(s, sql, &why);
   if (rc != SQLITE_OK) return fail_why(L, s, rc, why);
   if (s->stmt == NULL) return fail_why(L, s, SQLITE_MISUSE, "no SQL statement");
@@ -241,6 +242,16 @@ static int sqlite_rows(lua_State *L) {
     rc = bind_value(L, s, i - 2, i);
     if (rc != SQLITE_OK) return fail(L, s, rc);
   }
+  return 0;
+}
+
+/* db:rows(sql, ...) -> { row, ... } | nil, "state_unavailable", message, code (one statement, ...
+ * bound to ?1, ?2...) */
+static int sqlite_rows(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  int rc, failed = start_bound(L, s);
+  lua_Integer n = 0;
+  if (failed) return failed;
   lua_newtable(L);
   while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
     push_row(L, s->stmt);
@@ -248,6 +259,43 @@ static int sqlite_rows(lua_State *L) {
   }
   if (rc != SQLITE_DONE) return fail(L, s, rc);
   drop_stmt(s);
+  return 1;
+}
+
+/* db:insert(sql, ...) -> rowid | nil, "state_unavailable", message, code: runs one statement
+ * (... bound as db:rows binds them) and returns the rowid of the last row this connection
+ * inserted (sqlite3_last_insert_rowid), without a second statement to read it */
+static int sqlite_insert(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  int rc, failed = start_bound(L, s);
+  if (failed) return failed;
+  while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {}
+  if (rc != SQLITE_DONE) return fail(L, s, rc);
+  drop_stmt(s);
+  lua_pushinteger(L, (lua_Integer)sqlite3_last_insert_rowid(s->db));
+  return 1;
+}
+
+/* db:data_version() -> integer | nil, "state_unavailable", message, code: SQLite's PRAGMA
+ * data_version, which changes when another connection committed to the file since this one last
+ * read it (never for this connection's own commits); inside a transaction, as of its start. Its
+ * own statement, out of the cache: the ledger asks it at each admission. */
+static int sqlite_data_version(lua_State *L) {
+  linky_sqlite *s = check_open(L);
+  lua_Integer v;
+  int rc;
+  drop_stmt(s);
+  if (s->data_version == NULL) {
+    s->compiled++;
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &s->data_version, NULL);
+    if (rc != SQLITE_OK) return fail(L, s, rc);
+  }
+  rc = sqlite3_step(s->data_version);
+  v = (lua_Integer)sqlite3_column_int64(s->data_version, 0);
+  s->vm_steps += sqlite3_stmt_status(s->data_version, SQLITE_STMTSTATUS_VM_STEP, 1);
+  sqlite3_reset(s->data_version);
+  if (rc != SQLITE_ROW) return fail(L, s, rc);
+  lua_pushinteger(L, v);
   return 1;
 }
 
@@ -445,6 +493,8 @@ void linky_sqlite_createmeta(lua_State *L) {
     {"exec", sqlite_exec},
     {"busy_timeout", sqlite_busy_timeout},
     {"rows", sqlite_rows},
+    {"insert", sqlite_insert},
+    {"data_version", sqlite_data_version},
     {"run_many", sqlite_run_many},
     {"copy_into", sqlite_copy_into},
     {"stats", sqlite_stats},

@@ -279,6 +279,23 @@ describe("linky ban safety", function()
       assert.same({}, ledger_rows(path))
     end)
 
+    it("rolls back a raise inside a transaction of a private in-memory state too (its journal in memory)",
+      function()
+      local db = assert(db_.open(false))
+      finally(function() db:close() end)
+      assert(db_.transaction(db, function(d) return d:insert("INSERT INTO requests (time) VALUES (1)") end))
+      local ok = pcall(db_.transaction, db, function(d)
+        -- more rows than a page holds, so that the rollback restores several pages
+        for i = 2, 200 do assert(d:insert("INSERT INTO requests (time, request) VALUES (?, ?)", i, ("x"):rep(100))) end
+        assert(d:rows("DELETE FROM requests WHERE time = 1"))
+        d:rows(nil)
+      end)
+      assert.is_false(ok)
+      assert.same({ { time = 1 } }, db:rows("SELECT time FROM requests"))
+      assert.is_true(db:exec("BEGIN IMMEDIATE")) -- no transaction left open
+      assert(db:exec("ROLLBACK"))
+    end)
+
     it("makes a bug inside a transaction of the command exit 1, an internal error", function()
       local cli = require "linky.cli"
       local real = db_.transaction

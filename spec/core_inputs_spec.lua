@@ -285,7 +285,10 @@ describe("linky.core", function()
           if t == "number" then assert.equal(versions.is_integer(v), versions.is_integer(rows[1].v), name) end
         end
         usable()
-        for _, m in ipairs { st.exec, st.rows } do
+        -- db:insert binds as db:rows does
+        assert.equal(bindable and v == v and "value" or "raised", (outcome(st.insert, st, "SELECT ?1", v)), name)
+        usable()
+        for _, m in ipairs { st.exec, st.rows, st.insert } do
           local how2 = outcome(m, st, v)
           if not is_number_like(v) or has_zero(v) then assert.equal("raised", how2, name)
           else assert.not_equal("raised", how2, name) end
@@ -317,6 +320,12 @@ describe("linky.core", function()
       assert.is_nil(st:rows("SELECT name FROM sqlite_master WHERE name = 't'")[1])
       assert.equal(1, st:rows("SELECT 1 AS one;")[1].one)
       assert.equal(1, st:rows("SELECT 1 AS one; -- the end")[1].one)
+      -- db:insert returns the inserted row's id
+      assert(st:exec("CREATE TABLE r (id INTEGER PRIMARY KEY, x)"))
+      assert.equal(1, st:insert("INSERT INTO r (x) VALUES (?)", "a"))
+      assert.equal(41, st:insert("INSERT INTO r (id, x) VALUES (41, ?)", "b"))
+      assert.equal(42, st:insert("INSERT INTO r (x) VALUES (?)", "c"))
+      assert.same({ { x = "c" } }, st:rows("SELECT x FROM r WHERE id = 42"))
       st:close()
       assert.equal("raised", (outcome(st.rows, st, "SELECT 1")))
     end)
@@ -415,6 +424,7 @@ describe("linky.core", function()
         { "open_sqlite", core.open_sqlite, { dir .. "/a\0b" }, "state_unavailable" },
         { "db:exec", st.exec, { st, "NOT SQL" }, "state_unavailable" },
         { "db:rows", st.rows, { st, "SELECT * FROM missing" }, "state_unavailable" },
+        { "db:insert", st.insert, { st, "INSERT INTO t VALUES (1), (1)" }, "state_unavailable" },
         { "db:run_many", st.run_many, { st, "INSERT INTO t VALUES (?1)", { 1 }, { {}, {} }, {} }, "state_unavailable" },
         { "decode", core.decode, { "<html>", { shape = "2026" } }, "invalid_response" },
         { "json_shape_ok", core.json_shape_ok, { ("["):rep(100000) }, "invalid_response" },

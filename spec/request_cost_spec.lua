@@ -20,6 +20,9 @@ local function median(list)
   return list[math.ceil(#list / 2)]
 end
 
+-- The SQL statements of a stored one-request call (budget on) after the first.
+local STATEMENTS = 9
+
 describe("linky per request", function()
   local t = simulated.new()
   setup(t.start) teardown(t.stop) before_each(t.fresh) after_each(t.clean)
@@ -34,7 +37,7 @@ describe("linky per request", function()
         return db, a, b, c
       end
       -- every SQL text the Lua side runs
-      local texts, originals = {}, {}
+      local texts, originals, versions = {}, {}, 0
       finally(function()
         core.open_sqlite = open
         local methods = handles[1] and getmetatable(handles[1]).__index
@@ -46,12 +49,17 @@ describe("linky per request", function()
       assert.equal(1, #handles)
       local db = handles[1]
       local methods = getmetatable(db).__index
-      for _, name in ipairs { "exec", "rows", "run_many" } do
+      for _, name in ipairs { "exec", "rows", "run_many", "insert" } do
         originals[name] = methods[name]
         methods[name] = function(self, sql, ...)
           texts[#texts + 1] = sql
           return originals[name](self, sql, ...)
         end
+      end
+      originals.data_version = methods.data_version
+      methods.data_version = function(self)
+        versions = versions + 1
+        return originals.data_version(self)
       end
       local before = db:stats()
       local n = 20
@@ -66,6 +74,11 @@ describe("linky per request", function()
       -- the ledger's admission, then the readings: never merged, never more
       assert.equal(2 * n, after.commits - before.commits)
       assert.equal(0, after.compiled - before.compiled)
+      -- the store's read of the days; the admission (BEGIN, the budget's rows, the insert, whose
+      -- id db:insert returns, COMMIT: the holds are not read again, nobody wrote one); the
+      -- readings (BEGIN, two upserts, COMMIT)
+      assert.equal(STATEMENTS * n, #texts)
+      assert.equal(n, versions) -- the data version, once per admission: whether to read the holds
       local schema = {}
       for _, sql in ipairs(texts) do
         if schema_or_pragma(sql) then schema[#schema + 1] = sql end
@@ -73,6 +86,66 @@ describe("linky per request", function()
       assert.same({}, schema)
       c:close()
     end)
+
+  it("reads the holds at an admission only after another connection committed or a hold was noted",
+    function()
+    local db = assert(db_.open(t.path))
+    local other = assert(db_.open(t.path))
+    finally(function() db:close() other:close() end)
+    local methods = getmetatable(db).__index
+    local rows, reads = methods.rows, 0
+    finally(function() methods.rows = rows end)
+    methods.rows = function(self, sql, ...)
+      if self == db and sql:find("^SELECT %* FROM holds") then reads = reads + 1 end
+      return rows(self, sql, ...)
+    end
+    local now = t.now
+    local function admit(d)
+      now = now + 1
+      return ledger.admit(d or db, now, false, "GET /api/x", {})
+    end
+    for _ = 1, 5 do assert(admit()) end
+    assert.equal(1, reads)
+    -- another connection's ban is seen at the next admission: it wrote since
+    assert(ledger.note(other, now, { kind = "banned", status = 403 }, {}))
+    local id, err = admit()
+    assert.is_nil(id)
+    assert.equal("banned", err.kind)
+    assert.equal(2, reads)
+    assert.equal("banned", select(2, admit()).kind)
+    assert.equal(2, reads)
+    assert(ledger.clear_ban(other))
+    assert(admit())
+    assert.equal(3, reads)
+    -- another connection's commit of anything else: read again (the version says a commit, not what)
+    assert(admit(other))
+    assert(admit())
+    assert.equal(4, reads)
+    -- this connection's own note and clear_ban
+    assert(ledger.note(db, now, { kind = "rate_limited", status = 429 }, {}))
+    assert.equal("rate_limited", select(2, admit()).kind)
+    assert.equal(5, reads)
+    now = now + ledger.COOLDOWN -- the cool-down ends with time: the rows are kept, the clock reread
+    assert(admit())
+    assert.equal(5, reads)
+    assert(ledger.note(db, now, { kind = "banned", status = 403 }, {}))
+    assert.equal("banned", select(2, admit()).kind)
+    assert.equal(6, reads)
+    assert(ledger.clear_ban(db))
+    assert(admit())
+    assert.equal(7, reads)
+  end)
+
+  it("keeps a private state's pages small: the in-memory journal copies each one an admission dirties",
+    function()
+    local db = assert(db_.open(false))
+    finally(function() db:close() end)
+    assert.equal(db_.PRIVATE_PAGE_SIZE, db:rows("PRAGMA page_size")[1].page_size)
+    assert.is_true(db_.PRIVATE_PAGE_SIZE < 4096)
+    local file = assert(db_.open(t.path))
+    finally(function() file:close() end)
+    assert.equal(4096, file:rows("PRAGMA page_size")[1].page_size) -- a file keeps SQLite's default
+  end)
 
   it("admits a request with the same work whatever the ledger's size", function()
     local db = assert(db_.open(t.path))

@@ -77,6 +77,8 @@ local function yielding_db(db, req)
     end
   end
   function w.rows(_, ...) return db:rows(...) end
+  function w.insert(_, ...) return db:insert(...) end
+  function w.data_version() return db:data_version() end
   function w.run_many(_, ...) return db:run_many(...) end
   function w.close() return db:close() end
   db_.alias(w, db)

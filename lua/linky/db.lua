@@ -15,6 +15,11 @@ local M = {}
 M.VERSION = 7
 --- `PRAGMA application_id` of a linky state file ("LNKY").
 M.APPLICATION_ID = 0x4C4E4B59
+--- The page size of a private in-memory state (`state = false`). Its rollback journal (in
+-- memory: a raise inside a transaction still rolls back) copies each page an admission dirties
+-- (the ledger row and its two index entries): 4096-byte pages made that a third of SQLite's share
+-- of a lean request. 2048 measured cheaper than 4096, 1024 and 512, at 1,000 ledger rows as at 100.
+M.PRIVATE_PAGE_SIZE = 2048
 
 -- MIGRATIONS[v] takes a database at version v - 1 to version v.
 local MIGRATIONS = {
@@ -308,7 +313,11 @@ function M.open(path)
   end
   local db, _, msg = core.open_sqlite(file)
   if not db then return nil, unavailable(file, msg) end
-  local ok, why = migrate(db)
+  local ok, why = true, nil
+  if path == false then -- before migrate creates the first table
+    ok, _, why = db:exec(("PRAGMA page_size = %d"):format(M.PRIVATE_PAGE_SIZE))
+  end
+  if ok then ok, why = migrate(db) end
   if ok and path ~= false then ok, why = wal(db) end
   if not ok then
     db:close()

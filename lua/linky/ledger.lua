@@ -79,10 +79,43 @@ local function budget_retry_at(rows, requests)
   return rows[#rows - requests + 1].frees
 end
 
+-- The holds rows each database last read, per source, and the data version they were read
+-- at: an admission reads them again only when another connection committed since (SQLite's
+-- PRAGMA data_version, which this connection's own commits leave as it is) or this module wrote
+-- a hold (`note`, `clear_ban`: they empty it). Nothing else writes holds.
+local read_holds = setmetatable({}, { __mode = "k" })
+
+-- Empties the cache of every database (a hold is about to be written).
+local function forget_holds()
+  for db in pairs(read_holds) do read_holds[db] = nil end
+end
+
+local HOLDS = "SELECT * FROM holds WHERE source = ? ORDER BY name"
+
+-- The holds rows of a source, read again unless `cached` and nobody can have changed them.
+local function holds_rows(db, source, cached)
+  if not cached then return db:rows(HOLDS, source) end
+  local version, _, msg = db:data_version()
+  if not version then return nil, _, msg end
+  local seen = read_holds[db]
+  if not seen or seen.version ~= version then
+    seen = { version = version }
+    read_holds[db] = seen
+  end
+  local rows = seen[source]
+  if not rows then
+    rows, _, msg = db:rows(HOLDS, source)
+    if not rows then return nil, _, msg end
+    seen[source] = rows
+  end
+  return rows
+end
+
 -- The ban and the cool-down that hold now, the ban first: errors to return at once,
--- or nil and a message.
-local function holds(db, now, w, source)
-  local rows, _, msg = db:rows("SELECT * FROM holds WHERE source = ? ORDER BY name", source or M.CONSO)
+-- or nil and a message. `cached`: inside a write transaction, where the data version tells
+-- whether another connection wrote since.
+local function holds(db, now, w, source, cached)
+  local rows, _, msg = holds_rows(db, source or M.CONSO, cached)
   if not rows then return nil, msg end
   local out = {}
   for _, h in ipairs(rows) do
@@ -160,7 +193,7 @@ end
 function M.admit(db, now, budget, request, w, reserve, source)
   source = source or M.CONSO
   return db_.transaction(db, function()
-    local active, msg = holds(db, now, w, source)
+    local active, msg = holds(db, now, w, source, true)
     if not active then return nil, msg end
     if active[1] then return nil, active[1] end
     if budget then
@@ -169,12 +202,11 @@ function M.admit(db, now, budget, request, w, reserve, source)
       local refused = refusal(rows, budget, reserve)
       if refused then return nil, refused end
     end
-    -- the row's id read after the insert: RETURNING costs the insert an ephemeral table
-    local rows, _, err = db:rows("INSERT INTO requests (time, request, boot, mono, source)" ..
+    -- db:insert returns the row's id: RETURNING would cost the insert an ephemeral table, and
+    -- `SELECT last_insert_rowid()` a second statement
+    local id, _, err = db:insert("INSERT INTO requests (time, request, boot, mono, source)" ..
       " VALUES (?, ?, ?, ?, ?)", now, request, w.boot, w.mono, source)
-    if rows then rows, _, err = db:rows("SELECT last_insert_rowid() AS id") end
-    if not rows then return nil, err end
-    local id = rows[1].id
+    if not id then return nil, err end
     if prunes(db, source) then
       local keep = math.max(M.KEEP_ROWS, budget and budget.requests or 0)
       local ok
@@ -230,6 +262,7 @@ function M.note(db, now, err, w, source)
   if name == "cooldown" then err.retry_at = expires end
   -- the hold's name is unique across sources: another source's is prefixed by its name
   if source ~= M.CONSO then name = source .. ":" .. name end
+  forget_holds()
   -- a later note replaces the hold but keeps its end when that is later, within the cap
   return db_.write(db, "INSERT INTO holds" ..
     " (name, kind, since, expires, status, message, boot, mono, source)" ..
@@ -244,6 +277,7 @@ end
 -- @treturn true|nil
 -- @treturn table a `state_unavailable` error
 function M.clear_ban(db)
+  forget_holds()
   return db_.write(db, "DELETE FROM holds WHERE name = 'ban' AND source = 'conso'")
 end
 
