@@ -99,14 +99,24 @@ M.HISTORY_MONTHS = { curve = 24, other = 36 }
 --- Days of history kept past those months.
 M.HISTORY_GRACE = 15
 
+-- The horizons of the last `today` asked, by kind of history: every call of a day asks the same
+-- one, which costs a dozen calendar calls and strings to compute.
+local horizon_today, horizon_of = nil, {}
+
 --- The first day still within the history Enedis keeps on `today`: today - 24 (load curves) or
 -- 36 calendar months - 15 days. Earlier days are `beyond_history`: never asked.
 -- @tparam integer today the client's day today
 -- @tparam boolean curve a load-curve kind
 -- @treturn integer
 function M.horizon(today, curve)
-  local months = curve and M.HISTORY_MONTHS.curve or M.HISTORY_MONTHS.other
-  return (M.months_before(today, months) or 0) - M.HISTORY_GRACE
+  local key = curve and "curve" or "other"
+  if today ~= horizon_today then horizon_today, horizon_of = today, {} end
+  local h = horizon_of[key]
+  if not h then
+    h = (M.months_before(today, M.HISTORY_MONTHS[key]) or 0) - M.HISTORY_GRACE
+    horizon_of[key] = h
+  end
+  return h
 end
 
 --- `"YYYY-MM-DD"` of a day number.
