@@ -9,29 +9,25 @@ local errors = require "linky.errors"
 
 local M = {}
 
+local function percent(c) return ("%%%02X"):format(c:byte()) end
+
+-- `s` percent-encoded for a query value; the common value (digits, a date) needs no pass of gsub.
 local function urlencode(s)
-  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+  if not s:find("[^%w%-._~]") then return s end
+  return (s:gsub("[^%w%-._~]", percent))
 end
 
-local function query_string(pairs_list)
-  local parts = {}
-  for i = 1, #pairs_list, 2 do
-    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
-  end
-  return table.concat(parts, "&")
-end
-
--- The path and query of the request for days [first, stop).
+-- The path and query of the request for days [first, stop), in one concatenation: a request
+-- builds no list of its parameters. Dates are digits and '-' (core.date_of_day): nothing to encode.
 local function request_path(call, first, stop)
-  local q
+  local from, to = dates.format(first), dates.format(stop)
   if call.api == "legacy" then
-    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
-  else
-    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
-    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
-    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
+    return call.type .. "?prm=" .. urlencode(call.prm) .. "&start=" .. from .. "&end=" .. to
   end
-  return call.type .. "?" .. query_string(q)
+  local path = call.type .. "?pointId=" .. urlencode(call.prm) .. "&dateDebut=" .. from .. "&dateFin=" .. to
+  if call.step then path = path .. "&mesuresPas=" .. urlencode(call.step) end
+  if call.measure then path = path .. "&grandeurPhysique=" .. urlencode(call.measure) end
+  return path
 end
 
 -- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
