@@ -133,9 +133,10 @@ end
 M.paris_day = core.paris_day
 
 --- Splits [first, stop) into consecutive sub-ranges of at most `max_days`.
+-- @tparam[opt] table into the list the ranges are appended to (default: a new one)
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded
-function M.split(first, stop, max_days)
-  local ranges = {}
+function M.split(first, stop, max_days, into)
+  local ranges = into or {}
   while first < stop do
     local e = math.min(first + max_days, stop)
     ranges[#ranges + 1] = { first, e }
@@ -146,9 +147,10 @@ end
 
 --- Splits [first, stop) as `split` does, from the end: the newest sub-range first, the
 -- oldest one shorter.
+-- @tparam[opt] table into the list the ranges are appended to (default: a new one)
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded, newest first
-function M.split_back(first, stop, max_days)
-  local ranges = {}
+function M.split_back(first, stop, max_days, into)
+  local ranges = into or {}
   while stop > first do
     local b = math.max(stop - max_days, first)
     ranges[#ranges + 1] = { b, stop }
