@@ -22,24 +22,6 @@ local function is_gap_error(err)
   return err.kind == "not_found" or (err.kind == "bad_request" and SETTLING[err.upstream_code] ~= nil)
 end
 
--- Runs of consecutive days of [first, stop) with the same gap (`{ reason =, settled = }`).
-local function gap_list(gap_of, first, stop)
-  local gaps, open, key = {}, nil, nil
-  for day = first, stop do
-    local g = day < stop and gap_of(day) or nil
-    local k = g and (g.reason .. (g.settled and "+" or ""))
-    if open and k ~= key then
-      open["end"] = dates.format(day)
-      gaps[#gaps + 1] = open
-      open = nil
-    end
-    if g and not open then
-      open, key = { start = dates.format(day), reason = g.reason, settled = g.settled or nil }, k
-    end
-  end
-  return gaps
-end
-
 -- The points of a list that belong to [first, stop): the list itself when all do.
 local function inside(points, curve, first, stop)
   local kept
@@ -133,20 +115,43 @@ local function new_result(call, first, last)
   }
 end
 
--- The gap a day of the plan `p` is (why it has no data, whether it is settled), or nil when it
--- is complete: what this call saw of it (`seen`, `settled_now`), else what the store knew.
+-- What nothing is known of.
+local NONE = {}
+
+-- The gap a day of the plan `p` is, as its reason and whether it is settled (true or nil), or
+-- nil when it is complete: what this call saw of it (`seen`, `settled_now`), else what the store
+-- knew.
 local function gap_of(p, seen, settled_now, day)
-  if day < p.horizon then return { reason = "beyond_history", settled = true } end
+  if day < p.horizon then return "beyond_history", true end
   local known = p.known[day]
   local status = seen[day] or (known and known.status) or "missing"
   if status == "complete" then return nil end
   -- a day never asked is not settled: a call that may send will ask for it
-  local k = known or {}
+  local k = known or NONE
   local asked = known or seen[day]
   local settled = p.stored and asked
     and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, p.today))
   local reason = settled_now[day] or (not seen[day] and k.reason) or status
-  return { reason = reason, settled = settled and true or nil }
+  return reason, settled and true or nil
+end
+
+-- Runs of consecutive days of [first, stop) with the same gap (`{ start =, end =, reason =,
+-- settled = }`): two values per day rather than a table.
+local function gap_list(p, seen, settled_now, first, stop)
+  local gaps, open = {}, nil
+  for day = first, stop do
+    local reason, settled
+    if day < stop then reason, settled = gap_of(p, seen, settled_now, day) end
+    if open and (reason ~= open.reason or settled ~= open.settled) then
+      open["end"] = dates.format(day)
+      gaps[#gaps + 1] = open
+      open = nil
+    end
+    if reason and not open then
+      open = { start = dates.format(day), reason = reason, settled = settled }
+    end
+  end
+  return gaps
 end
 
 -- How many days this call made complete (update's `days_new`).
@@ -208,7 +213,7 @@ function M.run(st, call, spec, first, last, opts)
     local ok, why = from_store(st, call, res, known, seen, first, last)
     if not ok then return nil, why end
     if call.daily then
-      res.gaps = gap_list(function(day) return gap_of(p, seen, settled_now, day) end, first, last)
+      res.gaps = gap_list(p, seen, settled_now, first, last)
     end
     res.unit = res.unit or spec.unit
     if opts.update then res.days_new = count_new(seen, known) end
