@@ -98,8 +98,9 @@ function M.new(self, kind, spec, prm, call_opts)
 end
 
 function M.check_prm(self, prm)
-  for _, p in ipairs(self.prms) do
-    if p == prm then return prm end
+  local prms = self.prms
+  for i = 1, #prms do
+    if prms[i] == prm then return prm end
   end
   return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
 end
@@ -129,7 +130,8 @@ function M.prepare(self, st, how, name, start, stop, copts)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = M.check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
-  for _, name_ in ipairs(COUNT_OPTIONS) do
+  for i = 1, #COUNT_OPTIONS do
+    local name_ = COUNT_OPTIONS[i]
     local n = call_opts[name_]
     if n and not (compat.tointeger(n) and n >= 0) then
       return invalid(("option '%s' must be an integer >= 0"):format(name_))

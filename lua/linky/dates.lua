@@ -85,8 +85,13 @@ M.FIRST = 10957 -- 2000-01-01
 -- @treturn integer|nil the day
 -- @treturn string why not
 function M.call_day(v)
-  local day, why = M.day(v)
-  if not day then return nil, why end
+  -- the usual argument, a date string, in one C call; anything else as `day` reads it
+  local day = type(v) == "string" and #v == 10 and core.day_number(v)
+  if not day then
+    local why
+    day, why = M.day(v)
+    if not day then return nil, why end
+  end
   if day < M.FIRST then
     return nil, ("%s is before 2000-01-01: no meter has data then"):format(M.format(day))
   end
