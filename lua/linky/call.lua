@@ -97,6 +97,30 @@ function M.new(self, kind, spec, prm, call_opts)
   }
 end
 
+-- The calls without options of each client (weak: they go with it), by kind and PRM.
+local plain_calls = setmetatable({}, { __mode = "k" })
+
+-- The call without options of a kind and PRM: one serves every such call of the client, since no
+-- one writes into a call (one fewer table of ten fields a call).
+local function plain_call(self, kind, spec, prm)
+  local of_client = plain_calls[self]
+  if not of_client then
+    of_client = {}
+    plain_calls[self] = of_client
+  end
+  local of_kind = of_client[kind]
+  if not of_kind then
+    of_kind = {}
+    of_client[kind] = of_kind
+  end
+  local c = of_kind[prm]
+  if not c or c.api ~= self.api then -- `api` is a field of the client
+    c = M.new(self, kind, spec, prm, NO_OPTIONS)
+    of_kind[prm] = c
+  end
+  return c
+end
+
 function M.check_prm(self, prm)
   local prms = self.prms
   for i = 1, #prms do
@@ -140,6 +164,7 @@ function M.prepare(self, st, how, name, start, stop, copts)
   if call_opts.reserve and not how.reserve then
     return invalid("option 'reserve' is for backfill (and plan) only")
   end
+  if call_opts == NO_OPTIONS then return plain_call(self, kind, spec, prm), spec, first, last, call_opts end
   return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
 end
 
