@@ -234,19 +234,18 @@ function M.run(st, call, spec, first, last, opts)
   local known, stored, today, ranges = p.known, p.stored, p.today, p.ranges
   local seen, settled_now = {}, {}
   local answered, gap_err = 0, nil
-  -- request.send's options, the same for every range but `on_retry`
-  local send_opts = { max_requests = opts.max_requests, reserve = opts.reserve }
   for i, range in ipairs(ranges) do
     if opts.max_requests and res.requests >= opts.max_requests then
       return finish(st, call, spec, p, res, seen, settled_now, first, last, opts,
         errors.new("budget_exhausted", ("this call needs %d requests; max_requests = %d")
           :format(#ranges, opts.max_requests), { planned = #ranges }), true)
     end
+    local on_retry
     if opts.progress then
       opts.progress(i, #ranges)
-      send_opts.on_retry = function(wait, e) opts.progress(i, #ranges, { wait = wait, error = e }) end
+      on_retry = function(wait, e) opts.progress(i, #ranges, { wait = wait, error = e }) end
     end
-    local part, fail = request.send(st, call, range[1], range[2], res, send_opts)
+    local part, fail = request.send(st, call, range[1], range[2], res, opts, on_retry)
     if part then
       answered = answered + 1
       if opts.update then count_corrected(res, known, range, part) end

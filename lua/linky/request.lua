@@ -61,12 +61,13 @@ local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
 -- @tparam integer first first day
 -- @tparam integer stop day after the last one
 -- @tparam table res the call's result (`requests` counts the attempts that left)
--- @tparam table opts `on_retry` (called `on_retry(wait, err)` before waiting to retry),
--- `max_requests` (no attempt once `res.requests` reaches it: a retry it stops ends the call
--- with the last attempt's error), `reserve` (budget slots every attempt leaves free)
+-- @tparam table opts the call's options: `max_requests` (no attempt once `res.requests` reaches
+-- it: a retry it stops ends the call with the last attempt's error), `reserve` (budget slots
+-- every attempt leaves free)
+-- @tparam[opt] function on_retry called `on_retry(wait, err)` before waiting to retry
 -- @treturn table|nil the decoded part
 -- @treturn table the error
-function M.send(st, call, first, stop, res, opts)
+function M.send(st, call, first, stop, res, opts, on_retry)
   local path = request_path(call, first, stop)
   local request = "GET " .. st.base_path .. "/" .. path
   local attempt = 0 -- attempts made so far
@@ -100,7 +101,7 @@ function M.send(st, call, first, stop, res, opts)
       return nil, err
     end
     local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
-    if opts.on_retry then opts.on_retry(wait, err) end
+    if on_retry then on_retry(wait, err) end
     local stopped = st:wait(wait) -- a cancelled request's error, or the closed client's
     if stopped then return nil, stopped end
   end
