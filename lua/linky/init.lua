@@ -125,7 +125,8 @@ local CALLS = {
   fetch = { name = "fetch", run = blocking(fetch.run), first = 2, opts = 4 },
   start = { name = "start", run = started(fetch.run), first = 2, opts = 4 },
   plan = { name = "plan", run = plan.report, first = 2, opts = 4, reserve = true },
-  backfill = { name = "backfill", run = blocking(function(...) return update.backfill(...) end), first = 2, opts = 3, reserve = true },
+  backfill = { name = "backfill", run = blocking(function(...) return update.backfill(...) end), first = 2,
+    opts = 3, reserve = true },
 }
 for name in pairs(kinds) do
   CALLS[name] = { name = name, run = blocking(fetch.run), first = 1, opts = 3 }
