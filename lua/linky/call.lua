@@ -19,6 +19,8 @@ end
 local CALL_OPTIONS = { prm = "string", keep_responses = "boolean", step = "string", measure = "string",
                        refresh = "boolean", progress = "function", max_requests = "number",
                        reserve = "number", offline = "boolean" }
+-- The call options that are counts of requests.
+local COUNT_OPTIONS = { "max_requests", "reserve" }
 local STEPS = { P1D = true, P1M = true }
 local MEASURES = { PMA = true, TOUT = true }
 
@@ -32,8 +34,11 @@ function M.resolve_kind(api, name)
   return nil
 end
 
+-- The options of a call given none: shared, since no one writes into a call's options.
+local NO_OPTIONS = {}
+
 local function check_call_options(kind, api, copts, how)
-  if copts == nil then return {} end
+  if copts == nil then return NO_OPTIONS end
   if type(copts) ~= "table" then
     error(("bad argument #%d to '%s' (table expected, got %s)"):format(how.opts, how.name, type(copts)), 5)
   end
@@ -59,27 +64,67 @@ local function check_date(v, position, fname)
   return dates.call_day(v)
 end
 
+-- The decode spec of each kind, API generation and `keep_responses`, built once: it is the same
+-- for every call of them, and core.decode only reads it.
+local DECODE_SPECS = {}
+for kind, spec in pairs(kinds) do
+  DECODE_SPECS[kind] = {}
+  for _, api in ipairs { "legacy", "2026" } do
+    local by_keep = {}
+    for _, keep in ipairs { false, true } do
+      by_keep[keep] = {
+        shape = api == "legacy" and "legacy" or spec.shape or "2026",
+        metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
+        keep = keep or nil,
+      }
+    end
+    DECODE_SPECS[kind][api] = by_keep
+  end
+end
+
 -- What one call needs to build its requests and decode their answers.
 function M.new(self, kind, spec, prm, call_opts)
-  local call = {
-    api = self.api, kind = kind, prm = prm, step = call_opts.step, measure = call_opts.measure,
+  local step, measure = call_opts.step, call_opts.measure
+  local daily = (step or "P1D") == "P1D"
+  return {
+    api = self.api, kind = kind, prm = prm, step = step, measure = measure,
     type = self.api == "legacy" and spec.legacy or spec.v2026,
-    decode_spec = {
-      shape = self.api == "legacy" and "legacy" or spec.shape or "2026",
-      metier = spec.metier, measure = spec.measure, curve = spec.load_curve,
-      keep = call_opts.keep_responses,
-    },
+    decode_spec = DECODE_SPECS[kind][self.api][call_opts.keep_responses == true],
+    -- the store holds daily-granular points (and the time classes of the index kinds)
+    storable = daily and (measure or "PMA") == "PMA",
+    index = spec.shape == "index",
+    daily = daily,
   }
-  -- the store holds daily-granular points (and the time classes of the index kinds)
-  call.storable = (call.step or "P1D") == "P1D" and (call.measure or "PMA") == "PMA"
-  call.index = spec.shape == "index"
-  call.daily = (call.step or "P1D") == "P1D"
-  return call
+end
+
+-- The calls without options of each client (weak: they go with it), by kind and PRM.
+local plain_calls = setmetatable({}, { __mode = "k" })
+
+-- The call without options of a kind and PRM: one serves every such call of the client, since no
+-- one writes into a call (one fewer table of ten fields a call).
+local function plain_call(self, kind, spec, prm)
+  local of_client = plain_calls[self]
+  if not of_client then
+    of_client = {}
+    plain_calls[self] = of_client
+  end
+  local of_kind = of_client[kind]
+  if not of_kind then
+    of_kind = {}
+    of_client[kind] = of_kind
+  end
+  local c = of_kind[prm]
+  if not c or c.api ~= self.api then -- `api` is a field of the client
+    c = M.new(self, kind, spec, prm, NO_OPTIONS)
+    of_kind[prm] = c
+  end
+  return c
 end
 
 function M.check_prm(self, prm)
-  for _, p in ipairs(self.prms) do
-    if p == prm then return prm end
+  local prms = self.prms
+  for i = 1, #prms do
+    if prms[i] == prm then return prm end
   end
   return nil, "PRM " .. prm:sub(1, 20) .. " is not granted by this token"
 end
@@ -109,7 +154,8 @@ function M.prepare(self, st, how, name, start, stop, copts)
   if first > today then return invalid("start is after today (" .. dates.format(today) .. ")") end
   local prm, why4 = M.check_prm(self, call_opts.prm or self.prm)
   if not prm then return invalid(why4) end
-  for _, name_ in ipairs { "max_requests", "reserve" } do
+  for i = 1, #COUNT_OPTIONS do
+    local name_ = COUNT_OPTIONS[i]
     local n = call_opts[name_]
     if n and not (compat.tointeger(n) and n >= 0) then
       return invalid(("option '%s' must be an integer >= 0"):format(name_))
@@ -118,6 +164,7 @@ function M.prepare(self, st, how, name, start, stop, copts)
   if call_opts.reserve and not how.reserve then
     return invalid("option 'reserve' is for backfill (and plan) only")
   end
+  if call_opts == NO_OPTIONS then return plain_call(self, kind, spec, prm), spec, first, last, call_opts end
   return M.new(self, kind, spec, prm, call_opts), spec, first, last, call_opts
 end
 

@@ -85,8 +85,13 @@ M.FIRST = 10957 -- 2000-01-01
 -- @treturn integer|nil the day
 -- @treturn string why not
 function M.call_day(v)
-  local day, why = M.day(v)
-  if not day then return nil, why end
+  -- the usual argument, a date string, in one C call; anything else as `day` reads it
+  local day = type(v) == "string" and #v == 10 and core.day_number(v)
+  if not day then
+    local why
+    day, why = M.day(v)
+    if not day then return nil, why end
+  end
   if day < M.FIRST then
     return nil, ("%s is before 2000-01-01: no meter has data then"):format(M.format(day))
   end
@@ -99,14 +104,24 @@ M.HISTORY_MONTHS = { curve = 24, other = 36 }
 --- Days of history kept past those months.
 M.HISTORY_GRACE = 15
 
+-- The horizons of the last `today` asked, by kind of history: every call of a day asks the same
+-- one, which costs a dozen calendar calls and strings to compute.
+local horizon_today, horizon_of = nil, {}
+
 --- The first day still within the history Enedis keeps on `today`: today - 24 (load curves) or
 -- 36 calendar months - 15 days. Earlier days are `beyond_history`: never asked.
 -- @tparam integer today the client's day today
 -- @tparam boolean curve a load-curve kind
 -- @treturn integer
 function M.horizon(today, curve)
-  local months = curve and M.HISTORY_MONTHS.curve or M.HISTORY_MONTHS.other
-  return (M.months_before(today, months) or 0) - M.HISTORY_GRACE
+  local key = curve and "curve" or "other"
+  if today ~= horizon_today then horizon_today, horizon_of = today, {} end
+  local h = horizon_of[key]
+  if not h then
+    h = (M.months_before(today, M.HISTORY_MONTHS[key]) or 0) - M.HISTORY_GRACE
+    horizon_of[key] = h
+  end
+  return h
 end
 
 --- `"YYYY-MM-DD"` of a day number.
@@ -123,9 +138,10 @@ end
 M.paris_day = core.paris_day
 
 --- Splits [first, stop) into consecutive sub-ranges of at most `max_days`.
+-- @tparam[opt] table into the list the ranges are appended to (default: a new one)
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded
-function M.split(first, stop, max_days)
-  local ranges = {}
+function M.split(first, stop, max_days, into)
+  local ranges = into or {}
   while first < stop do
     local e = math.min(first + max_days, stop)
     ranges[#ranges + 1] = { first, e }
@@ -136,9 +152,10 @@ end
 
 --- Splits [first, stop) as `split` does, from the end: the newest sub-range first, the
 -- oldest one shorter.
+-- @tparam[opt] table into the list the ranges are appended to (default: a new one)
 -- @treturn {{integer,integer},...} pairs of day numbers, end excluded, newest first
-function M.split_back(first, stop, max_days)
-  local ranges = {}
+function M.split_back(first, stop, max_days, into)
+  local ranges = into or {}
   while stop > first do
     local b = math.max(stop - max_days, first)
     ranges[#ranges + 1] = { b, stop }

@@ -18,30 +18,22 @@ local M = {}
 -- the meter's activation, beyond its history. Like a 404, they make gaps of a call, not its failure.
 local SETTLING = { ["ADAM-ERR0123"] = "before_activation", ["ADAM-ERR0125"] = "beyond_history" }
 
+-- An empty table, shared: no one writes into it.
+local NONE = {}
+
 local function is_gap_error(err)
   return err.kind == "not_found" or (err.kind == "bad_request" and SETTLING[err.upstream_code] ~= nil)
 end
 
--- Runs of consecutive days of [first, stop) with the same gap (`{ reason =, settled = }`).
-local function gap_list(gap_of, first, stop)
-  local gaps, open, key = {}, nil, nil
-  for day = first, stop do
-    local g = day < stop and gap_of(day) or nil
-    local k = g and (g.reason .. (g.settled and "+" or ""))
-    if open and k ~= key then
-      open["end"] = dates.format(day)
-      gaps[#gaps + 1] = open
-      open = nil
-    end
-    if g and not open then
-      open, key = { start = dates.format(day), reason = g.reason, settled = g.settled or nil }, k
-    end
-  end
-  return gaps
-end
-
 -- The points of a list that belong to [first, stop): the list itself when all do.
 local function inside(points, curve, first, stop)
+  local n = #points
+  -- decoded points are in time order (points.c) and a point's day follows its time: when the
+  -- first and the last are inside, all are (a call's answers always are)
+  if n == 0 or (dates.point_day(points[1].time, curve) >= first
+      and dates.point_day(points[n].time, curve) < stop) then
+    return points
+  end
   local kept
   for i, p in ipairs(points) do
     local day = dates.point_day(p.time, curve)
@@ -55,9 +47,11 @@ end
 -- Drops what an answer brought outside the days it was asked for.
 local function keep_inside(part, curve, first, stop)
   part.points = inside(part.points, curve, first, stop)
-  for _, s in pairs(part.series or {}) do s.points = inside(s.points, curve, first, stop) end
-  for label, points in pairs(part.classes or {}) do
-    part.classes[label] = inside(points, false, first, stop)
+  if part.series then
+    for _, s in pairs(part.series) do s.points = inside(s.points, curve, first, stop) end
+  end
+  if part.classes then
+    for label, points in pairs(part.classes) do part.classes[label] = inside(points, false, first, stop) end
   end
 end
 
@@ -79,7 +73,7 @@ local function take(st, call, spec, res, part, range, seen, stored, today)
     local db, err = st:db()
     if not db then return err end
     local ok, why = store.put(db, call.prm, call.kind, part.quality, now, statuses, keep)
-    for label, points in pairs(part.classes or {}) do
+    for label, points in pairs(part.classes or NONE) do
       if not ok then break end
       local _, class_keep = store.day_statuses(points, false, range[1], range[2], today, true)
       local class = store.class_kind(call.kind, label)
@@ -107,6 +101,7 @@ end
 
 -- Loads into `res` the stored points of the days no answer of this call brought points for.
 local function from_store(st, call, res, known, seen, first, last)
+  if next(known) == nil then return true end -- always so without the store
   local days, any = {}, false
   for day, k in pairs(known) do
     local s = seen[day]
@@ -133,20 +128,40 @@ local function new_result(call, first, last)
   }
 end
 
--- The gap a day of the plan `p` is (why it has no data, whether it is settled), or nil when it
--- is complete: what this call saw of it (`seen`, `settled_now`), else what the store knew.
+-- The gap a day of the plan `p` is, as its reason and whether it is settled (true or nil), or
+-- nil when it is complete: what this call saw of it (`seen`, `settled_now`), else what the store
+-- knew.
 local function gap_of(p, seen, settled_now, day)
-  if day < p.horizon then return { reason = "beyond_history", settled = true } end
+  if day < p.horizon then return "beyond_history", true end
   local known = p.known[day]
   local status = seen[day] or (known and known.status) or "missing"
   if status == "complete" then return nil end
   -- a day never asked is not settled: a call that may send will ask for it
-  local k = known or {}
+  local k = known or NONE
   local asked = known or seen[day]
   local settled = p.stored and asked
     and (settled_now[day] or store.settled(day, { status = status, settled = k.settled }, p.today))
   local reason = settled_now[day] or (not seen[day] and k.reason) or status
-  return { reason = reason, settled = settled and true or nil }
+  return reason, settled and true or nil
+end
+
+-- Runs of consecutive days of [first, stop) with the same gap (`{ start =, end =, reason =,
+-- settled = }`): two values per day rather than a table.
+local function gap_list(p, seen, settled_now, first, stop)
+  local gaps, open = {}, nil
+  for day = first, stop do
+    local reason, settled
+    if day < stop then reason, settled = gap_of(p, seen, settled_now, day) end
+    if open and (reason ~= open.reason or settled ~= open.settled) then
+      open["end"] = dates.format(day)
+      gaps[#gaps + 1] = open
+      open = nil
+    end
+    if reason and not open then
+      open = { start = dates.format(day), reason = reason, settled = settled }
+    end
+  end
+  return gaps
 end
 
 -- How many days this call made complete (update's `days_new`).
@@ -181,6 +196,22 @@ local function nothing_to_ask(p, last)
   return errors.new("not_found", message, { from_state = true, retry_at = p.held_until })
 end
 
+-- The end of a call: the stored days and the gaps added to `res`, which it returns; with `fail`,
+-- nil and that error, carrying `res` as partial when something was fetched (`partial`) or
+-- stored. A function of the module rather than a closure of `run`, which makes none.
+local function finish(st, call, spec, p, res, seen, settled_now, first, last, opts, fail, partial)
+  local ok, why = from_store(st, call, res, p.known, seen, first, last)
+  if not ok then return nil, why end
+  if call.daily then
+    res.gaps = gap_list(p, seen, settled_now, first, last)
+  end
+  res.unit = res.unit or spec.unit
+  if opts.update then res.days_new = count_new(seen, p.known) end
+  if not fail then return res end
+  if partial or res.cached > 0 then fail.partial = res end
+  return nil, fail
+end
+
 --- Fetches one call: the days its plan asks for, by sequential requests, merged with the
 -- stored ones.
 -- @tparam table st the client's session (`linky.session`)
@@ -202,33 +233,19 @@ function M.run(st, call, spec, first, last, opts)
   local res = new_result(call, first, last)
   local known, stored, today, ranges = p.known, p.stored, p.today, p.ranges
   local seen, settled_now = {}, {}
-  local answered, gap_err, partial_always = 0, nil, false
-  -- the result, the stored days and gaps added; with `fail`, the error carrying it as partial
-  local function finish(fail)
-    local ok, why = from_store(st, call, res, known, seen, first, last)
-    if not ok then return nil, why end
-    if call.daily then
-      res.gaps = gap_list(function(day) return gap_of(p, seen, settled_now, day) end, first, last)
-    end
-    res.unit = res.unit or spec.unit
-    if opts.update then res.days_new = count_new(seen, known) end
-    if not fail then return res end
-    if partial_always or answered > 0 or res.cached > 0 then fail.partial = res end
-    return nil, fail
-  end
-
+  local answered, gap_err = 0, nil
   for i, range in ipairs(ranges) do
     if opts.max_requests and res.requests >= opts.max_requests then
-      partial_always = true
-      return finish(errors.new("budget_exhausted", ("this call needs %d requests; max_requests = %d")
-        :format(#ranges, opts.max_requests), { planned = #ranges }))
+      return finish(st, call, spec, p, res, seen, settled_now, first, last, opts,
+        errors.new("budget_exhausted", ("this call needs %d requests; max_requests = %d")
+          :format(#ranges, opts.max_requests), { planned = #ranges }), true)
     end
-    if opts.progress then opts.progress(i, #ranges) end
-    local part, fail = request.send(st, call, range[1], range[2], res, {
-      max_requests = opts.max_requests, reserve = opts.reserve,
-      on_retry = opts.progress
-        and function(wait, e) opts.progress(i, #ranges, { wait = wait, error = e }) end,
-    })
+    local on_retry
+    if opts.progress then
+      opts.progress(i, #ranges)
+      on_retry = function(wait, e) opts.progress(i, #ranges, { wait = wait, error = e }) end
+    end
+    local part, fail = request.send(st, call, range[1], range[2], res, opts, on_retry)
     if part then
       answered = answered + 1
       if opts.update then count_corrected(res, known, range, part) end
@@ -238,9 +255,11 @@ function M.run(st, call, spec, first, last, opts)
       gap_err = gap_err or fail
       fail = take_gap(st, call, fail, range, seen, settled_now, stored)
     end
-    if fail then return finish(fail) end
+    if fail then
+      return finish(st, call, spec, p, res, seen, settled_now, first, last, opts, fail, answered > 0)
+    end
   end
-  local out, why = finish()
+  local out, why = finish(st, call, spec, p, res, seen, settled_now, first, last, opts)
   if not out then return nil, why end
   if opts.update then out.days_corrected = out.days_corrected or 0 end
   if answered == 0 and #res.points == 0 and not opts.update and not opts.offline then

@@ -100,12 +100,13 @@ end
 Client.__index = methods
 
 -- A call that sends: refused while a non-blocking request of the client is in progress from
--- outside it (a client's requests stay sequential), before anything is spent.
+-- outside it (a client's requests stay sequential), before anything is spent. Every `run` takes
+-- (st, call, spec, a, b, opts): a fixed arity, no vararg frame on every call.
 local function blocking(run)
-  return function(st, ...)
+  return function(st, c, spec, a, b, opts)
     local busy = st:busy()
     if busy then return nil, busy end
-    return run(st, ...)
+    return run(st, c, spec, a, b, opts)
   end
 end
 
@@ -507,8 +508,9 @@ function M.publish(source, target, opts)
 end
 
 for name in pairs(kinds) do
+  local how = CALLS[name]
   methods[name] = function(self, start, stop, copts)
-    local r, e = run_call(self, CALLS[name], name, start, stop, copts)
+    local r, e = run_call(self, how, name, start, stop, copts)
     return r, e
   end
 end

@@ -21,20 +21,34 @@ local M = {}
 -- horizon =, asked_days = }`: days before `horizon` are beyond the history Enedis keeps and are
 -- never asked
 -- @treturn table a `state_unavailable` error
+-- What a plan knows of days when nothing is known or forced: shared, no one writes into it.
+local NONE = {}
+
 function M.make(st, call, spec, first, last, opts)
   local db, err = st:db()
   if not db then return nil, err end
   local stored = st.cache and call.storable
   local now, today = st:now(), st:today()
-  local known = {}
+  local known = NONE
   if stored then
     known, err = store.known(db, call.prm, call.kind, first, last)
     if not known then return nil, err end
   end
-  local force = opts.force or {}
+  local force = opts.force or NONE
   local horizon = dates.horizon(today, spec.load_curve)
   local plan = { ranges = {}, known = known, stored = stored, today = today, asked_days = 0,
                  horizon = horizon }
+  local split = opts.newest_first and dates.split_back or dates.split
+  if next(known) == nil then
+    -- nothing known of these days (always without the store): every day from the horizon on
+    -- is wanted, one run, found without a pass over the days
+    local from = math.max(first, horizon)
+    if not opts.offline and from < last then
+      plan.asked_days = last - from
+      split(from, last, spec.max_days, plan.ranges)
+    end
+    return plan
+  end
   local asked = store.runs(function(day)
     if opts.offline or day < horizon then return false end
     if force[day] then return true end
@@ -42,14 +56,11 @@ function M.make(st, call, spec, first, last, opts)
     if held_until then plan.held_until = math.min(plan.held_until or held_until, held_until) end
     return want
   end, first, last)
-  local split = opts.newest_first and dates.split_back or dates.split
   local back = opts.newest_first
   for r = back and #asked or 1, back and 1 or #asked, back and -1 or 1 do
     local run = asked[r]
     plan.asked_days = plan.asked_days + run[2] - run[1]
-    for _, range in ipairs(split(run[1], run[2], spec.max_days)) do
-      plan.ranges[#plan.ranges + 1] = range
-    end
+    split(run[1], run[2], spec.max_days, plan.ranges)
   end
   return plan
 end

@@ -9,29 +9,25 @@ local errors = require "linky.errors"
 
 local M = {}
 
+local function percent(c) return ("%%%02X"):format(c:byte()) end
+
+-- `s` percent-encoded for a query value; the common value (digits, a date) needs no pass of gsub.
 local function urlencode(s)
-  return (s:gsub("[^%w%-._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+  if not s:find("[^%w%-._~]") then return s end
+  return (s:gsub("[^%w%-._~]", percent))
 end
 
-local function query_string(pairs_list)
-  local parts = {}
-  for i = 1, #pairs_list, 2 do
-    parts[#parts + 1] = pairs_list[i] .. "=" .. urlencode(pairs_list[i + 1])
-  end
-  return table.concat(parts, "&")
-end
-
--- The path and query of the request for days [first, stop).
+-- The path and query of the request for days [first, stop), in one concatenation: a request
+-- builds no list of its parameters. Dates are digits and '-' (core.date_of_day): nothing to encode.
 local function request_path(call, first, stop)
-  local q
+  local from, to = dates.format(first), dates.format(stop)
   if call.api == "legacy" then
-    q = { "prm", call.prm, "start", dates.format(first), "end", dates.format(stop) }
-  else
-    q = { "pointId", call.prm, "dateDebut", dates.format(first), "dateFin", dates.format(stop) }
-    if call.step then q[#q + 1] = "mesuresPas"; q[#q + 1] = call.step end
-    if call.measure then q[#q + 1] = "grandeurPhysique"; q[#q + 1] = call.measure end
+    return call.type .. "?prm=" .. urlencode(call.prm) .. "&start=" .. from .. "&end=" .. to
   end
-  return call.type .. "?" .. query_string(q)
+  local path = call.type .. "?pointId=" .. urlencode(call.prm) .. "&dateDebut=" .. from .. "&dateFin=" .. to
+  if call.step then path = path .. "&mesuresPas=" .. urlencode(call.step) end
+  if call.measure then path = path .. "&grandeurPhysique=" .. urlencode(call.measure) end
+  return path
 end
 
 -- One HTTP request: decoded part | nil, err, unsent (true when no byte of it left: no server
@@ -65,12 +61,13 @@ local RETRIED_STATUS = { [502] = true, [503] = true, [504] = true }
 -- @tparam integer first first day
 -- @tparam integer stop day after the last one
 -- @tparam table res the call's result (`requests` counts the attempts that left)
--- @tparam table opts `on_retry` (called `on_retry(wait, err)` before waiting to retry),
--- `max_requests` (no attempt once `res.requests` reaches it: a retry it stops ends the call
--- with the last attempt's error), `reserve` (budget slots every attempt leaves free)
+-- @tparam table opts the call's options: `max_requests` (no attempt once `res.requests` reaches
+-- it: a retry it stops ends the call with the last attempt's error), `reserve` (budget slots
+-- every attempt leaves free)
+-- @tparam[opt] function on_retry called `on_retry(wait, err)` before waiting to retry
 -- @treturn table|nil the decoded part
 -- @treturn table the error
-function M.send(st, call, first, stop, res, opts)
+function M.send(st, call, first, stop, res, opts, on_retry)
   local path = request_path(call, first, stop)
   local request = "GET " .. st.base_path .. "/" .. path
   local attempt = 0 -- attempts made so far
@@ -104,7 +101,7 @@ function M.send(st, call, first, stop, res, opts)
       return nil, err
     end
     local wait = st.random() * math.min(retry.cap, retry.base * 2 ^ (attempt - 1))
-    if opts.on_retry then opts.on_retry(wait, err) end
+    if on_retry then on_retry(wait, err) end
     local stopped = st:wait(wait) -- a cancelled request's error, or the closed client's
     if stopped then return nil, stopped end
   end
