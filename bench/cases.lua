@@ -125,6 +125,35 @@ function cases.linky_luv(variant, base_url, token, n, files)
   for _, f in ipairs(held) do f:close() end
 end
 
+-- own <lean|default> <token> <calls>: linky's own work per call, for callgrind (a count of
+-- instructions does not move with the machine's load): the connection is stubbed, each call
+-- answered at once with the bench body of the day it asks for, so what is counted is the
+-- planning, admission, decoding, storing and assembling of a call, not the transfer.
+function cases.own(variant, token, n)
+  local linky = require "linky"
+  os.remove(STATE)
+  local template = read_file(variant == "lean" and "bench/.work/daily_legacy.json" or
+    "bench/.work/daily_2026.json")
+  local bodies = {}
+  for i = 1, tonumber(n) do
+    local first, stop = day(i)
+    bodies[first] = template:gsub("2025%-12%-31", first):gsub("2026%-01%-01", stop)
+  end
+  local conn = debug.getregistry()["linky.Connection"]
+  local methods = type(conn.__index) == "table" and conn.__index or conn
+  methods.get = function(_, path)
+    return 200, bodies[path:match("[?&]start=([%d-]+)") or path:match("[?&]dateDebut=([%d-]+)")]
+  end
+  local opts = { token = token, base_url = "http://127.0.0.1:9/api" }
+  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
+  local client = assert(linky.new(opts))
+  for i = 1, tonumber(n) do
+    local res = assert(client:daily_consumption(day(i)))
+    assert(#res.points == 1)
+  end
+  client:close()
+end
+
 -- A pure-Lua client: one keep-alive connection (lua-socket), lua-cjson, points built in Lua.
 local function purelua_client(base_url, token)
   local cjson = require "cjson"
