@@ -260,7 +260,8 @@ local goals = {
     :format(results.callgrind and ("%.2fx"):format(results.callgrind) or "not measured (BENCH_CALLGRIND=0)"),
     "the points are built from lua-cjson's tables" },
   { dec.median <= node_dec.median, ("stretch: decode within Node's JSON.parse + map in time: %.2fx")
-    :format(dec.median / node_dec.median), "a Lua table per point (35,040 of them, 5 fields each) costs more than V8's objects" },
+    :format(dec.median / node_dec.median),
+    "a Lua table per point (35,040 of them, 5 fields each) costs more than V8's objects" },
   { dec.peak / 1024 <= PEAK_BEFORE_MIB, ("decode peak memory at most before (%.1f MiB): %.1f MiB")
     :format(PEAK_BEFORE_MIB, dec.peak / 1024), "the decoder keeps more alive" },
   { dec.peak_ratio <= 2, ("decode peak within 2x of the decoded tables: %.2fx"):format(dec.peak_ratio),
