@@ -125,18 +125,21 @@ function cases.linky_luv(variant, base_url, token, n, files)
   for _, f in ipairs(held) do f:close() end
 end
 
--- own <lean|default> <token> <calls>: linky's own work per call, for callgrind (a count of
--- instructions does not move with the machine's load): the connection is stubbed, each call
--- answered at once with the bench body of the day it asks for, so what is counted is the
--- planning, admission, decoding, storing and assembling of a call, not the transfer.
-function cases.own(variant, token, n)
+-- own <lean|default> <token> <calls> <prepared>: linky's own work per call, for callgrind (a
+-- count of instructions does not move with the machine's load): the connection is stubbed, each
+-- call answered at once with the bench body of the day it asks for, so what is counted is the
+-- planning, admission, decoding, storing and assembling of a call, not the transfer. The days
+-- and bodies of `prepared` calls are made first, whatever `calls` is: bench/run.lua subtracts a
+-- run of 1 call from a run of many, which leaves the calls alone.
+function cases.own(variant, token, n, prepared)
   local linky = require "linky"
   os.remove(STATE)
   local template = read_file(variant == "lean" and "bench/.work/daily_legacy.json" or
     "bench/.work/daily_2026.json")
-  local bodies = {}
-  for i = 1, tonumber(n) do
+  local bodies, days = {}, {}
+  for i = 1, tonumber(prepared) do
     local first, stop = day(i)
+    days[i] = { first, stop }
     bodies[first] = template:gsub("2025%-12%-31", first):gsub("2026%-01%-01", stop)
   end
   local conn = debug.getregistry()["linky.Connection"]
@@ -148,7 +151,7 @@ function cases.own(variant, token, n)
   for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
   local client = assert(linky.new(opts))
   for i = 1, tonumber(n) do
-    local res = assert(client:daily_consumption(day(i)))
+    local res = assert(client:daily_consumption(days[i][1], days[i][2]))
     assert(#res.points == 1)
   end
   client:close()

@@ -200,7 +200,7 @@ local OWN_CALLS = 300
 local function own_instructions(variant)
   local function count(n)
     local p = assert(io.popen("valgrind --tool=callgrind --callgrind-out-file=/dev/null " ..
-      LUA .. args("own", variant, TOKEN, n) .. " 2>&1"))
+      LUA .. args("own", variant, TOKEN, n, OWN_CALLS) .. " 2>&1"))
     local out = p:read("a")
     p:close()
     return tonumber((assert(out:match("Collected : (%d+)"), "no callgrind summary:\n" .. out)))
