@@ -27,13 +27,6 @@ local function with(spec, field, value)
   return t
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
 local function describe_spec(spec)
   return ("%s %s %s%s"):format(spec.shape, tostring(spec.metier), tostring(spec.measure),
     spec.curve and " curve" or "")
@@ -239,8 +232,8 @@ describe("linky.core", function()
       for _, gen in ipairs { "legacy", "v2026" } do
         local dir = "spec/fixtures/recorded/" .. gen .. "/"
         for type_name in pairs(TYPES) do
-          local ok, body = pcall(read, dir .. type_name .. ".json")
-          if ok then
+          local body = emu.read_file(dir .. type_name .. ".json")
+          if body then
             fast_path(body, spec_of(type_name), dir .. type_name)
             same_all(body, type_name)
             n = n + 1
@@ -310,7 +303,7 @@ describe("linky.core", function()
     it("gives lua-cjson's result or failure on the fuzzer's seed bodies", function()
       local n = 0
       for name in io.popen("ls fuzz/corpus"):lines() do
-        same_all(read("fuzz/corpus/" .. name), name)
+        same_all(assert(emu.read_file("fuzz/corpus/" .. name)), name)
         n = n + 1
       end
       assert.is_true(n >= 7)

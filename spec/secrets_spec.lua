@@ -8,12 +8,8 @@ local faults = require "spec.support.faults"
 -- A valid signed token (secret "secret") that no other spec uses.
 local SENTINEL = emu.token { iat = 1780004242, exp = 1874521600, sub = { emu.PRM1, emu.PRM2 } }
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+-- a file the child wrote, whole
+local function read(path) return assert(emu.read_file(path)) end
 
 local function percent_all(s, fmt)
   return (s:gsub(".", function(c) return fmt:format(c:byte()) end))
