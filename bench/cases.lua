@@ -50,13 +50,18 @@ end
 
 local cases = {}
 
--- linky <lean|default> <base url> <token> <requests>
-function cases.linky(variant, base_url, token, n)
+-- A client of the `variant` options on an empty store (no cache hit), never the user's file.
+local function new_client(variant, base_url, token)
   local linky = require "linky"
-  os.remove(STATE) -- each run starts from an empty store: no cache hit
+  os.remove(STATE)
   local opts = { token = token, base_url = base_url }
   for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
-  local client = assert(linky.new(opts))
+  return assert(linky.new(opts))
+end
+
+-- linky <lean|default> <base url> <token> <requests>
+function cases.linky(variant, base_url, token, n)
+  local client = new_client(variant, base_url, token)
   local t0 = now()
   for i = 1, tonumber(n) do
     local res = assert(client:daily_consumption(day(i)))
@@ -72,11 +77,7 @@ local function fd_object(fd) return { getfd = function() return fd end } end
 -- linky_nb <lean|default> <base url> <token> <requests>: the same requests in non-blocking mode,
 -- each started with client:start and driven by a socket.select loop, as a host's loop would.
 function cases.linky_nb(variant, base_url, token, n)
-  local linky = require "linky"
-  os.remove(STATE)
-  local opts = { token = token, base_url = base_url }
-  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
-  local client = assert(linky.new(opts))
+  local client = new_client(variant, base_url, token)
   local t0 = now()
   for i = 1, tonumber(n) do
     local first, stop = day(i)
@@ -103,15 +104,11 @@ end
 -- linky.luv, each run to its callback on the default loop, with that many files held open first
 -- so that libcurl's sockets get descriptors past 1024 (which select() cannot watch).
 function cases.linky_luv(variant, base_url, token, n, files)
-  local linky = require "linky"
   local lk = require "linky.luv"
   local uv = require "luv"
-  os.remove(STATE)
   local held = {}
   for i = 1, tonumber(files) do held[i] = assert(io.open("/dev/null", "rb")) end
-  local opts = { token = token, base_url = base_url }
-  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
-  local client = assert(linky.new(opts))
+  local client = new_client(variant, base_url, token)
   local t0 = now()
   for i = 1, tonumber(n) do
     local first, stop = day(i)
@@ -132,8 +129,7 @@ end
 -- and bodies of `prepared` calls are made first, whatever `calls` is: bench/run.lua subtracts a
 -- run of 1 call from a run of many, which leaves the calls alone.
 function cases.own(variant, token, n, prepared)
-  local linky = require "linky"
-  os.remove(STATE)
+  require "linky" -- the connection's metatable, stubbed below
   local template = read_file(variant == "lean" and "bench/.work/daily_legacy.json" or
     "bench/.work/daily_2026.json")
   local bodies, days = {}, {}
@@ -147,9 +143,7 @@ function cases.own(variant, token, n, prepared)
   methods.get = function(_, path)
     return 200, bodies[path:match("[?&]start=([%d-]+)") or path:match("[?&]dateDebut=([%d-]+)")]
   end
-  local opts = { token = token, base_url = "http://127.0.0.1:9/api" }
-  for k, v in pairs(assert(OPTIONS[variant], "unknown variant")) do opts[k] = v end
-  local client = assert(linky.new(opts))
+  local client = new_client(variant, "http://127.0.0.1:9/api", token)
   for i = 1, tonumber(n) do
     local res = assert(client:daily_consumption(days[i][1], days[i][2]))
     assert(#res.points == 1)
