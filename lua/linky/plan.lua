@@ -8,6 +8,9 @@ local store = require "linky.store"
 
 local M = {}
 
+-- What a plan knows of days when nothing is known or forced: shared, no one writes into it.
+local NONE = {}
+
 --- Plans one call: which days the store serves and which requests the others need.
 -- @tparam table st the client's session (`linky.session`)
 -- @tparam table call what `linky.call` built
@@ -21,9 +24,6 @@ local M = {}
 -- horizon =, asked_days = }`: days before `horizon` are beyond the history Enedis keeps and are
 -- never asked
 -- @treturn table a `state_unavailable` error
--- What a plan knows of days when nothing is known or forced: shared, no one writes into it.
-local NONE = {}
-
 function M.make(st, call, spec, first, last, opts)
   local db, err = st:db()
   if not db then return nil, err end
