@@ -94,7 +94,7 @@ $(MODULE): $(SOURCES) $(HEADERS) lua/linky/version.lua Makefile
 
 mqtt: $(MQTT_MODULE)
 
-$(MQTT_MODULE): $(MQTT_SOURCES) csrc/compat.h Makefile
+$(MQTT_MODULE): $(MQTT_SOURCES) csrc/compat.h csrc/clock.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmosquitto) $(CFLAGS) -shared -o $@ $(MQTT_SOURCES) \
 	  $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmosquitto)

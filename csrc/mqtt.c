@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <mosquitto.h>
 
+#include "clock.h"
 #include "compat.h"
 
 #define LINKY_MQTT_CLIENT "linky.mqtt.Client"
@@ -35,12 +35,6 @@ typedef struct {
 static int initialised = 0;
 /* clients alive in the process: what a spec checks after garbage collection */
 static long open_clients = 0;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Callbacks: pure C, they only note what happened for the loop below. */
 static void on_connect(struct mosquitto *mosq, void *obj, int rc) {
@@ -116,7 +110,7 @@ static int fail_timeout(lua_State *L, linky_mqtt *c, const char *during) {
 
 /* One turn of the network loop, waiting at most until `until` (monotonic seconds). */
 static int turn(linky_mqtt *c, double until) {
-  double left = until - now();
+  double left = until - linky_monotonic();
   int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
   if (ms > SLICE_MS) ms = SLICE_MS;
   return mosquitto_loop(c->mosq, ms, 1);
@@ -229,8 +223,8 @@ static int mqtt_connect(lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  c->deadline = now() + c->timeout;
-  until = now() + c->connect_timeout;
+  c->deadline = linky_monotonic() + c->timeout;
+  until = linky_monotonic() + c->connect_timeout;
   if (until > c->deadline) until = c->deadline;
   c->connack = -1;
   errno = 0;
@@ -238,7 +232,7 @@ static int mqtt_connect(lua_State *L) {
   if (rc != MOSQ_ERR_SUCCESS) return fail_rc(L, c, rc, "connect");
   while (!c->connected) {
     if (c->connack > 0) return fail_connack(L, c);
-    if (now() >= until) {
+    if (linky_monotonic() >= until) {
       mosquitto_disconnect(c->mosq);
       return fail_timeout(L, c, "connect");
     }
@@ -265,7 +259,7 @@ static int mqtt_publish(lua_State *L) {
   luaL_argcheck(L, qos >= 0 && qos <= 2, 4, "qos must be 0, 1 or 2");
   luaL_argcheck(L, len <= MAX_PAYLOAD, 3, "payload too large");
   if (!c->connected) return fail(L, "network", "publish: not connected");
-  if (now() >= c->deadline) return fail_timeout(L, c, "publish to");
+  if (linky_monotonic() >= c->deadline) return fail_timeout(L, c, "publish to");
   c->acked = 0;
   errno = 0;
   rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, payload, (int)qos, retain);
@@ -273,7 +267,7 @@ static int mqtt_publish(lua_State *L) {
   c->waiting_mid = mid;
   /* QoS 0: until it is written; QoS 1 and 2: until the broker's acknowledgement */
   while (qos == 0 ? mosquitto_want_write(c->mosq) : !c->acked) {
-    if (now() >= c->deadline) return fail_timeout(L, c, "publish to");
+    if (linky_monotonic() >= c->deadline) return fail_timeout(L, c, "publish to");
     errno = 0;
     rc = turn(c, c->deadline);
     if (rc != MOSQ_ERR_SUCCESS) return fail_rc(L, c, rc, "publish to");
@@ -294,7 +288,7 @@ static int mqtt_disconnect(lua_State *L) {
   rc = mosquitto_disconnect(c->mosq);
   if (rc != MOSQ_ERR_SUCCESS) return fail_rc(L, c, rc, "disconnect from");
   while (c->connected) {
-    if (now() >= c->deadline) return fail_timeout(L, c, "disconnect from");
+    if (linky_monotonic() >= c->deadline) return fail_timeout(L, c, "disconnect from");
     rc = turn(c, c->deadline);
     if (rc != MOSQ_ERR_SUCCESS) break; /* the socket closed: the DISCONNECT was sent */
   }

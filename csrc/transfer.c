@@ -4,22 +4,16 @@
  * a descriptor numbered 1024 or more is watched like any other. */
 #include <limits.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "connection.h"
 
 /* With no timer from libcurl, the longest wait before perform is called again, in seconds. */
 #define IDLE_WAIT 1.0
-
-static double monotonic(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Records that libcurl stopped watching s (once), so that a driver forgets its watch even when
  * the same number comes back as another socket before perform returns. */
@@ -73,7 +67,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
   linky_connection *c = userp;
   (void)multi;
-  c->timer_at = timeout_ms < 0 ? -1 : monotonic() + (double)timeout_ms / 1000;
+  c->timer_at = timeout_ms < 0 ? -1 : linky_monotonic() + (double)timeout_ms / 1000;
   c->timer_serial++;
   return 0;
 }
@@ -126,7 +120,7 @@ static CURLMcode drive(linky_connection *c, int known, curl_socket_t fd, int ev)
   size_t i;
   if (known) {
     mc = curl_multi_socket_action(c->multi, fd, ev, &running);
-    if (mc != CURLM_OK || c->timer_at < 0 || c->timer_at > monotonic()) return mc;
+    if (mc != CURLM_OK || c->timer_at < 0 || c->timer_at > linky_monotonic()) return mc;
   } else {
     /* the callbacks may change the set meanwhile: a socket skipped is still watched, and a
      * level-triggered wait on it returns at once */
@@ -188,7 +182,7 @@ int linky_transfer_perform(lua_State *L) {
     lua_pushstring(L, what == CURL_POLL_INOUT ? "rw" : what == CURL_POLL_IN ? "r" : "w");
     lua_rawseti(L, -2, c->watch[i].fd);
   }
-  left = c->timer_at < 0 ? IDLE_WAIT : c->timer_at - monotonic();
+  left = c->timer_at < 0 ? IDLE_WAIT : c->timer_at - linky_monotonic();
   lua_pushnumber(L, left < 0 ? 0 : left);
   lua_createtable(L, 0, (int)c->ngone);
   for (i = 0; i < c->ngone; i++) {
