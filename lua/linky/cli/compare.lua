@@ -8,7 +8,6 @@ local dkjson = require "dkjson"
 local compare = require "linky.compare"
 local tariffs = require "linky.cost"
 local dates = require "linky.dates"
-local format = require "linky.format"
 local cost = require "linky.cli.cost"
 local tempo = require "linky.cli.tempo"
 local data = require "linky.cli.data"
@@ -158,12 +157,9 @@ function M.run(self)
   colours, code = colour_lookup(self, offers, first, stop)
   if not colours then return code end
   local kind = "consumption_load_curve"
-  local res, err
-  res, err, code = data.fetch(self, kind, first, stop)
-  if code then return code end
-  local capped = data.capped(self, res, err)
-  local shown = res or capped
-  if not shown then return self:error(err) end
+  local shown, capped
+  shown, capped, code = data.fetch_to_price(self, kind, first, stop)
+  if not shown then return code end
   local priced, perr = compare.price(shown, offers, { colours = colours })
   if not priced then return self:error(perr) end
   local fmt = a.format or "table"
@@ -172,9 +168,8 @@ function M.run(self)
   elseif fmt == "json" then text = render_json(priced, shown)
   else text = render_table(priced) end
   local written = self:write(text)
-  local missing = format.missing_warning(shown)
-  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
-  if capped then data.capped_warning(self, kind, first, err) end
+  data.warn_missing(self, shown)
+  if capped then data.capped_warning(self, kind, first, capped) end
   return written and 0 or output.FILE
 end
 

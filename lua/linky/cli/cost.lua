@@ -300,12 +300,9 @@ function M.run(self)
     if got then colours, colour_err = got, err_or_code elseif err_or_code then return err_or_code end
   end
   local kind = a.daily and "daily_consumption" or "consumption_load_curve"
-  local res, err
-  res, err, code = data.fetch(self, kind, first, stop)
-  if code then return code end
-  local capped = data.capped(self, res, err)
-  local shown = res or capped
-  if not shown then return self:error(err) end
+  local shown, capped
+  shown, capped, code = data.fetch_to_price(self, kind, first, stop)
+  if not shown then return code end
   local c, cerr = tariffs.price(shown, tariff, { colours = colours })
   if not c then return self:error(cerr) end
   local by = a.by or "day"
@@ -317,8 +314,7 @@ function M.run(self)
   elseif fmt == "influx" then text = format.influx_cost(c, tariff, shown.prm)
   else text = render_table(c, rows, names) end
   local written = self:write(text)
-  local missing = format.missing_warning(shown)
-  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
+  data.warn_missing(self, shown)
   if colour_err then self:warn("Tempo colours: %s", (tostring(colour_err):gsub("^linky: ", ""))) end
   if c.partial then
     local n = #c.missing_colours
@@ -329,7 +325,7 @@ function M.run(self)
         or table.concat(c.missing_colours, ", "),
       tariffs.format_kwh(c.unpriced))
   end
-  if capped then data.capped_warning(self, kind, first, err) end
+  if capped then data.capped_warning(self, kind, first, capped) end
   return written and 0 or output.FILE
 end
 

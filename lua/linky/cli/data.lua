@@ -208,6 +208,33 @@ function M.capped(self, res, err)
     or nil
 end
 
+--- Warns of the days of a result without (complete) data, if any (format.missing_warning's
+-- line, under the command's own warning prefix).
+-- @tparam table self the command context
+-- @tparam table res a result, or a failed call's partial one
+-- @tparam[opt] string whose what the line is about ("KIND PRM" for update)
+function M.warn_missing(self, res, whose)
+  local missing = format.missing_warning(res)
+  if not missing then return end
+  missing = missing:gsub("^warning: ", "")
+  if whose then self:warn("%s: %s", whose, missing) else self:warn("%s", missing) end
+end
+
+--- What a command that prices its data works on (cost, compare): the fetch's result, or what a
+-- fetch stopped by --max-requests gave, with that fetch's error for `capped_warning`.
+-- @tparam table self the command context
+-- @return the result | nil
+-- @treturn table|nil the error of a fetch --max-requests stopped
+-- @treturn integer|nil the exit code when there is nothing to price
+function M.fetch_to_price(self, kind, first, stop)
+  local res, err, code = M.fetch(self, kind, first, stop)
+  if code then return nil, nil, code end
+  if res then return res end
+  local capped = M.capped(self, res, err)
+  if not capped then return nil, nil, self:error(err) end
+  return capped, err
+end
+
 --- The warning of a --max-requests run that left requests unsent.
 function M.capped_warning(self, kind, first, err)
   self:warn("--max-requests %d: %s of %d sent; %s left: run the command again, or "
@@ -260,8 +287,7 @@ function M.run(self, name)
     written = self:write(text)
   end
   local status = (res or capped) and 0 or self:error(err)
-  local missing = shown and format.missing_warning(shown)
-  if missing then self:warn("%s", (missing:gsub("^warning: ", ""))) end
+  if shown then M.warn_missing(self, shown) end
   if capped then M.capped_warning(self, kind, first, err) end
   return written and status or output.FILE
 end

@@ -494,7 +494,6 @@ commande). Les options l'emportent sur le fichier.]],
   ["internal error: %s"] = "erreur interne : %s",
   -- update and backfill
   ["unknown kind %s"] = "genre inconnu %s",
-  ["%s %s: %s"] = "%s %s : %s",
   ["up to date"] = "à jour", ["no new day"] = "aucun nouveau jour",
   ["%d new day"] = "%d nouveau jour", ["%d new days"] = "%d nouveaux jours",
   [", %d corrected"] = { ", %d corrigé", ", %d corrigés" },

@@ -4,7 +4,6 @@
 -- Internal: not part of the public API (see docs/contributing.md); it may change in any release.
 -- @module linky.cli.update
 local dates = require "linky.dates"
-local format = require "linky.format"
 local plural = require("linky.format.common").plural
 local args = require "linky.cli.args"
 local config = require "linky.cli.config"
@@ -111,8 +110,7 @@ function M.update(self)
     local res, err = client:update(kind, { prm = prm, since = since, max_requests = max_requests,
       progress = self:progress() })
     if not res then return nil, self:error(err) end
-    local missing = not self.args.quiet and format.missing_warning(res)
-    if missing then self:warn("%s %s: %s", kind, prm, (missing:gsub("^warning: ", ""))) end
+    if not self.args.quiet then data.warn_missing(self, res, kind .. " " .. prm) end
     return changes(res)
   end, after)
 end
