@@ -451,7 +451,8 @@ describe("linky.influx", function()
       local cli_runner = require "spec.support.cli_runner"
       local server = emu.start()
       local runner = cli_runner.new()
-      finally(function() server:stop() runner:remove() end)
+      -- busted keeps one finally per spec: this one replaces start()'s, so it stops influxd too
+      finally(function() server:stop() runner:remove() s:stop() end)
       local today = "2026-04-04"
       local function linky(...)
         return runner:run({ "--base-url", server.url, "--token-file", runner.token_file, ... },
